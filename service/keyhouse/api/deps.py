@@ -1,0 +1,94 @@
+"""Dependencies shared by the routes: state, sessions, the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from keyhouse.core.problems import Unauthenticated
+from keyhouse.core.state import AppState
+from keyhouse.domain.auth import Caller, KeyStatus, check_key
+from keyhouse.models import utcnow
+
+
+def get_state(request: Request) -> AppState:
+    """The app's shared state."""
+    state: AppState = request.app.state.keyhouse
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session for work that writes (on SQLite its transactions begin IMMEDIATE)."""
+    with state.sessions() as session:
+        yield session
+
+
+def get_read_session(state: StateDep) -> Iterator[Session]:
+    """A session for read-only work."""
+    with state.read_sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+_NOT_AUTHENTICATED = {
+    KeyStatus.MALFORMED: ("malformed", "the API key is malformed: wrong format or checksum"),
+    KeyStatus.NOT_FOUND: ("unknown", "the API key is not known to this service"),
+    KeyStatus.REVOKED: ("revoked", "the API key has been revoked"),
+    KeyStatus.EXPIRED: ("expired", "the API key has expired"),
+}
+
+
+def presented_key(request: Request) -> str:
+    """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent."""
+    header = request.headers.get("x-api-key")
+    if header:
+        return header.strip()
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "apikey" or not value.strip():
+            raise Unauthenticated(
+                "malformed", "the Authorization header must read 'ApiKey <key>'"
+            )
+        return value.strip()
+    raise Unauthenticated(
+        "missing", "no API key: send it in the x-api-key header or as 'Authorization: ApiKey <key>'"
+    )
+
+
+def get_caller(request: Request, state: StateDep) -> Caller:
+    """Authenticate the request's API key.
+
+    Uses its own short read-only session so that the route's transaction
+    (which may write) starts only after authentication.
+    """
+    plaintext = presented_key(request)
+    now = utcnow()
+    with state.read_sessions() as session:
+        check = check_key(session, state.digester, plaintext, now)
+    if check.status is not KeyStatus.VALID or check.caller is None:
+        reason, detail = _NOT_AUTHENTICATED[check.status]
+        raise Unauthenticated(reason, detail)
+    state.last_used.touch(check.caller.key_id, now)
+    request.state.caller = check.caller
+    return check.caller
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes a retried create return the first response instead of creating again.",
+    ),
+]

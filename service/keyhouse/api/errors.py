@@ -1,0 +1,148 @@
+"""Exception handlers: every error leaves as an RFC 9457 problem detail.
+
+Validation errors never echo the rejected input: it may be a secret value.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from keyhouse.core.crypto import DecryptionError
+from keyhouse.core.problems import PROBLEM_MEDIA_TYPE, ProblemError
+from keyhouse.core.state import AppState
+from keyhouse.domain import audit
+
+log = logging.getLogger("keyhouse")
+
+_HTTP_TITLES = {
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    400: ("bad-request", "Bad request"),
+}
+
+
+def _request_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem detail response for ``request``."""
+    body = {
+        "type": f"urn:keyhouse:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": _request_id(request),
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _pointer(location: tuple[Any, ...]) -> str:
+    return "/" + "/".join(str(part) for part in location)
+
+
+def _record_denial(request: Request, exc: ProblemError) -> None:
+    caller = getattr(request.state, "caller", None)
+    if exc.audit is None or caller is None:
+        return
+    state: AppState = request.app.state.keyhouse
+    action, target = exc.audit
+    try:
+        with state.sessions() as session, session.begin():
+            audit.record(session, caller, action, target, outcome="denied")
+    except Exception:  # the refusal is still answered if the audit write fails
+        log.exception("could not record a denied %s in the audit log", action)
+
+
+async def _problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    if exc.audit is not None:
+        await run_in_threadpool(_record_denial, request, exc)
+    body = exc.problem(request.url.path, _request_id(request))
+    return JSONResponse(
+        body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        location = tuple(error.get("loc", ()))
+        message = str(error.get("msg", "invalid"))
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        errors.append({"pointer": _pointer(location), "detail": message})
+    summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+    return problem_response(
+        request, 422, "validation", "Invalid request", summary, errors=errors
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = (
+        f"no route {request.method} {request.url.path}"
+        if exc.status_code in (404, 405)
+        else str(exc.detail)
+    )
+    return problem_response(
+        request, exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    # A concurrent request won a uniqueness race; the database refused ours.
+    return problem_response(
+        request, 409, "conflict", "Conflict",
+        "the request conflicts with a change made at the same time; read and retry",
+    )
+
+
+async def _decryption(request: Request, exc: Exception) -> JSONResponse:
+    log.error("a stored ciphertext did not authenticate (request %s)", _request_id(request))
+    return problem_response(
+        request, 500, "decryption-failed", "Stored value cannot be decrypted",
+        "the stored value does not authenticate under this service's master key",
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error(
+        "unhandled %s in %s %s (request %s)",
+        type(exc).__name__, request.method, request.url.path, _request_id(request),
+    )
+    return problem_response(
+        request, 500, "internal", "Internal error",
+        "the service failed to handle this request; the request id identifies it in the logs",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem-details handlers on ``app``."""
+    app.add_exception_handler(ProblemError, _problem)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DecryptionError, _decryption)
+    app.add_exception_handler(Exception, _unexpected)

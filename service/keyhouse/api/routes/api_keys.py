@@ -1,0 +1,138 @@
+"""``/api/v1/api-keys``: the caller's API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import JSONResponse
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.keys import KEY_ID_PATTERN
+from keyhouse.core.problems import problem_responses
+from keyhouse.domain import api_keys as keys
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain.access import require_action
+from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
+from keyhouse.domain.resource_names import key_rn
+from keyhouse.models import ApiKey, utcnow
+from keyhouse.schemas.api_keys import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    ApiKeysPublic,
+    ApiKeyUpdate,
+    KeyStatusName,
+)
+from keyhouse.schemas.common import Cursor, Limit
+
+router = APIRouter(
+    prefix="/api/v1/api-keys",
+    tags=["api-keys"],
+    responses=problem_responses(401, 403, 422),
+)
+KeyId = Annotated[str, Path(pattern=KEY_ID_PATTERN, description="The Key ID.")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=problem_responses(400, 404, 409),
+)
+def create(
+    body: ApiKeyCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create an API key. The response holds the key itself: the only time it is shown."""
+    require_action(caller, "keys:CreateKey")
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> ApiKeyCreated:
+        created = keys.create_key(session, state.digester, caller, body, utcnow())
+        audit.record(session, caller, "keys:CreateKey", key_rn(created.id))
+        return created
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/api-keys", body, produce)
+
+
+@router.get("", response_model=ApiKeysPublic)
+def list_(
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    name: Annotated[str | None, Query(max_length=64, description="Exact key name.")] = None,
+    prefix: Annotated[
+        str | None, Query(min_length=1, max_length=16, description="Start of the key.")
+    ] = None,
+    status: Annotated[KeyStatusName | None, Query(description="Only keys in this state.")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ApiKeysPublic:
+    """List the keys the caller owns or created: never the keys themselves."""
+    require_action(caller, "keys:ListKeys")
+    now = utcnow()
+    statement = keys.visible_to(caller)
+    if name is not None:
+        statement = statement.where(ApiKey.name == name)
+    if prefix is not None:
+        statement = statement.where(ApiKey.prefix.startswith(prefix, autoescape=True))
+    if status is not None:
+        statement = keys.filter_status(statement, status, now)
+    rows, next_cursor = paginate(
+        session, statement, [ApiKey.created_at, ApiKey.id], limit, cursor,
+        lambda k: (k.created_at, k.id),
+    )
+    return ApiKeysPublic(data=[keys.to_public(k, now) for k in rows], next_cursor=next_cursor)
+
+
+@router.get("/{key_id}", response_model=ApiKeyPublic, responses=problem_responses(404))
+def get(key_id: KeyId, caller: CurrentCaller, session: ReadSessionDep) -> ApiKeyPublic:
+    """One key, by its Key ID."""
+    require_action(caller, "keys:GetKey", key_rn(key_id))
+    return keys.to_public(keys.get_visible(session, caller, key_id), utcnow())
+
+
+@router.patch("/{key_id}", response_model=ApiKeyPublic, responses=problem_responses(404, 409))
+def update(
+    key_id: KeyId, body: ApiKeyUpdate, caller: CurrentCaller, session: SessionDep
+) -> ApiKeyPublic:
+    """Rename a key or change its scopes."""
+    require_action(caller, "keys:UpdateKey", key_rn(key_id))
+    now = utcnow()
+    key = keys.get_visible(session, caller, key_id)
+    keys.update_key(session, caller, key, body, now)
+    audit.record(session, caller, "keys:UpdateKey", key_rn(key_id))
+    session.commit()
+    return keys.to_public(key, now)
+
+
+@router.post("/{key_id}/revoke", response_model=ApiKeyPublic, responses=problem_responses(404))
+def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyPublic:
+    """Revoke a key. Final: it stays listed as revoked and never works again."""
+    require_action(caller, "keys:RevokeKey", key_rn(key_id))
+    now = utcnow()
+    key = keys.get_visible(session, caller, key_id)
+    keys.revoke_key(key, now)
+    audit.record(session, caller, "keys:RevokeKey", key_rn(key_id))
+    session.commit()
+    return keys.to_public(key, now)
+
+
+@router.delete("/{key_id}", status_code=204, responses=problem_responses(404))
+def delete(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> Response:
+    """Delete a key and its record."""
+    require_action(caller, "keys:DeleteKey", key_rn(key_id))
+    key = keys.get_visible(session, caller, key_id)
+    session.delete(key)
+    audit.record(session, caller, "keys:DeleteKey", key_rn(key_id))
+    session.commit()
+    return Response(status_code=204)

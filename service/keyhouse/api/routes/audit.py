@@ -1,0 +1,64 @@
+"""``/api/v1/audit``: the audit log (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from keyhouse.api.deps import CurrentCaller, ReadSessionDep
+from keyhouse.core.problems import Unprocessable, problem_responses
+from keyhouse.domain.access import require_action
+from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from keyhouse.models import AuditEvent
+from keyhouse.schemas.audit import AuditEventPublic, AuditEventsPublic
+from keyhouse.schemas.common import Cursor, Limit
+
+router = APIRouter(
+    prefix="/api/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422)
+)
+
+
+@router.get("", response_model=AuditEventsPublic)
+def list_(
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    principal: Annotated[
+        str | None, Query(max_length=64, description="Only events by this user or role (by name).")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="Only this action, e.g. secrets:GetSecretValue.")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> AuditEventsPublic:
+    """Audited actions, newest first (admins)."""
+    require_action(caller, "audit:ListEvents")
+    statement = select(AuditEvent)
+    if principal is not None:
+        statement = statement.where(AuditEvent.principal_name == principal)
+    if action is not None:
+        statement = statement.where(AuditEvent.action == action)
+    if cursor is not None:
+        (before,) = decode_cursor(cursor, 1)
+        if not isinstance(before, int):
+            raise Unprocessable("/query/cursor", "cursor is not one this service returned")
+        statement = statement.where(AuditEvent.id < before)
+    rows = list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return AuditEventsPublic(
+        data=[
+            AuditEventPublic(
+                id=e.id,
+                at=e.at,
+                principal=f"{e.principal_kind}/{e.principal_name}" if e.principal_name else None,
+                key_id=e.key_id,
+                action=e.action,
+                target=e.target,
+                outcome=e.outcome,  # type: ignore[arg-type]
+            )
+            for e in rows[:limit]
+        ],
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,20 @@
+"""``/healthz``: liveness, with no authentication and no database work."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """The service is up."""
+
+    status: str
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """Answer ``{"status": "ok"}`` while the process serves requests."""
+    return Health(status="ok")

@@ -1,0 +1,224 @@
+"""``/api/v1/projects``: projects and their collaborators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.problems import problem_responses
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain import projects as projects_domain
+from keyhouse.domain.access import find_project, require_action, require_project_role
+from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
+from keyhouse.domain.resource_names import principal_rn, project_rn
+from keyhouse.models import Project, ProjectMember, utcnow
+from keyhouse.schemas.common import Cursor, Limit, PrincipalKind
+from keyhouse.schemas.projects import (
+    MemberCreate,
+    MemberPublic,
+    MembersPublic,
+    MemberUpdate,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectsPublic,
+    ProjectUpdate,
+)
+
+router = APIRouter(
+    prefix="/api/v1/projects",
+    tags=["projects"],
+    responses=problem_responses(401, 403, 422),
+)
+ProjectName = Annotated[str, Path(max_length=64, description="The project's name.")]
+PrincipalName = Annotated[str, Path(max_length=64, description="The member's name.")]
+
+
+@router.post("", status_code=201, response_model=ProjectPublic, responses=problem_responses(400, 409))
+def create(
+    body: ProjectCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a project; the caller becomes its owner."""
+    require_action(caller, "projects:CreateProject", project_rn(body.name))
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> ProjectPublic:
+        project = projects_domain.create_project(session, caller, body, utcnow())
+        audit.record(session, caller, "projects:CreateProject", project_rn(project.name))
+        return projects_domain.to_public(session, caller, project)
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/projects", body, produce)
+
+
+@router.get("", response_model=ProjectsPublic)
+def list_(
+    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> ProjectsPublic:
+    """List the projects the caller collaborates on (all of them for admins)."""
+    require_action(caller, "projects:ListProjects")
+    rows, next_cursor = paginate(
+        session, projects_domain.visible_to(caller), [Project.name], limit, cursor,
+        lambda p: (p.name,),
+    )
+    return ProjectsPublic(
+        data=[projects_domain.to_public(session, caller, p) for p in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/{project}", response_model=ProjectPublic, responses=problem_responses(404))
+def get(project: ProjectName, caller: CurrentCaller, session: ReadSessionDep) -> ProjectPublic:
+    """One project."""
+    require_action(caller, "projects:GetProject", project_rn(project))
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "viewer", "projects:GetProject")
+    return projects_domain.to_public(session, caller, found)
+
+
+@router.patch("/{project}", response_model=ProjectPublic, responses=problem_responses(404))
+def update(
+    project: ProjectName, body: ProjectUpdate, caller: CurrentCaller, session: SessionDep
+) -> ProjectPublic:
+    """Change a project's description (owners and admins)."""
+    require_action(caller, "projects:UpdateProject", project_rn(project))
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "owner", "projects:UpdateProject")
+    if "description" in body.model_fields_set:
+        found.description = body.description
+    audit.record(session, caller, "projects:UpdateProject", project_rn(project))
+    session.commit()
+    return projects_domain.to_public(session, caller, found)
+
+
+@router.delete("/{project}", status_code=204, responses=problem_responses(404, 409))
+def delete(project: ProjectName, caller: CurrentCaller, session: SessionDep) -> Response:
+    """Delete a project (owners and admins); refused while it holds secrets or keys."""
+    require_action(caller, "projects:DeleteProject", project_rn(project))
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "owner", "projects:DeleteProject")
+    projects_domain.delete_project(session, found)
+    audit.record(session, caller, "projects:DeleteProject", project_rn(project))
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/{project}/members", response_model=MembersPublic, responses=problem_responses(404))
+def list_members(
+    project: ProjectName,
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> MembersPublic:
+    """List a project's collaborators."""
+    require_action(caller, "projects:ListMembers", project_rn(project))
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "viewer", "projects:ListMembers")
+    statement = select(ProjectMember).where(ProjectMember.project_id == found.id)
+    rows, next_cursor = paginate(
+        session, statement, [ProjectMember.created_at, ProjectMember.principal_id], limit, cursor,
+        lambda m: (m.created_at, m.principal_id),
+    )
+    return MembersPublic(
+        data=[projects_domain.member_to_public(m) for m in rows], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/{project}/members",
+    status_code=201,
+    response_model=MemberPublic,
+    responses=problem_responses(400, 404, 409),
+)
+def add_member(
+    project: ProjectName,
+    body: MemberCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a user or role to a project (owners and admins)."""
+    require_action(caller, "projects:AddMember", project_rn(project))
+    key = idempotency.check_header(idempotency_key)
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "owner", "projects:AddMember")
+
+    def produce() -> MemberPublic:
+        member = projects_domain.add_member(session, found, body, utcnow())
+        audit.record(
+            session, caller, "projects:AddMember",
+            f"{project_rn(project)}/{principal_rn(body.principal_kind, body.principal_name)}",
+        )
+        return projects_domain.member_to_public(member)
+
+    return idempotency.run_create(
+        state, session, caller, key, f"POST /api/v1/projects/{project}/members", body, produce
+    )
+
+
+@router.patch(
+    "/{project}/members/{principal_kind}/{principal_name}",
+    response_model=MemberPublic,
+    responses=problem_responses(404, 409),
+)
+def update_member(
+    project: ProjectName,
+    principal_kind: PrincipalKind,
+    principal_name: PrincipalName,
+    body: MemberUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+) -> MemberPublic:
+    """Change a member's project role (owners and admins)."""
+    target = f"{project_rn(project)}/{principal_rn(principal_kind, principal_name)}"
+    require_action(caller, "projects:UpdateMember", target)
+    found = find_project(session, project)
+    require_project_role(session, caller, found, "owner", "projects:UpdateMember")
+    member = projects_domain.find_member(session, found, principal_kind, principal_name)
+    projects_domain.keep_an_owner(session, found, member, body.role)
+    member.role = body.role
+    audit.record(session, caller, "projects:UpdateMember", target)
+    session.commit()
+    return projects_domain.member_to_public(member)
+
+
+@router.delete(
+    "/{project}/members/{principal_kind}/{principal_name}",
+    status_code=204,
+    responses=problem_responses(404, 409),
+)
+def remove_member(
+    project: ProjectName,
+    principal_kind: PrincipalKind,
+    principal_name: PrincipalName,
+    caller: CurrentCaller,
+    session: SessionDep,
+) -> Response:
+    """Remove a member (owners and admins; anyone may leave a project themselves)."""
+    target = f"{project_rn(project)}/{principal_rn(principal_kind, principal_name)}"
+    require_action(caller, "projects:RemoveMember", target)
+    found = find_project(session, project)
+    leaving = principal_kind == caller.principal_kind and principal_name == caller.principal_name
+    require_project_role(
+        session, caller, found, "viewer" if leaving else "owner", "projects:RemoveMember"
+    )
+    member = projects_domain.find_member(session, found, principal_kind, principal_name)
+    projects_domain.keep_an_owner(session, found, member, None)
+    session.delete(member)
+    audit.record(session, caller, "projects:RemoveMember", target)
+    session.commit()
+    return Response(status_code=204)
+

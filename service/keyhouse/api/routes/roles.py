@@ -1,0 +1,105 @@
+"""``/api/v1/roles``: machine identities such as a compute cluster's role (admins manage them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain.access import require_action
+from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
+from keyhouse.domain.principals import delete_principal, find_principal
+from keyhouse.domain.resource_names import principal_rn
+from keyhouse.models import Principal, utcnow
+from keyhouse.schemas.common import Cursor, Limit
+from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
+
+router = APIRouter(prefix="/api/v1/roles", tags=["roles"], responses=problem_responses(401, 403, 422))
+RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
+
+
+def _public(role: Principal) -> RolePublic:
+    return RolePublic(
+        id=role.id, name=role.name, description=role.description, created_at=role.created_at
+    )
+
+
+@router.post("", status_code=201, response_model=RolePublic, responses=problem_responses(400, 409))
+def create(
+    body: RoleCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a role (admins)."""
+    require_action(caller, "iam:CreateRole", principal_rn("role", body.name))
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> RolePublic:
+        if session.scalar(
+            select(Principal.id).where(Principal.kind == "role", Principal.name == body.name)
+        ):
+            raise Conflict(f"a role named '{body.name}' already exists")
+        role = Principal(
+            kind="role", name=body.name, description=body.description, created_at=utcnow()
+        )
+        session.add(role)
+        session.flush()
+        audit.record(session, caller, "iam:CreateRole", principal_rn("role", body.name))
+        return _public(role)
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/roles", body, produce)
+
+
+@router.get("", response_model=RolesPublic)
+def list_(
+    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> RolesPublic:
+    """List roles (admins)."""
+    require_action(caller, "iam:ListRoles")
+    rows, next_cursor = paginate(
+        session, select(Principal).where(Principal.kind == "role"), [Principal.name], limit,
+        cursor, lambda p: (p.name,),
+    )
+    return RolesPublic(data=[_public(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{name}", response_model=RolePublic, responses=problem_responses(404))
+def get(name: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RolePublic:
+    """One role (admins)."""
+    require_action(caller, "iam:GetRole", principal_rn("role", name))
+    return _public(find_principal(session, "role", name))
+
+
+@router.patch("/{name}", response_model=RolePublic, responses=problem_responses(404))
+def update(name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep) -> RolePublic:
+    """Change a role's description (admins)."""
+    require_action(caller, "iam:UpdateRole", principal_rn("role", name))
+    role = find_principal(session, "role", name)
+    if "description" in body.model_fields_set:
+        role.description = body.description
+    audit.record(session, caller, "iam:UpdateRole", principal_rn("role", name))
+    session.commit()
+    return _public(role)
+
+
+@router.delete("/{name}", status_code=204, responses=problem_responses(404, 409))
+def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
+    """Delete a role with its keys and private secrets (admins)."""
+    require_action(caller, "iam:DeleteRole", principal_rn("role", name))
+    delete_principal(session, find_principal(session, "role", name))
+    audit.record(session, caller, "iam:DeleteRole", principal_rn("role", name))
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,65 @@
+"""``/api/v1/scopes``: the scope catalog."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain.access import require_action
+from keyhouse.domain.pagination import MAX_LIMIT, paginate
+from keyhouse.models import Scope, utcnow
+from keyhouse.schemas.common import Cursor, Limit
+from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
+
+router = APIRouter(prefix="/api/v1/scopes", tags=["scopes"], responses=problem_responses(401))
+
+
+def _public(scope: Scope) -> ScopePublic:
+    return ScopePublic(name=scope.name, description=scope.description, builtin=scope.builtin)
+
+
+@router.get("", response_model=ScopesPublic, responses=problem_responses(422))
+def list_(
+    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = MAX_LIMIT, cursor: Cursor = None
+) -> ScopesPublic:
+    """The scope catalog; readable with any valid key."""
+    rows, next_cursor = paginate(
+        session, select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
+    )
+    return ScopesPublic(data=[_public(s) for s in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "", status_code=201, response_model=ScopePublic, responses=problem_responses(400, 403, 409, 422)
+)
+def create(
+    body: ScopeCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a custom scope for downstream services to check (admins)."""
+    require_action(caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> ScopePublic:
+        if session.get(Scope, body.name) is not None:
+            raise Conflict(f"the scope '{body.name}' is already in the catalog")
+        scope = Scope(name=body.name, description=body.description, builtin=False, created_at=utcnow())
+        session.add(scope)
+        session.flush()
+        audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
+        return _public(scope)
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/scopes", body, produce)

@@ -1,0 +1,169 @@
+"""``/api/v1/secrets``: encrypted secrets, private or shared with a project."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import JSONResponse
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.problems import problem_responses
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain import secrets as secrets_domain
+from keyhouse.domain.access import find_project, require_action, require_project_role
+from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
+from keyhouse.domain.resource_names import secret_rn
+from keyhouse.models import Secret, utcnow
+from keyhouse.schemas.common import Cursor, Identifier, Limit, SecretName
+from keyhouse.schemas.secrets import (
+    SecretCreate,
+    SecretPublic,
+    SecretsPublic,
+    SecretUpdate,
+    SecretValue,
+    SecretValueInput,
+    Visibility,
+)
+
+router = APIRouter(
+    prefix="/api/v1/secrets",
+    tags=["secrets"],
+    responses=problem_responses(401, 403, 422),
+)
+SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
+
+
+@router.post("", status_code=201, response_model=SecretPublic, responses=problem_responses(400, 404, 409))
+def create(
+    body: SecretCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a secret. Its value is encrypted at rest and never appears in lists."""
+    require_action(caller, "secrets:CreateSecret")
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> SecretPublic:
+        secret = secrets_domain.create_secret(session, state.envelope, caller, body, utcnow())
+        audit.record(session, caller, "secrets:CreateSecret", secret_rn(secret))
+        return secrets_domain.to_public(secret)
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/secrets", body, produce)
+
+
+@router.get("", response_model=SecretsPublic)
+def list_(
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    project: Annotated[Identifier | None, Query(description="Only this project's secrets.")] = None,
+    visibility: Annotated[Visibility | None, Query()] = None,
+    name_prefix: Annotated[str | None, Query(max_length=256)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> SecretsPublic:
+    """List the secrets the caller may read: metadata only, never values."""
+    require_action(caller, "secrets:ListSecrets")
+    statement = secrets_domain.visible_to(caller)
+    if project is not None:
+        found = find_project(session, project)
+        require_project_role(session, caller, found, "viewer", "secrets:ListSecrets")
+        statement = statement.where(Secret.project_id == found.id)
+    if visibility is not None:
+        statement = statement.where(Secret.visibility == visibility)
+    if name_prefix is not None:
+        statement = statement.where(Secret.name.startswith(name_prefix, autoescape=True))
+    rows, next_cursor = paginate(
+        session, statement, [Secret.created_at, Secret.id], limit, cursor,
+        lambda s: (s.created_at, s.id),
+    )
+    return SecretsPublic(data=[secrets_domain.to_public(s) for s in rows], next_cursor=next_cursor)
+
+
+@router.get("/by-name", response_model=SecretPublic, responses=problem_responses(404))
+def get_by_name(
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    name: Annotated[SecretName, Query(description="The secret's name.")],
+    project: Annotated[
+        Identifier | None, Query(description="The project of a shared secret; omit for private.")
+    ] = None,
+) -> SecretPublic:
+    """Find a secret by name: the caller's private one, or a project's."""
+    require_action(caller, "secrets:GetSecret")
+    return secrets_domain.to_public(secrets_domain.find_by_name(session, caller, name, project))
+
+
+@router.get("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
+def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
+    """A secret's metadata."""
+    require_action(caller, "secrets:GetSecret")
+    return secrets_domain.to_public(secrets_domain.get_visible(session, caller, secret_id))
+
+
+@router.patch("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
+def update(
+    secret_id: SecretId, body: SecretUpdate, caller: CurrentCaller, session: SessionDep
+) -> SecretPublic:
+    """Change a secret's description."""
+    require_action(caller, "secrets:UpdateSecret")
+    secret = secrets_domain.get_visible(session, caller, secret_id)
+    secrets_domain.require_write(session, caller, secret, "secrets:UpdateSecret")
+    if "description" in body.model_fields_set:
+        secret.description = body.description
+        secret.updated_at = utcnow()
+    audit.record(session, caller, "secrets:UpdateSecret", secret_rn(secret))
+    session.commit()
+    return secrets_domain.to_public(secret)
+
+
+@router.get("/{secret_id}/value", response_model=SecretValue, responses=problem_responses(404))
+def get_value(
+    secret_id: SecretId, caller: CurrentCaller, session: SessionDep, state: StateDep
+) -> SecretValue:
+    """Read a secret's value (for files, the base64 string as stored). Audited."""
+    require_action(caller, "secrets:GetSecretValue")
+    secret = secrets_domain.get_visible(session, caller, secret_id)
+    value = secrets_domain.read_value(state.envelope, secret)
+    audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
+    session.commit()
+    return value
+
+
+@router.put("/{secret_id}/value", response_model=SecretPublic, responses=problem_responses(404))
+def put_value(
+    secret_id: SecretId,
+    body: SecretValueInput,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+) -> SecretPublic:
+    """Replace a secret's value; its version increments."""
+    require_action(caller, "secrets:PutSecretValue")
+    secret = secrets_domain.get_visible(session, caller, secret_id)
+    secrets_domain.require_write(session, caller, secret, "secrets:PutSecretValue")
+    secrets_domain.put_value(state.envelope, secret, body, utcnow())
+    audit.record(session, caller, "secrets:PutSecretValue", secret_rn(secret))
+    session.commit()
+    return secrets_domain.to_public(secret)
+
+
+@router.delete("/{secret_id}", status_code=204, responses=problem_responses(404))
+def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> Response:
+    """Delete a secret and its value."""
+    require_action(caller, "secrets:DeleteSecret")
+    secret = secrets_domain.get_visible(session, caller, secret_id)
+    secrets_domain.require_write(session, caller, secret, "secrets:DeleteSecret")
+    audit.record(session, caller, "secrets:DeleteSecret", secret_rn(secret))
+    session.delete(secret)
+    session.commit()
+    return Response(status_code=204)
+

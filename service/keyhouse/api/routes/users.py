@@ -1,0 +1,111 @@
+"""``/api/v1/users``: people (admins manage them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from keyhouse.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+)
+from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.domain import audit, idempotency
+from keyhouse.domain.access import require_action
+from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
+from keyhouse.domain.principals import admin_count, delete_principal, find_principal
+from keyhouse.domain.resource_names import principal_rn
+from keyhouse.models import Principal, utcnow
+from keyhouse.schemas.common import Cursor, Limit
+from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problem_responses(401, 403, 422))
+UserName = Annotated[str, Path(max_length=64, description="The user's name.")]
+
+
+def _public(user: Principal) -> UserPublic:
+    return UserPublic(
+        id=user.id, name=user.name, email=user.email, is_admin=user.is_admin,
+        created_at=user.created_at,
+    )
+
+
+@router.post("", status_code=201, response_model=UserPublic, responses=problem_responses(400, 409))
+def create(
+    body: UserCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a user (admins)."""
+    require_action(caller, "iam:CreateUser", principal_rn("user", body.name))
+    key = idempotency.check_header(idempotency_key)
+
+    def produce() -> UserPublic:
+        if session.scalar(
+            select(Principal.id).where(Principal.kind == "user", Principal.name == body.name)
+        ):
+            raise Conflict(f"a user named '{body.name}' already exists")
+        user = Principal(
+            kind="user", name=body.name, email=body.email, is_admin=body.is_admin,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, caller, "iam:CreateUser", principal_rn("user", body.name))
+        return _public(user)
+
+    return idempotency.run_create(state, session, caller, key, "POST /api/v1/users", body, produce)
+
+
+@router.get("", response_model=UsersPublic)
+def list_(
+    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> UsersPublic:
+    """List users (admins)."""
+    require_action(caller, "iam:ListUsers")
+    rows, next_cursor = paginate(
+        session, select(Principal).where(Principal.kind == "user"), [Principal.name], limit,
+        cursor, lambda p: (p.name,),
+    )
+    return UsersPublic(data=[_public(u) for u in rows], next_cursor=next_cursor)
+
+
+@router.get("/{name}", response_model=UserPublic, responses=problem_responses(404))
+def get(name: UserName, caller: CurrentCaller, session: ReadSessionDep) -> UserPublic:
+    """One user (admins)."""
+    require_action(caller, "iam:GetUser", principal_rn("user", name))
+    return _public(find_principal(session, "user", name))
+
+
+@router.patch("/{name}", response_model=UserPublic, responses=problem_responses(404, 409))
+def update(name: UserName, body: UserUpdate, caller: CurrentCaller, session: SessionDep) -> UserPublic:
+    """Change a user's email or admin flag (admins); the last admin stays an admin."""
+    require_action(caller, "iam:UpdateUser", principal_rn("user", name))
+    user = find_principal(session, "user", name)
+    if "email" in body.model_fields_set:
+        user.email = body.email
+    if body.is_admin is not None and body.is_admin != user.is_admin:
+        if not body.is_admin and admin_count(session) <= 1:
+            raise Conflict(f"user '{name}' is the last admin and must stay an admin")
+        user.is_admin = body.is_admin
+    audit.record(session, caller, "iam:UpdateUser", principal_rn("user", name))
+    session.commit()
+    return _public(user)
+
+
+@router.delete("/{name}", status_code=204, responses=problem_responses(404, 409))
+def delete(name: UserName, caller: CurrentCaller, session: SessionDep) -> Response:
+    """Delete a user with their keys and private secrets (admins)."""
+    require_action(caller, "iam:DeleteUser", principal_rn("user", name))
+    delete_principal(session, find_principal(session, "user", name))
+    audit.record(session, caller, "iam:DeleteUser", principal_rn("user", name))
+    session.commit()
+    return Response(status_code=204)

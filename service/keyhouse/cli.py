@@ -1,0 +1,125 @@
+"""The ``keyhouse`` command: ``init``, ``server``, ``openapi``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from keyhouse.core.config import Settings
+from keyhouse.core.crypto import MasterKeyError
+from keyhouse.core.state import AppState
+from keyhouse.domain.bootstrap import Bootstrapped, bootstrap
+
+app = typer.Typer(help="Keyhouse: API keys, secrets and access policies as code.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _prepare(settings: Settings) -> AppState:
+    from keyhouse.core.db import upgrade_schema
+
+    try:
+        state = AppState.from_settings(settings)
+    except MasterKeyError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    upgrade_schema(state.engine)
+    return state
+
+
+def _bootstrap(state: AppState, admin_name: str) -> Bootstrapped | None:
+    with state.sessions() as session, session.begin():
+        return bootstrap(session, state.digester, admin_name)
+
+
+def _announce(done: Bootstrapped, key_file: Path | None) -> None:
+    if key_file is not None:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(done.key + "\n")
+        err.print(
+            f"Created admin user [bold]{done.admin_name}[/]; its API key (id {done.key_id}) "
+            f"was written to {key_file} (mode 0600)."
+        )
+        return
+    err.print(
+        f"Created admin user [bold]{done.admin_name}[/] and its API key (id {done.key_id}). "
+        "It is shown once, now; store it in a safe place:"
+    )
+    print(done.key, flush=True)
+
+
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(help="Write the admin key to this file (mode 0600) instead of printing it."),
+]
+
+
+@app.command()
+def init(
+    admin: Annotated[str | None, typer.Option(help="Name of the admin user.")] = None,
+    key_file: KeyFile = None,
+) -> None:
+    """Create the schema, the admin user and one admin API key on an empty database."""
+    settings = Settings()
+    state = _prepare(settings)
+    try:
+        done = _bootstrap(state, admin or settings.admin_name)
+    finally:
+        state.close()
+    if done is None:
+        err.print("Already initialized: users exist, so no new admin key was made.")
+        raise typer.Exit(1)
+    _announce(done, key_file)
+
+
+@app.command()
+def server(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
+    key_file: KeyFile = None,
+    access_log: Annotated[bool, typer.Option(help="Log each request line.")] = True,
+) -> None:
+    """Run the key service: migrate, bootstrap an empty database, then serve."""
+    import uvicorn
+
+    from keyhouse.main import create_app
+
+    settings = Settings()
+    state = _prepare(settings)
+    try:
+        done = _bootstrap(state, settings.admin_name)
+    finally:
+        state.close()
+    if done is not None:
+        _announce(done, key_file)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_level="info",
+    )
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print the service's OpenAPI document (committed as client/openapi.json)."""
+    from keyhouse.main import create_app
+
+    document = json.dumps(create_app(Settings()).openapi(), indent=2, sort_keys=False) + "\n"
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document)
+
+
+if __name__ == "__main__":
+    app()

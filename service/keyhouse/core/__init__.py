@@ -1,0 +1,1 @@
+"""Configuration, database, cryptography and key material."""

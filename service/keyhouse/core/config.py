@@ -1,0 +1,64 @@
+"""Service settings, read from ``KEYHOUSE_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of the key service.
+
+    Every field can be set with an environment variable of the same name,
+    prefixed with ``KEYHOUSE_`` (``KEYHOUSE_DATABASE_URL``, ...).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KEYHOUSE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./keyhouse.db",
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    master_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Base64 of 32 random bytes; wraps every data key. Overrides the key file.",
+    )
+    master_key_file: Path = Field(
+        default=Path("./keyhouse.master.key"),
+        description="Where the master key is kept when KEYHOUSE_MASTER_KEY is unset; "
+        "created with mode 0600 on first start.",
+    )
+    last_used_flush_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often batched last_used_at updates are written.",
+    )
+    last_used_write_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="At most one last_used_at write per key per this many seconds.",
+    )
+    idempotency_window_hours: float = Field(default=24.0, gt=0)
+    admin_name: str = Field(default="admin", description="Name of the bootstrap admin user.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("KEYHOUSE_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is an SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

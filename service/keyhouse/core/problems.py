@@ -1,0 +1,135 @@
+"""RFC 9457 problem details: the one shape of every error the service returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class InvalidParam(BaseModel):
+    """One invalid part of a request: where it is (a JSON pointer) and what is wrong."""
+
+    pointer: str = Field(description="JSON pointer into the request, e.g. /body/name or /query/limit")
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem, e.g. urn:keyhouse:problem:not-found")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="The request path")
+    request_id: str | None = None
+    reason: str | None = Field(
+        default=None,
+        description="For 401: missing, malformed, unknown, revoked or expired.",
+    )
+    scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
+    project: str | None = Field(default=None, description="For 403: the project concerned.")
+    errors: list[InvalidParam] | None = Field(default=None, description="For 422: each invalid part.")
+
+
+class ProblemError(Exception):
+    """Raised anywhere in a request to answer with a problem detail.
+
+    ``audit`` (an action and a target), when set, records the refusal in the
+    audit log.
+    """
+
+    status = 500
+    slug = "internal"
+    title = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        audit: tuple[str, str | None] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.audit = audit
+        self.headers = headers
+        self.extra = extra
+
+    def problem(self, instance: str | None, request_id: str | None) -> dict[str, Any]:
+        """The problem body for this error."""
+        body: dict[str, Any] = {
+            "type": f"urn:keyhouse:problem:{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+            "request_id": request_id,
+        }
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(ProblemError):
+    """400: the request cannot be understood (a bad cursor, a bad header)."""
+
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthenticated(ProblemError):
+    """401: no valid API key."""
+
+    status, slug, title = 401, "unauthenticated", "Authentication required"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail, reason=reason, headers={"WWW-Authenticate": "ApiKey"})
+
+
+class Forbidden(ProblemError):
+    """403: authenticated, but not allowed."""
+
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(ProblemError):
+    """404: no such resource visible to the caller."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    """409: the request conflicts with the current state."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(ProblemError):
+    """422: well-formed but invalid; ``errors`` points at each invalid part."""
+
+    status, slug, title = 422, "validation", "Invalid request"
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting each status as a problem detail.
+
+    The app's OpenAPI hook moves these to the ``application/problem+json`` media type.
+    """
+    descriptions = {
+        400: "Bad request",
+        401: "Missing, malformed, unknown, revoked or expired API key",
+        403: "The key lacks a scope, or the principal lacks access",
+        404: "Not found",
+        409: "Conflict with the current state",
+        422: "Invalid request: `errors` names each invalid field",
+    }
+    return {
+        status: {"model": Problem, "description": descriptions[status]} for status in statuses
+    }

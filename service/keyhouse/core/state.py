@@ -1,0 +1,62 @@
+"""Process-wide objects the routes share: settings, database, crypto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from keyhouse.core.config import Settings
+from keyhouse.core.crypto import Envelope, load_master_key
+from keyhouse.core.db import make_engine, make_sessionmaker
+from keyhouse.core.keys import KeyDigester
+from keyhouse.domain.last_used import LastUsedTracker
+
+
+@dataclass
+class AppState:
+    """Everything a request needs besides its own session."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    envelope: Envelope
+    digester: KeyDigester
+    last_used: LastUsedTracker
+    request_hash_key: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppState:
+        """Open the database and load the master key named by ``settings``."""
+        engine = make_engine(settings.database_url)
+        sessions = make_sessionmaker(engine)
+        read_sessions = (
+            make_sessionmaker(make_engine(settings.database_url, writer=False))
+            if settings.is_sqlite
+            else sessions
+        )
+        envelope = Envelope(load_master_key(settings.master_key, settings.master_key_file))
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            read_sessions=read_sessions,
+            envelope=envelope,
+            digester=KeyDigester(envelope.derive("keyhouse/api-key-digest")),
+            last_used=LastUsedTracker(
+                sessions,
+                flush_seconds=settings.last_used_flush_seconds,
+                write_interval_seconds=settings.last_used_write_interval_seconds,
+            ),
+            request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
+        )
+
+    def close(self) -> None:
+        """Flush batched writes and close the database pool."""
+        self.last_used.stop()
+        self.engine.dispose()
+        read_engine = self.read_sessions.kw.get("bind")
+        if isinstance(read_engine, Engine) and read_engine is not self.engine:
+            read_engine.dispose()

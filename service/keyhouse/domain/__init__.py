@@ -1,0 +1,1 @@
+"""The service's rules, independent of HTTP: keys, secrets, projects, access."""

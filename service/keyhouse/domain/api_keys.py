@@ -1,0 +1,185 @@
+"""API keys: create, read, list, update, revoke, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from keyhouse.core.keys import KeyDigester, generate_key
+from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.domain.access import find_project
+from keyhouse.domain.auth import Caller
+from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES
+from keyhouse.domain.lifetime import resolve_expiry
+from keyhouse.domain.principals import find_principal
+from keyhouse.models import ApiKey, Principal, Scope
+from keyhouse.schemas.api_keys import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    ApiKeyUpdate,
+    KeyStatusName,
+)
+from keyhouse.schemas.common import PrincipalRef
+
+
+def key_status(key: ApiKey, now: datetime) -> KeyStatusName:
+    """active, revoked or expired."""
+    if key.revoked_at is not None:
+        return "revoked"
+    if key.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
+    """The listable view of a key."""
+    return ApiKeyPublic(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        owner=PrincipalRef(kind=key.owner.kind, name=key.owner.name),  # type: ignore[arg-type]
+        project=key.project.name if key.project else None,
+        scopes=list(key.scopes),
+        status=key_status(key, now),
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+def visible_to(caller: Caller) -> Select[tuple[ApiKey]]:
+    """Keys the caller may see: those it owns and those it created."""
+    return select(ApiKey).where(
+        or_(ApiKey.owner_id == caller.principal_id, ApiKey.created_by_id == caller.principal_id)
+    )
+
+
+def get_visible(session: Session, caller: Caller, key_id: str) -> ApiKey:
+    """A key the caller may see; 404 otherwise, whether or not it exists."""
+    key = session.scalar(visible_to(caller).where(ApiKey.id == key_id))
+    if key is None:
+        raise NotFound(f"API key '{key_id}' does not exist")
+    return key
+
+
+def filter_status(statement: Select[tuple[ApiKey]], status: str, now: datetime) -> Select[tuple[ApiKey]]:
+    """Restrict a key query to active, revoked or expired keys."""
+    if status == "revoked":
+        return statement.where(ApiKey.revoked_at.is_not(None))
+    if status == "expired":
+        return statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at <= now))
+    return statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at > now))
+
+
+def check_scopes(
+    session: Session, caller: Caller, owner: Principal, scopes: Sequence[str]
+) -> list[str]:
+    """Validate requested scopes; the sorted, de-duplicated list.
+
+    Scopes must be in the catalog; a key can only grant scopes it holds itself
+    (an admin's key with the ``admin`` scope may grant any); ``iam`` and
+    ``admin`` are only for keys of admin users.
+    """
+    known = set(session.scalars(select(Scope.name).where(Scope.name.in_(set(scopes)))))
+    for index, scope in enumerate(scopes):
+        if scope not in known:
+            raise Unprocessable(
+                f"/body/scopes/{index}",
+                f"unknown scope '{scope}': GET /api/v1/scopes lists the catalog",
+            )
+    may_grant_any = caller.is_admin and "admin" in caller.scopes
+    for scope in scopes:
+        if not may_grant_any and scope not in caller.scopes:
+            raise Forbidden(
+                f"this API key cannot grant the scope '{scope}', which it does not hold",
+                scope=scope,
+            )
+        if scope in ADMIN_ONLY_SCOPES and not (owner.kind == "user" and owner.is_admin):
+            raise Unprocessable(
+                f"/body/scopes/{list(scopes).index(scope)}",
+                f"the scope '{scope}' can only be given to keys of admin users",
+            )
+    return sorted(set(scopes))
+
+
+def _resolve_owner(session: Session, caller: Caller, body: ApiKeyCreate) -> Principal:
+    if body.owner_role is not None:
+        if not caller.is_admin:
+            raise Forbidden(
+                f"only admins may create keys for role '{body.owner_role}'",
+            )
+        return find_principal(session, "role", body.owner_role)
+    if body.owner_user is not None and body.owner_user != caller.principal_name:
+        if not caller.is_admin:
+            raise Forbidden(f"only admins may create keys for user '{body.owner_user}'")
+        return find_principal(session, "user", body.owner_user)
+    owner = session.get(Principal, caller.principal_id)
+    if owner is None:  # deleted while the request ran
+        raise NotFound(f"{caller.principal_ref} no longer exists")
+    return owner
+
+
+def _ensure_unique_name(session: Session, owner: Principal, name: str, exclude: str | None) -> None:
+    statement = select(ApiKey.id).where(ApiKey.owner_id == owner.id, ApiKey.name == name)
+    if exclude is not None:
+        statement = statement.where(ApiKey.id != exclude)
+    if session.scalar(statement) is not None:
+        raise Conflict(f"{owner.kind}/{owner.name} already has an API key named '{name}'")
+
+
+def create_key(
+    session: Session, digester: KeyDigester, caller: Caller, body: ApiKeyCreate, now: datetime
+) -> ApiKeyCreated:
+    """Create a key; the response is the only place its plaintext ever appears."""
+    owner = _resolve_owner(session, caller, body)
+    scopes = check_scopes(session, caller, owner, body.scopes)
+    project_id = None
+    if body.project is not None:
+        try:
+            project_id = find_project(session, body.project).id
+        except NotFound as exc:
+            raise Unprocessable("/body/project", exc.detail) from None
+    _ensure_unique_name(session, owner, body.name, exclude=None)
+    expires_at = resolve_expiry(session, now, body.expires_in_days, body.expires_at)
+    material = generate_key()
+    key = ApiKey(
+        id=material.key_id,
+        name=body.name,
+        owner_id=owner.id,
+        created_by_id=caller.principal_id,
+        project_id=project_id,
+        scopes=scopes,
+        prefix=material.prefix,
+        digest=digester.digest(material.plaintext),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(key)
+    session.flush()
+    session.refresh(key)
+    return ApiKeyCreated(**to_public(key, now).model_dump(), key=material.plaintext)
+
+
+def update_key(
+    session: Session, caller: Caller, key: ApiKey, body: ApiKeyUpdate, now: datetime
+) -> None:
+    """Rename a key or change its scopes; a revoked key cannot change."""
+    if key.revoked_at is not None:
+        raise Conflict(f"API key '{key.id}' is revoked; a revoked key cannot be changed")
+    if body.name is not None and body.name != key.name:
+        _ensure_unique_name(session, key.owner, body.name, exclude=key.id)
+        key.name = body.name
+    if body.scopes is not None:
+        key.scopes = check_scopes(session, caller, key.owner, body.scopes)
+    session.flush()
+
+
+def revoke_key(key: ApiKey, now: datetime) -> None:
+    """Revoke a key for good; revoking twice keeps the first time."""
+    if key.revoked_at is None:
+        key.revoked_at = now

@@ -1,0 +1,63 @@
+"""The built-in scope catalog and the action each operation performs.
+
+Every operation of the service is one action (``secrets:GetSecretValue``);
+each action needs one scope on the calling key.
+"""
+
+from __future__ import annotations
+
+BUILTIN_SCOPES: dict[str, str] = {
+    "featurestore": "Read and write feature store data (checked by downstream services).",
+    "project": "Create projects and manage their members.",
+    "job": "Run and manage jobs (checked by downstream services).",
+    "kafka": "Produce to and consume from Kafka topics (checked by downstream services).",
+    "secrets": "Create, read, update and delete secrets.",
+    "keys": "Create, list, update, revoke and delete API keys.",
+    "iam": "Manage users and roles (admins only).",
+    "admin": "Change service settings, the scope catalog, and read the audit log (admins only).",
+}
+
+# Scopes whose operations also need an admin principal.
+ADMIN_ONLY_SCOPES = frozenset({"iam", "admin"})
+
+ACTION_SCOPES: dict[str, str] = {
+    "keys:CreateKey": "keys",
+    "keys:ListKeys": "keys",
+    "keys:GetKey": "keys",
+    "keys:UpdateKey": "keys",
+    "keys:RevokeKey": "keys",
+    "keys:DeleteKey": "keys",
+    "secrets:CreateSecret": "secrets",
+    "secrets:ListSecrets": "secrets",
+    "secrets:GetSecret": "secrets",
+    "secrets:GetSecretValue": "secrets",
+    "secrets:PutSecretValue": "secrets",
+    "secrets:UpdateSecret": "secrets",
+    "secrets:DeleteSecret": "secrets",
+    "projects:CreateProject": "project",
+    "projects:ListProjects": "project",
+    "projects:GetProject": "project",
+    "projects:UpdateProject": "project",
+    "projects:DeleteProject": "project",
+    "projects:ListMembers": "project",
+    "projects:AddMember": "project",
+    "projects:UpdateMember": "project",
+    "projects:RemoveMember": "project",
+    "iam:CreateUser": "iam",
+    "iam:ListUsers": "iam",
+    "iam:GetUser": "iam",
+    "iam:UpdateUser": "iam",
+    "iam:DeleteUser": "iam",
+    "iam:CreateRole": "iam",
+    "iam:ListRoles": "iam",
+    "iam:GetRole": "iam",
+    "iam:UpdateRole": "iam",
+    "iam:DeleteRole": "iam",
+    "settings:UpdateSettings": "admin",
+    "scopes:CreateScope": "admin",
+    "audit:ListEvents": "admin",
+}
+
+DEFAULT_KEY_LIFETIME_DAYS = 365
+DEFAULT_MAX_KEY_LIFETIME_DAYS = 730
+LIFETIME_LIMIT_DAYS = 36500

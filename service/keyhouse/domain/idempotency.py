@@ -1,0 +1,130 @@
+"""``Idempotency-Key`` for creates: the same key and body replay the first response.
+
+The stored response is sealed like a secret value (it may hold a new API key)
+and purged once the window has passed. The record is written in the same
+transaction as the thing it creates, so either both exist or neither does; two
+concurrent requests with one key cannot both create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from keyhouse.core.crypto import Sealed
+from keyhouse.core.problems import BadRequest, Conflict
+from keyhouse.core.state import AppState
+from keyhouse.domain.auth import Caller
+from keyhouse.models import IdempotencyRecord, new_id, utcnow
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+def check_header(value: str | None) -> str | None:
+    """The header's value when present; 400 when it is empty, too long or not printable ASCII."""
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_KEY_LENGTH or not value.isascii() or not value.isprintable():
+        raise BadRequest(
+            f"the {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
+        )
+    return value
+
+
+def _request_hash(state: AppState, route: str, body: BaseModel) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # Keyed, so that a stored hash cannot be used to guess a low-entropy secret value.
+    return hmac.new(
+        state.request_hash_key, f"{route}\n{canonical}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete records whose window has passed; the number removed."""
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _find(session: Session, caller: Caller, key: str, now: datetime) -> IdempotencyRecord | None:
+    return session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.principal_id == caller.principal_id,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.expires_at > now,
+        )
+    )
+
+
+def _replay(state: AppState, record: IdempotencyRecord, request_hash: str, key: str) -> JSONResponse:
+    if not hmac.compare_digest(record.request_hash, request_hash):
+        raise Conflict(
+            f"the {HEADER} '{key}' was already used with a different request; "
+            "use a new key for a new request"
+        )
+    body = state.envelope.open(Sealed(record.wrapped_key, record.ciphertext), record.id)
+    return JSONResponse(
+        json.loads(body), status_code=record.status_code, headers={REPLAYED_HEADER: "true"}
+    )
+
+
+def run_create(
+    state: AppState,
+    session: Session,
+    caller: Caller,
+    key: str | None,
+    route: str,
+    body: BaseModel,
+    produce: Callable[[], BaseModel],
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run a create once per idempotency key; commit it; answer with its response."""
+    if key is None:
+        result = produce()
+        session.commit()
+        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+    now = utcnow()
+    request_hash = _request_hash(state, route, body)
+    purge_expired(session, now)
+    existing = _find(session, caller, key, now)
+    if existing is not None:
+        response = _replay(state, existing, request_hash, key)
+        session.commit()  # keep the purge
+        return response
+    result = produce()
+    payload = result.model_dump(mode="json")
+    record_id = new_id()
+    sealed = state.envelope.seal(json.dumps(payload).encode(), bound_to=record_id)
+    session.add(
+        IdempotencyRecord(
+            id=record_id,
+            principal_id=caller.principal_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            wrapped_key=sealed.wrapped_key,
+            ciphertext=sealed.ciphertext,
+            created_at=now,
+            expires_at=now + timedelta(hours=state.settings.idempotency_window_hours),
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request with the same key committed first: nothing of ours was kept.
+        session.rollback()
+        existing = _find(session, caller, key, utcnow())
+        if existing is None:
+            raise
+        return _replay(state, existing, request_hash, key)
+    return JSONResponse(payload, status_code=status_code)

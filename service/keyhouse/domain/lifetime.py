@@ -1,0 +1,53 @@
+"""The key lifetime policy: the admin's default and maximum."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from keyhouse.core.problems import Unprocessable
+from keyhouse.domain.catalog import DEFAULT_KEY_LIFETIME_DAYS, DEFAULT_MAX_KEY_LIFETIME_DAYS
+from keyhouse.models import ServiceSettings, utcnow
+
+
+def current_settings(session: Session) -> ServiceSettings:
+    """The settings row (created by the first migration)."""
+    row = session.get(ServiceSettings, 1)
+    if row is None:
+        row = ServiceSettings(
+            id=1,
+            default_key_lifetime_days=DEFAULT_KEY_LIFETIME_DAYS,
+            max_key_lifetime_days=DEFAULT_MAX_KEY_LIFETIME_DAYS,
+            updated_at=utcnow(),
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def resolve_expiry(
+    session: Session, now: datetime, in_days: int | None, at: datetime | None
+) -> datetime:
+    """The expiry of a new key: the admin's default when none is asked for, never past the maximum."""
+    settings = current_settings(session)
+    maximum = settings.max_key_lifetime_days
+    if in_days is None and at is None:
+        return now + timedelta(days=min(settings.default_key_lifetime_days, maximum))
+    if in_days is not None:
+        if in_days > maximum:
+            raise Unprocessable(
+                "/body/expires_in_days",
+                f"expires_in_days is {in_days}, beyond the maximum key lifetime of {maximum} days "
+                "set by the admin",
+            )
+        return now + timedelta(days=in_days)
+    assert at is not None
+    if at <= now:
+        raise Unprocessable("/body/expires_at", "expires_at must be in the future")
+    if at > now + timedelta(days=maximum):
+        raise Unprocessable(
+            "/body/expires_at",
+            f"expires_at is beyond the maximum key lifetime of {maximum} days set by the admin",
+        )
+    return at

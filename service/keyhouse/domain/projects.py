@@ -1,0 +1,128 @@
+"""Projects and their collaborators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from keyhouse.core.problems import Conflict, NotFound, Unprocessable
+from keyhouse.domain.access import project_role
+from keyhouse.domain.auth import Caller
+from keyhouse.domain.principals import find_principal
+from keyhouse.models import ApiKey, Project, ProjectMember, Secret
+from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate, ProjectPublic
+
+
+def to_public(session: Session, caller: Caller, project: Project) -> ProjectPublic:
+    """A project, with the caller's role in it."""
+    return ProjectPublic(
+        id=project.id,
+        name=project.name,
+        description=project.description,
+        created_at=project.created_at,
+        my_role=project_role(session, caller, project.id),  # type: ignore[arg-type]
+    )
+
+
+def member_to_public(member: ProjectMember) -> MemberPublic:
+    """A membership."""
+    return MemberPublic(
+        project=member.project.name,
+        principal_kind=member.principal.kind,  # type: ignore[arg-type]
+        principal_name=member.principal.name,
+        role=member.role,  # type: ignore[arg-type]
+        created_at=member.created_at,
+    )
+
+
+def visible_to(caller: Caller) -> Select[tuple[Project]]:
+    """Projects the caller collaborates on (every project for admins)."""
+    statement = select(Project)
+    if caller.project_id is not None:
+        return statement.where(Project.id == caller.project_id)
+    if caller.is_admin:
+        return statement
+    return statement.where(
+        Project.id.in_(
+            select(ProjectMember.project_id).where(
+                ProjectMember.principal_id == caller.principal_id
+            )
+        )
+    )
+
+
+def create_project(session: Session, caller: Caller, body: ProjectCreate, now: datetime) -> Project:
+    """Create a project with the caller as its owner."""
+    if session.scalar(select(Project.id).where(Project.name == body.name)):
+        raise Conflict(f"a project named '{body.name}' already exists")
+    project = Project(name=body.name, description=body.description, created_at=now)
+    session.add(project)
+    session.flush()
+    session.add(
+        ProjectMember(
+            project_id=project.id, principal_id=caller.principal_id, role="owner", created_at=now
+        )
+    )
+    session.flush()
+    return project
+
+
+def delete_project(session: Session, project: Project) -> None:
+    """Delete a project; refused while secrets or API keys still belong to it."""
+    secrets = session.scalar(
+        select(func.count()).select_from(Secret).where(Secret.project_id == project.id)
+    )
+    keys = session.scalar(
+        select(func.count()).select_from(ApiKey).where(ApiKey.project_id == project.id)
+    )
+    if secrets or keys:
+        raise Conflict(
+            f"project '{project.name}' still holds {secrets} secret(s) and {keys} API key(s) "
+            "restricted to it; delete them first"
+        )
+    session.delete(project)
+
+
+def find_member(session: Session, project: Project, kind: str, name: str) -> ProjectMember:
+    """A project's member, or 404."""
+    principal = find_principal(session, kind, name)
+    member = session.get(ProjectMember, (project.id, principal.id))
+    if member is None:
+        raise NotFound(f"{kind} '{name}' is not a member of project '{project.name}'")
+    return member
+
+
+def add_member(
+    session: Session, project: Project, body: MemberCreate, now: datetime
+) -> ProjectMember:
+    """Add a user or role to a project."""
+    try:
+        principal = find_principal(session, body.principal_kind, body.principal_name)
+    except NotFound as exc:
+        raise Unprocessable("/body/principal_name", exc.detail) from None
+    if session.get(ProjectMember, (project.id, principal.id)) is not None:
+        raise Conflict(
+            f"{principal.kind} '{principal.name}' is already a member of project '{project.name}'"
+        )
+    member = ProjectMember(
+        project_id=project.id, principal_id=principal.id, role=body.role, created_at=now
+    )
+    session.add(member)
+    session.flush()
+    session.refresh(member)
+    return member
+
+
+def keep_an_owner(session: Session, project: Project, member: ProjectMember, new_role: str | None) -> None:
+    """Refuse to demote or remove the project's last owner."""
+    if member.role != "owner" or new_role == "owner":
+        return
+    owners = session.scalar(
+        select(func.count()).select_from(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.role == "owner"
+        )
+    )
+    if (owners or 0) <= 1:
+        raise Conflict(f"project '{project.name}' must keep at least one owner")

@@ -1,0 +1,125 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from keyhouse import __version__
+from keyhouse.api import errors
+from keyhouse.api.routes import (
+    api_keys,
+    audit,
+    auth,
+    health,
+    projects,
+    roles,
+    scopes,
+    secrets,
+    settings,
+    users,
+)
+from keyhouse.core.config import Settings, get_settings
+from keyhouse.core.problems import PROBLEM_MEDIA_TYPE
+from keyhouse.core.state import AppState
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the caller's ``x-request-id`` if sane) and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                candidate = value.decode("latin-1")
+                request_id = candidate if _REQUEST_ID.match(candidate) else None
+                break
+        request_id = request_id or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        encoded = request_id.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", encoded)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def operation_id(route: APIRoute) -> str:
+    """``<tag>-<name>``: stable, readable operation ids for the client generator."""
+    return f"{route.tags[0]}-{route.name.rstrip('_')}"
+
+
+def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document every error response as ``application/problem+json``."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith(("4", "5")):
+                    continue
+                response["content"] = {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def create_app(config: Settings | None = None) -> FastAPI:
+    """Build the application; the database and master key open when it starts."""
+    config = config or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState.from_settings(config)
+        app.state.keyhouse = state
+        state.last_used.start()
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="Keyhouse",
+        version=__version__,
+        description="API keys, secrets, projects and access policies as code.",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    errors.install(app)
+    for module in (health, auth, api_keys, secrets, projects, users, roles, settings, scopes, audit):
+        app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media_types(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

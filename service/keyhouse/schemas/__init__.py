@@ -1,0 +1,1 @@
+"""Request and response bodies (pydantic). ``*Public`` models never carry a value or digest."""

@@ -1,0 +1,27 @@
+"""Audit log bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class AuditEventPublic(BaseModel):
+    """One audited action."""
+
+    id: int
+    at: datetime
+    principal: str | None
+    key_id: str | None
+    action: str
+    target: str | None
+    outcome: Literal["success", "denied"]
+
+
+class AuditEventsPublic(BaseModel):
+    """A page of audit events, newest first."""
+
+    data: list[AuditEventPublic]
+    next_cursor: str | None

@@ -1,0 +1,89 @@
+"""Field types and models shared by several resources."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_KEY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _no_dot_dot(value: str) -> str:
+    if ".." in value:
+        raise ValueError("must not contain '..'")
+    return value
+
+
+def _identifier(value: str) -> str:
+    if not _NAME_RE.match(value):
+        raise ValueError(
+            "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'"
+        )
+    return _no_dot_dot(value)
+
+
+def _key_name(value: str) -> str:
+    if not _KEY_NAME_RE.match(value) or value != value.strip():
+        raise ValueError(
+            "must start with a letter or digit, hold only letters, digits, spaces, '.', '_' "
+            "and '-', and not end with a space"
+        )
+    return _no_dot_dot(value)
+
+
+def _secret_name(value: str) -> str:
+    if value.startswith("/"):
+        raise ValueError("must not start with '/' (write hopsworks/role/x, not /hopsworks/role/x)")
+    if value.endswith("/"):
+        raise ValueError("must not end with '/'")
+    for segment in value.split("/"):
+        if not segment:
+            raise ValueError("must not contain an empty path segment ('//')")
+        if segment in {".", ".."} or ".." in segment:
+            raise ValueError("must not contain '.' or '..' path segments")
+        if not _SEGMENT_RE.match(segment):
+            raise ValueError(
+                "path segments may hold only letters, digits, '.', '_' and '-', separated by '/'"
+            )
+    return value
+
+
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=64), AfterValidator(_identifier)
+]
+"""Names of users, roles, projects and scopes."""
+
+KeyName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_key_name)]
+"""Names of API keys (spaces allowed, as in a settings page)."""
+
+SecretName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_secret_name)]
+"""Path-like secret names such as ``hopsworks/role/databricks/type/api-key``."""
+
+Description = Annotated[str, Field(max_length=500)]
+
+ProjectRole = Literal["owner", "member", "viewer"]
+PrincipalKind = Literal["user", "role"]
+
+
+class Input(BaseModel):
+    """Base of request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PrincipalRef(BaseModel):
+    """A user or role, by kind and name."""
+
+    kind: PrincipalKind
+    name: str
+
+
+Limit = Annotated[int, Field(ge=1, le=200, description="Items per page (1-200).")]
+Cursor = Annotated[
+    str | None,
+    Field(max_length=500, description="The next_cursor of the previous page."),
+]

@@ -1,0 +1,101 @@
+"""Secret bodies."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from keyhouse.schemas.common import Description, Identifier, Input, SecretName
+
+MAX_VALUE_CHARS = 9000
+SecretType = Literal["text", "file"]
+Visibility = Literal["private", "project"]
+VALUE_FIELD = Field(
+    min_length=1,
+    max_length=MAX_VALUE_CHARS,
+    description="The value: text as is, or for type=file the base64 of the file's bytes. "
+    f"At most {MAX_VALUE_CHARS} characters.",
+    json_schema_extra={"writeOnly": True},
+)
+
+
+def check_file_value(value: str) -> None:
+    """Refuse a file value that is not strict base64 (without echoing it)."""
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("value must be base64 when type is 'file'") from None
+
+
+class SecretValueInput(Input):
+    """A value and how to read it."""
+
+    value: str = VALUE_FIELD
+    type: SecretType = Field(default="text", description="text, or file (value is base64).")
+
+    @model_validator(mode="after")
+    def _file_is_base64(self) -> SecretValueInput:
+        if self.type == "file":
+            check_file_value(self.value)
+        return self
+
+
+class SecretCreate(SecretValueInput):
+    """A new secret, private to its creator or shared with a project."""
+
+    name: SecretName
+    visibility: Visibility = "private"
+    project: Identifier | None = Field(
+        default=None, description="Required when visibility is 'project'."
+    )
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _project_matches_visibility(self) -> SecretCreate:
+        if self.visibility == "project" and self.project is None:
+            raise ValueError("project is required when visibility is 'project'")
+        if self.visibility == "private" and self.project is not None:
+            raise ValueError("project must be omitted when visibility is 'private'")
+        return self
+
+
+class SecretUpdate(Input):
+    """Changes to a secret's metadata."""
+
+    description: Description | None = None
+
+
+class SecretPublic(BaseModel):
+    """A secret's metadata: never its value."""
+
+    id: str
+    name: str
+    type: SecretType
+    visibility: Visibility
+    project: str | None
+    owner: str | None = Field(description="user/<name> or role/<name> of the creator")
+    description: str | None
+    version: int = Field(description="Starts at 1; increments on every value change.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SecretValue(BaseModel):
+    """A secret's value, as stored (base64 for files)."""
+
+    id: str
+    name: str
+    type: SecretType
+    version: int
+    value: str
+
+
+class SecretsPublic(BaseModel):
+    """A page of secrets (metadata only)."""
+
+    data: list[SecretPublic]
+    next_cursor: str | None
