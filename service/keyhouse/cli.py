@@ -16,7 +16,9 @@ from keyhouse.core.crypto import MasterKeyError
 from keyhouse.core.state import AppState
 from keyhouse.domain.bootstrap import Bootstrapped, bootstrap
 
-app = typer.Typer(help="Keyhouse: API keys, secrets and access policies as code.", no_args_is_help=True)
+app = typer.Typer(
+    help="Keyhouse: API keys, secrets and access policies as code.", no_args_is_help=True
+)
 err = Console(stderr=True)
 
 

@@ -106,7 +106,18 @@ def create_app(config: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     errors.install(app)
-    for module in (health, auth, api_keys, secrets, projects, users, roles, settings, scopes, audit):
+    for module in (
+        health,
+        auth,
+        api_keys,
+        secrets,
+        projects,
+        users,
+        roles,
+        settings,
+        scopes,
+        audit,
+    ):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -55,9 +55,7 @@ def presented_key(request: Request) -> str:
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "apikey" or not value.strip():
-            raise Unauthenticated(
-                "malformed", "the Authorization header must read 'ApiKey <key>'"
-            )
+            raise Unauthenticated("malformed", "the Authorization header must read 'ApiKey <key>'")
         return value.strip()
     raise Unauthenticated(
         "missing", "no API key: send it in the x-api-key header or as 'Authorization: ApiKey <key>'"

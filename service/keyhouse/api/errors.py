@@ -93,9 +93,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
             message = message.removeprefix("Value error, ")
         errors.append({"pointer": _pointer(location), "detail": message})
     summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
-    return problem_response(
-        request, 422, "validation", "Invalid request", summary, errors=errors
-    )
+    return problem_response(request, 422, "validation", "Invalid request", summary, errors=errors)
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
@@ -114,7 +112,10 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     # A concurrent request won a uniqueness race; the database refused ours.
     return problem_response(
-        request, 409, "conflict", "Conflict",
+        request,
+        409,
+        "conflict",
+        "Conflict",
         "the request conflicts with a change made at the same time; read and retry",
     )
 
@@ -122,7 +123,10 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
 async def _decryption(request: Request, exc: Exception) -> JSONResponse:
     log.error("a stored ciphertext did not authenticate (request %s)", _request_id(request))
     return problem_response(
-        request, 500, "decryption-failed", "Stored value cannot be decrypted",
+        request,
+        500,
+        "decryption-failed",
+        "Stored value cannot be decrypted",
         "the stored value does not authenticate under this service's master key",
     )
 
@@ -130,10 +134,16 @@ async def _decryption(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error(
         "unhandled %s in %s %s (request %s)",
-        type(exc).__name__, request.method, request.url.path, _request_id(request),
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        _request_id(request),
     )
     return problem_response(
-        request, 500, "internal", "Internal error",
+        request,
+        500,
+        "internal",
+        "Internal error",
         "the service failed to handle this request; the request id identifies it in the logs",
     )
 

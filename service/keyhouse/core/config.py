@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("KEYHOUSE_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+            raise ValueError(
+                "KEYHOUSE_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"
+            )
         return value
 
     @property

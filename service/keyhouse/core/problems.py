@@ -12,7 +12,9 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class InvalidParam(BaseModel):
     """One invalid part of a request: where it is (a JSON pointer) and what is wrong."""
 
-    pointer: str = Field(description="JSON pointer into the request, e.g. /body/name or /query/limit")
+    pointer: str = Field(
+        description="JSON pointer into the request, e.g. /body/name or /query/limit"
+    )
     detail: str
 
 
@@ -21,7 +23,9 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(description="A URI naming the kind of problem, e.g. urn:keyhouse:problem:not-found")
+    type: str = Field(
+        description="A URI naming the kind of problem, e.g. urn:keyhouse:problem:not-found"
+    )
     title: str
     status: int
     detail: str | None = None
@@ -33,7 +37,9 @@ class Problem(BaseModel):
     )
     scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
     project: str | None = Field(default=None, description="For 403: the project concerned.")
-    errors: list[InvalidParam] | None = Field(default=None, description="For 422: each invalid part.")
+    errors: list[InvalidParam] | None = Field(
+        default=None, description="For 422: each invalid part."
+    )
 
 
 class ProblemError(Exception):
@@ -130,6 +136,4 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict with the current state",
         422: "Invalid request: `errors` names each invalid field",
     }
-    return {
-        status: {"model": Problem, "description": descriptions[status]} for status in statuses
-    }
+    return {status: {"model": Problem, "description": descriptions[status]} for status in statuses}

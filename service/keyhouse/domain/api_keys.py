@@ -41,7 +41,7 @@ def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
         id=key.id,
         name=key.name,
         prefix=key.prefix,
-        owner=PrincipalRef(kind=key.owner.kind, name=key.owner.name),  # type: ignore[arg-type]
+        owner=PrincipalRef(kind=key.owner.kind, name=key.owner.name),
         project=key.project.name if key.project else None,
         scopes=list(key.scopes),
         status=key_status(key, now),
@@ -52,7 +52,7 @@ def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
     )
 
 
-def visible_to(caller: Caller) -> Select[tuple[ApiKey]]:
+def visible_to(caller: Caller) -> Select[ApiKey]:
     """Keys the caller may see: those it owns and those it created."""
     return select(ApiKey).where(
         or_(ApiKey.owner_id == caller.principal_id, ApiKey.created_by_id == caller.principal_id)
@@ -67,7 +67,9 @@ def get_visible(session: Session, caller: Caller, key_id: str) -> ApiKey:
     return key
 
 
-def filter_status(statement: Select[tuple[ApiKey]], status: str, now: datetime) -> Select[tuple[ApiKey]]:
+def filter_status(
+    statement: Select[ApiKey], status: str, now: datetime
+) -> Select[ApiKey]:
     """Restrict a key query to active, revoked or expired keys."""
     if status == "revoked":
         return statement.where(ApiKey.revoked_at.is_not(None))

@@ -66,7 +66,9 @@ def _find(session: Session, caller: Caller, key: str, now: datetime) -> Idempote
     )
 
 
-def _replay(state: AppState, record: IdempotencyRecord, request_hash: str, key: str) -> JSONResponse:
+def _replay(
+    state: AppState, record: IdempotencyRecord, request_hash: str, key: str
+) -> JSONResponse:
     if not hmac.compare_digest(record.request_hash, request_hash):
         raise Conflict(
             f"the {HEADER} '{key}' was already used with a different request; "

@@ -29,7 +29,7 @@ def current_settings(session: Session) -> ServiceSettings:
 def resolve_expiry(
     session: Session, now: datetime, in_days: int | None, at: datetime | None
 ) -> datetime:
-    """The expiry of a new key: the admin's default when none is asked for, never past the maximum."""
+    """A new key's expiry: the admin's default when none is asked for, never past the maximum."""
     settings = current_settings(session)
     maximum = settings.max_key_lifetime_days
     if in_days is None and at is None:

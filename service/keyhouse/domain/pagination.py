@@ -40,7 +40,7 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
 
 def paginate(
     session: Session,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     order: Sequence[InstrumentedAttribute[Any]],
     limit: int,
     cursor: str | None,

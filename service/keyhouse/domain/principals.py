@@ -21,11 +21,14 @@ def find_principal(session: Session, kind: str, name: str) -> Principal:
 
 def admin_count(session: Session) -> int:
     """How many admin users exist."""
-    return session.scalar(
-        select(func.count()).select_from(Principal).where(
-            Principal.kind == "user", Principal.is_admin.is_(True)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Principal)
+            .where(Principal.kind == "user", Principal.is_admin.is_(True))
         )
-    ) or 0
+        or 0
+    )
 
 
 def principal_ref(principal: Principal | None) -> str | None:
@@ -50,9 +53,9 @@ def delete_principal(session: Session, principal: Principal) -> None:
     sole = []
     for project_id in session.scalars(owned):
         owners = session.scalar(
-            select(func.count()).select_from(ProjectMember).where(
-                ProjectMember.project_id == project_id, ProjectMember.role == "owner"
-            )
+            select(func.count())
+            .select_from(ProjectMember)
+            .where(ProjectMember.project_id == project_id, ProjectMember.role == "owner")
         )
         if owners == 1:
             sole.append(session.get_one(Project, project_id).name)

@@ -22,7 +22,7 @@ def to_public(session: Session, caller: Caller, project: Project) -> ProjectPubl
         name=project.name,
         description=project.description,
         created_at=project.created_at,
-        my_role=project_role(session, caller, project.id),  # type: ignore[arg-type]
+        my_role=project_role(session, caller, project.id),
     )
 
 
@@ -30,14 +30,14 @@ def member_to_public(member: ProjectMember) -> MemberPublic:
     """A membership."""
     return MemberPublic(
         project=member.project.name,
-        principal_kind=member.principal.kind,  # type: ignore[arg-type]
+        principal_kind=member.principal.kind,
         principal_name=member.principal.name,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         created_at=member.created_at,
     )
 
 
-def visible_to(caller: Caller) -> Select[tuple[Project]]:
+def visible_to(caller: Caller) -> Select[Project]:
     """Projects the caller collaborates on (every project for admins)."""
     statement = select(Project)
     if caller.project_id is not None:
@@ -115,14 +115,16 @@ def add_member(
     return member
 
 
-def keep_an_owner(session: Session, project: Project, member: ProjectMember, new_role: str | None) -> None:
+def keep_an_owner(
+    session: Session, project: Project, member: ProjectMember, new_role: str | None
+) -> None:
     """Refuse to demote or remove the project's last owner."""
     if member.role != "owner" or new_role == "owner":
         return
     owners = session.scalar(
-        select(func.count()).select_from(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.role == "owner"
-        )
+        select(func.count())
+        .select_from(ProjectMember)
+        .where(ProjectMember.project_id == project.id, ProjectMember.role == "owner")
     )
     if (owners or 0) <= 1:
         raise Conflict(f"project '{project.name}' must keep at least one owner")

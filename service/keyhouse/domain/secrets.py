@@ -35,8 +35,8 @@ def to_public(secret: Secret) -> SecretPublic:
     return SecretPublic(
         id=secret.id,
         name=secret.name,
-        type=secret.kind,  # type: ignore[arg-type]
-        visibility=secret.visibility,  # type: ignore[arg-type]
+        type=secret.kind,
+        visibility=secret.visibility,
         project=secret.project.name if secret.project else None,
         owner=f"{secret.owner.kind}/{secret.owner.name}" if secret.owner else None,
         description=secret.description,
@@ -56,7 +56,7 @@ def _refuse_restricted_private(caller: Caller, action: str) -> None:
         )
 
 
-def visible_to(caller: Caller) -> Select[tuple[Secret]]:
+def visible_to(caller: Caller) -> Select[Secret]:
     """Secrets the caller may see: its private ones and those of its projects."""
     if caller.project_id is not None:
         return select(Secret).where(Secret.project_id == caller.project_id)
@@ -117,7 +117,9 @@ def create_secret(
         _refuse_restricted_private(caller, "secrets:CreateSecret")
         namespace = private_namespace(caller.principal_id)
         where = f"the private secrets of {caller.principal_ref}"
-    if session.scalar(select(Secret.id).where(Secret.namespace == namespace, Secret.name == body.name)):
+    if session.scalar(
+        select(Secret.id).where(Secret.namespace == namespace, Secret.name == body.name)
+    ):
         raise Conflict(f"a secret named '{body.name}' already exists in {where}")
     secret_id = new_id()
     sealed = envelope.seal(body.value.encode(), bound_to=secret_id)
@@ -148,7 +150,7 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     return SecretValue(
         id=secret.id,
         name=secret.name,
-        type=secret.kind,  # type: ignore[arg-type]
+        type=secret.kind,
         version=secret.version,
         value=plaintext.decode(),
     )

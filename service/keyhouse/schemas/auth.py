@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from keyhouse.schemas.common import Identifier, Input, PrincipalRef
 
-
 VerifyReason = Literal[
     "not_found", "malformed", "revoked", "expired", "missing_scope", "not_a_collaborator"
 ]

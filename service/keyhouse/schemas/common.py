@@ -52,9 +52,7 @@ def _secret_name(value: str) -> str:
     return value
 
 
-Identifier = Annotated[
-    str, Field(min_length=1, max_length=64), AfterValidator(_identifier)
-]
+Identifier = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_identifier)]
 """Names of users, roles, projects and scopes."""
 
 KeyName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_key_name)]

@@ -62,7 +62,9 @@ def create(
         audit.record(session, caller, "keys:CreateKey", key_rn(created.id))
         return created
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/api-keys", body, produce)
+    return idempotency.run_create(
+        state, session, caller, key, "POST /api/v1/api-keys", body, produce
+    )
 
 
 @router.get("", response_model=ApiKeysPublic)
@@ -88,7 +90,11 @@ def list_(
     if status is not None:
         statement = keys.filter_status(statement, status, now)
     rows, next_cursor = paginate(
-        session, statement, [ApiKey.created_at, ApiKey.id], limit, cursor,
+        session,
+        statement,
+        [ApiKey.created_at, ApiKey.id],
+        limit,
+        cursor,
         lambda k: (k.created_at, k.id),
     )
     return ApiKeysPublic(data=[keys.to_public(k, now) for k in rows], next_cursor=next_cursor)

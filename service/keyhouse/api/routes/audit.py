@@ -28,7 +28,8 @@ def list_(
         str | None, Query(max_length=64, description="Only events by this user or role (by name).")
     ] = None,
     action: Annotated[
-        str | None, Query(max_length=64, description="Only this action, e.g. secrets:GetSecretValue.")
+        str | None,
+        Query(max_length=64, description="Only this action, e.g. secrets:GetSecretValue."),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -56,7 +57,7 @@ def list_(
                 key_id=e.key_id,
                 action=e.action,
                 target=e.target,
-                outcome=e.outcome,  # type: ignore[arg-type]
+                outcome=e.outcome,
             )
             for e in rows[:limit]
         ],

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["keys"])
 def whoami(caller: CurrentCaller) -> Whoami:
     """Who the calling key belongs to: the "test this key" call. Needs no scope."""
     return Whoami(
-        principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),  # type: ignore[arg-type]
+        principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),
         is_admin=caller.is_admin,
         key=WhoamiKey(
             id=caller.key_id,
@@ -44,7 +44,7 @@ def verify(body: VerifyRequest, session: ReadSessionDep, state: StateDep) -> Ver
     check = check_key(session, state.digester, body.key, now)
     caller = check.caller
     if caller is None:
-        return VerifyResponse(valid=False, reason=check.status.value, key_id=None)  # type: ignore[arg-type]
+        return VerifyResponse(valid=False, reason=check.status.value, key_id=None)
     status = check.status
     if status is KeyStatus.VALID and not set(body.scopes) <= caller.scopes:
         status = KeyStatus.MISSING_SCOPE
@@ -61,9 +61,9 @@ def verify(body: VerifyRequest, session: ReadSessionDep, state: StateDep) -> Ver
         state.last_used.touch(caller.key_id, now)
     return VerifyResponse(
         valid=status is KeyStatus.VALID,
-        reason=None if status is KeyStatus.VALID else status.value,  # type: ignore[arg-type]
+        reason=None if status is KeyStatus.VALID else status.value,
         key_id=caller.key_id,
-        principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),  # type: ignore[arg-type]
+        principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),
         scopes=sorted(caller.scopes),
         project=caller.project_name,
         expires_at=caller.expires_at,

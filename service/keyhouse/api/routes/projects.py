@@ -43,7 +43,9 @@ ProjectName = Annotated[str, Path(max_length=64, description="The project's name
 PrincipalName = Annotated[str, Path(max_length=64, description="The member's name.")]
 
 
-@router.post("", status_code=201, response_model=ProjectPublic, responses=problem_responses(400, 409))
+@router.post(
+    "", status_code=201, response_model=ProjectPublic, responses=problem_responses(400, 409)
+)
 def create(
     body: ProjectCreate,
     caller: CurrentCaller,
@@ -60,17 +62,26 @@ def create(
         audit.record(session, caller, "projects:CreateProject", project_rn(project.name))
         return projects_domain.to_public(session, caller, project)
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/projects", body, produce)
+    return idempotency.run_create(
+        state, session, caller, key, "POST /api/v1/projects", body, produce
+    )
 
 
 @router.get("", response_model=ProjectsPublic)
 def list_(
-    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> ProjectsPublic:
     """List the projects the caller collaborates on (all of them for admins)."""
     require_action(caller, "projects:ListProjects")
     rows, next_cursor = paginate(
-        session, projects_domain.visible_to(caller), [Project.name], limit, cursor,
+        session,
+        projects_domain.visible_to(caller),
+        [Project.name],
+        limit,
+        cursor,
         lambda p: (p.name,),
     )
     return ProjectsPublic(
@@ -128,7 +139,11 @@ def list_members(
     require_project_role(session, caller, found, "viewer", "projects:ListMembers")
     statement = select(ProjectMember).where(ProjectMember.project_id == found.id)
     rows, next_cursor = paginate(
-        session, statement, [ProjectMember.created_at, ProjectMember.principal_id], limit, cursor,
+        session,
+        statement,
+        [ProjectMember.created_at, ProjectMember.principal_id],
+        limit,
+        cursor,
         lambda m: (m.created_at, m.principal_id),
     )
     return MembersPublic(
@@ -159,7 +174,9 @@ def add_member(
     def produce() -> MemberPublic:
         member = projects_domain.add_member(session, found, body, utcnow())
         audit.record(
-            session, caller, "projects:AddMember",
+            session,
+            caller,
+            "projects:AddMember",
             f"{project_rn(project)}/{principal_rn(body.principal_kind, body.principal_name)}",
         )
         return projects_domain.member_to_public(member)
@@ -221,4 +238,3 @@ def remove_member(
     audit.record(session, caller, "projects:RemoveMember", target)
     session.commit()
     return Response(status_code=204)
-

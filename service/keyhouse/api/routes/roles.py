@@ -25,7 +25,9 @@ from keyhouse.models import Principal, utcnow
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
-router = APIRouter(prefix="/api/v1/roles", tags=["roles"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1/roles", tags=["roles"], responses=problem_responses(401, 403, 422)
+)
 RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
 
 
@@ -65,13 +67,20 @@ def create(
 
 @router.get("", response_model=RolesPublic)
 def list_(
-    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> RolesPublic:
     """List roles (admins)."""
     require_action(caller, "iam:ListRoles")
     rows, next_cursor = paginate(
-        session, select(Principal).where(Principal.kind == "role"), [Principal.name], limit,
-        cursor, lambda p: (p.name,),
+        session,
+        select(Principal).where(Principal.kind == "role"),
+        [Principal.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
     )
     return RolesPublic(data=[_public(r) for r in rows], next_cursor=next_cursor)
 
@@ -84,7 +93,9 @@ def get(name: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RoleP
 
 
 @router.patch("/{name}", response_model=RolePublic, responses=problem_responses(404))
-def update(name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep) -> RolePublic:
+def update(
+    name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep
+) -> RolePublic:
     """Change a role's description (admins)."""
     require_action(caller, "iam:UpdateRole", principal_rn("role", name))
     role = find_principal(session, "role", name)

@@ -56,7 +56,9 @@ def create(
     def produce() -> ScopePublic:
         if session.get(Scope, body.name) is not None:
             raise Conflict(f"the scope '{body.name}' is already in the catalog")
-        scope = Scope(name=body.name, description=body.description, builtin=False, created_at=utcnow())
+        scope = Scope(
+            name=body.name, description=body.description, builtin=False, created_at=utcnow()
+        )
         session.add(scope)
         session.flush()
         audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")

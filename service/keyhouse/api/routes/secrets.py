@@ -40,7 +40,9 @@ router = APIRouter(
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
 
 
-@router.post("", status_code=201, response_model=SecretPublic, responses=problem_responses(400, 404, 409))
+@router.post(
+    "", status_code=201, response_model=SecretPublic, responses=problem_responses(400, 404, 409)
+)
 def create(
     body: SecretCreate,
     caller: CurrentCaller,
@@ -57,7 +59,9 @@ def create(
         audit.record(session, caller, "secrets:CreateSecret", secret_rn(secret))
         return secrets_domain.to_public(secret)
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/secrets", body, produce)
+    return idempotency.run_create(
+        state, session, caller, key, "POST /api/v1/secrets", body, produce
+    )
 
 
 @router.get("", response_model=SecretsPublic)
@@ -82,7 +86,11 @@ def list_(
     if name_prefix is not None:
         statement = statement.where(Secret.name.startswith(name_prefix, autoescape=True))
     rows, next_cursor = paginate(
-        session, statement, [Secret.created_at, Secret.id], limit, cursor,
+        session,
+        statement,
+        [Secret.created_at, Secret.id],
+        limit,
+        cursor,
         lambda s: (s.created_at, s.id),
     )
     return SecretsPublic(data=[secrets_domain.to_public(s) for s in rows], next_cursor=next_cursor)
@@ -166,4 +174,3 @@ def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> R
     session.delete(secret)
     session.commit()
     return Response(status_code=204)
-

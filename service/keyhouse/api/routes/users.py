@@ -25,13 +25,18 @@ from keyhouse.models import Principal, utcnow
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1/users", tags=["users"], responses=problem_responses(401, 403, 422)
+)
 UserName = Annotated[str, Path(max_length=64, description="The user's name.")]
 
 
 def _public(user: Principal) -> UserPublic:
     return UserPublic(
-        id=user.id, name=user.name, email=user.email, is_admin=user.is_admin,
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        is_admin=user.is_admin,
         created_at=user.created_at,
     )
 
@@ -54,7 +59,10 @@ def create(
         ):
             raise Conflict(f"a user named '{body.name}' already exists")
         user = Principal(
-            kind="user", name=body.name, email=body.email, is_admin=body.is_admin,
+            kind="user",
+            name=body.name,
+            email=body.email,
+            is_admin=body.is_admin,
             created_at=utcnow(),
         )
         session.add(user)
@@ -67,13 +75,20 @@ def create(
 
 @router.get("", response_model=UsersPublic)
 def list_(
-    caller: CurrentCaller, session: ReadSessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    caller: CurrentCaller,
+    session: ReadSessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> UsersPublic:
     """List users (admins)."""
     require_action(caller, "iam:ListUsers")
     rows, next_cursor = paginate(
-        session, select(Principal).where(Principal.kind == "user"), [Principal.name], limit,
-        cursor, lambda p: (p.name,),
+        session,
+        select(Principal).where(Principal.kind == "user"),
+        [Principal.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
     )
     return UsersPublic(data=[_public(u) for u in rows], next_cursor=next_cursor)
 
@@ -86,7 +101,9 @@ def get(name: UserName, caller: CurrentCaller, session: ReadSessionDep) -> UserP
 
 
 @router.patch("/{name}", response_model=UserPublic, responses=problem_responses(404, 409))
-def update(name: UserName, body: UserUpdate, caller: CurrentCaller, session: SessionDep) -> UserPublic:
+def update(
+    name: UserName, body: UserUpdate, caller: CurrentCaller, session: SessionDep
+) -> UserPublic:
     """Change a user's email or admin flag (admins); the last admin stays an admin."""
     require_action(caller, "iam:UpdateUser", principal_rn("user", name))
     user = find_principal(session, "user", name)
