@@ -38,10 +38,29 @@ def client(base_url: str, key: str | None) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers=headers, timeout=30)
 
 
+SECRET_FIELDS = frozenset({"key", "value"})
+
+
+def redacted(body: Any) -> Any:
+    """``body`` with API keys and secret values masked, fit for test output."""
+    if isinstance(body, dict):
+        return {k: "***" if k in SECRET_FIELDS else redacted(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [redacted(item) for item in body]
+    return body
+
+
 def expect(response: httpx.Response, status: int) -> Any:
-    """The JSON body of ``response`` after checking its status (the body explains a mismatch)."""
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json() if response.content else None
+    """The JSON body of ``response`` after checking its status.
+
+    On a mismatch the message shows the body with keys and values masked.
+    """
+    body = response.json() if response.content else None
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url.path}: "
+        f"expected {status}, got {response.status_code}: {redacted(body)}"
+    )
+    return body
 
 
 def create_key(
