@@ -19,7 +19,7 @@ from keyhouse.domain.bootstrap import Bootstrapped, bootstrap
 app = typer.Typer(
     help="Keyhouse: API keys, secrets and access policies as code.", no_args_is_help=True
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _prepare(settings: Settings) -> AppState:

@@ -67,10 +67,24 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name.rstrip('_')}"
 
 
-def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """Document every error response as ``application/problem+json``."""
+SECURITY_SCHEMES = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+    "ApiKeyAuthorization": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "The key after the word ApiKey: `Authorization: ApiKey <key>`.",
+    },
+}
+
+
+def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document errors as ``application/problem+json`` and which operations need a key."""
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            if "401" in operation.get("responses", {}):
+                operation["security"] = [{"ApiKeyHeader": []}, {"ApiKeyAuthorization": []}]
             for status, response in operation.get("responses", {}).items():
                 if not status.startswith(("4", "5")):
                     continue
@@ -122,7 +136,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problem_media_types(
+            app.openapi_schema = _finish_document(
                 get_openapi(
                     title=app.title,
                     version=app.version,

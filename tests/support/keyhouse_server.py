@@ -105,7 +105,8 @@ def start_server(
         directory=directory,
         port=port,
         process=process,
-        admin_key=key_file.read_text().strip(),
+        # Empty when the database already had users: no new admin key is made then.
+        admin_key=key_file.read_text().strip() if key_file.exists() else "",
         log_path=log_path,
         env=env,
     )

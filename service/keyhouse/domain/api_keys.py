@@ -67,9 +67,7 @@ def get_visible(session: Session, caller: Caller, key_id: str) -> ApiKey:
     return key
 
 
-def filter_status(
-    statement: Select[ApiKey], status: str, now: datetime
-) -> Select[ApiKey]:
+def filter_status(statement: Select[ApiKey], status: str, now: datetime) -> Select[ApiKey]:
     """Restrict a key query to active, revoked or expired keys."""
     if status == "revoked":
         return statement.where(ApiKey.revoked_at.is_not(None))

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,18 @@ def _replay(
     )
 
 
+def _serialize(session: Session, caller: Caller, key: str) -> None:
+    # Requests carrying the same key wait for each other, so the second finds the
+    # first's record instead of racing it into a uniqueness error. (SQLite
+    # transactions here begin IMMEDIATE and are serialized already.)
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{caller.principal_id}\n{key}".encode()).digest()
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:lock)"),
+            {"lock": int.from_bytes(digest[:8], "big", signed=True)},
+        )
+
+
 def run_create(
     state: AppState,
     session: Session,
@@ -97,6 +109,7 @@ def run_create(
         return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
     now = utcnow()
     request_hash = _request_hash(state, route, body)
+    _serialize(session, caller, key)
     purge_expired(session, now)
     existing = _find(session, caller, key, now)
     if existing is not None:

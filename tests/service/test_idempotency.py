@@ -1,0 +1,152 @@
+"""``Idempotency-Key`` on creates: one logical create makes one object."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, func, select
+
+from keyhouse.models import IdempotencyRecord
+from tests.support.actors import Actor, client, expect, unique
+from tests.support.keyhouse_server import KeyhouseServer, start_server
+
+
+def _key_body(name: str) -> dict[str, object]:
+    return {"name": name, "scopes": ["job"]}
+
+
+def _count_keys(actor: Actor, name: str) -> int:
+    return len(expect(actor.get("/api/v1/api-keys", params={"name": name}), 200)["data"])
+
+
+def test_a_repeated_create_returns_the_first_response(user: Actor) -> None:
+    name = unique("idem")
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    first = user.post("/api/v1/api-keys", json=_key_body(name), headers=headers)
+    again = user.post("/api/v1/api-keys", json=_key_body(name), headers=headers)
+    assert expect(first, 201) == expect(again, 201)
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _count_keys(user, name) == 1
+
+
+def test_the_same_key_with_another_body_is_a_conflict(user: Actor) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    expect(user.post("/api/v1/api-keys", json=_key_body(unique("a")), headers=headers), 201)
+    other = unique("b")
+    problem = expect(user.post("/api/v1/api-keys", json=_key_body(other), headers=headers), 409)
+    assert "Idempotency-Key" in problem["detail"]
+    assert _count_keys(user, other) == 0
+
+
+def test_keys_are_per_principal(user: Actor, other_user: Actor) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    name = unique("shared-idem")
+    mine = expect(user.post("/api/v1/api-keys", json=_key_body(name), headers=headers), 201)
+    theirs = expect(other_user.post("/api/v1/api-keys", json=_key_body(name), headers=headers), 201)
+    assert mine["id"] != theirs["id"]
+
+
+def test_concurrent_retries_create_once(user: Actor) -> None:
+    name = unique("race")
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+
+    def attempt(_: int) -> httpx.Response:
+        with client(str(user.http.base_url), user.key) as http:
+            return http.post("/api/v1/api-keys", json=_key_body(name), headers=headers)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(attempt, range(8)))
+    bodies = [expect(r, 201) for r in responses]
+    assert len({b["id"] for b in bodies}) == 1
+    assert _count_keys(user, name) == 1
+
+
+def test_every_create_endpoint_honours_the_header(admin: httpx.Client) -> None:
+    creates = {
+        "/api/v1/users": {"name": unique("u")},
+        "/api/v1/roles": {"name": unique("r")},
+        "/api/v1/projects": {"name": unique("p")},
+        "/api/v1/scopes": {"name": unique("s")},
+        "/api/v1/secrets": {"name": unique("s"), "value": "v"},
+    }
+    for path, body in creates.items():
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        first = expect(admin.post(path, json=body, headers=headers), 201)
+        again = admin.post(path, json=body, headers=headers)
+        assert expect(again, 201) == first, path
+        assert again.headers["Idempotent-Replayed"] == "true", path
+
+
+def test_a_bad_header_is_refused(user: Actor) -> None:
+    name = unique("bad-header")
+    response = user.post(
+        "/api/v1/api-keys", json=_key_body(name), headers={"Idempotency-Key": "x" * 256}
+    )
+    assert expect(response, 400)["detail"].startswith("the Idempotency-Key header")
+    assert _count_keys(user, name) == 0
+
+
+def test_stored_responses_are_encrypted(user: Actor, db: Engine) -> None:
+    idempotency_key = uuid.uuid4().hex
+    created = expect(
+        user.post(
+            "/api/v1/api-keys",
+            json=_key_body(unique("sealed")),
+            headers={"Idempotency-Key": idempotency_key},
+        ),
+        201,
+    )
+    with db.connect() as connection:
+        record = connection.execute(
+            select(IdempotencyRecord.ciphertext, IdempotencyRecord.wrapped_key).where(
+                IdempotencyRecord.key == idempotency_key
+            )
+        ).one()
+    stored = bytes(record[0]) + bytes(record[1])
+    assert created["key"].encode() not in stored
+    assert created["id"].encode() not in stored
+
+
+@pytest.fixture(scope="module")
+def short_window_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyhouseServer]:
+    """A service whose idempotency window is two seconds."""
+    directory: Path = tmp_path_factory.mktemp("short-window")
+    server = start_server(
+        "sqlite",
+        f"sqlite:///{directory / 'keyhouse.db'}",
+        directory,
+        KEYHOUSE_IDEMPOTENCY_WINDOW_HOURS=str(2 / 3600),
+    )
+    yield server
+    server.stop()
+
+
+def test_records_are_purged_after_the_window(short_window_service: KeyhouseServer) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"name": unique("window"), "scopes": ["job"]}
+    engine = create_engine(short_window_service.database_url)
+    with client(short_window_service.url, short_window_service.admin_key) as admin:
+        first = expect(admin.post("/api/v1/api-keys", json=body, headers=headers), 201)
+        time.sleep(2.5)
+        # Any create purges expired records; the old key then starts a new create.
+        trigger = {"name": unique("trigger"), "scopes": ["job"]}
+        expect(admin.post("/api/v1/api-keys", json=trigger, headers={"Idempotency-Key": "t"}), 201)
+        with engine.connect() as connection:
+            stored = connection.scalar(
+                select(func.count())
+                .select_from(IdempotencyRecord)
+                .where(IdempotencyRecord.key == headers["Idempotency-Key"])
+            )
+        assert stored == 0
+        second = admin.post(
+            "/api/v1/api-keys", json={**body, "name": unique("window")}, headers=headers
+        )
+        assert expect(second, 201)["id"] != first["id"]
+    engine.dispose()
