@@ -11,6 +11,7 @@ from keyhouse.core.config import Settings
 from keyhouse.core.crypto import Envelope, load_master_key
 from keyhouse.core.db import make_engine, make_sessionmaker
 from keyhouse.core.keys import KeyDigester
+from keyhouse.domain.auth import KeyLookup
 from keyhouse.domain.last_used import LastUsedTracker
 
 
@@ -20,8 +21,10 @@ class AppState:
 
     settings: Settings
     engine: Engine
+    read_engine: Engine
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    key_lookup: KeyLookup
     envelope: Envelope
     digester: KeyDigester
     last_used: LastUsedTracker
@@ -30,19 +33,20 @@ class AppState:
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         """Open the database and load the master key named by ``settings``."""
-        engine = make_engine(settings.database_url)
-        sessions = make_sessionmaker(engine)
-        read_sessions = (
-            make_sessionmaker(make_engine(settings.database_url, writer=False))
-            if settings.is_sqlite
-            else sessions
-        )
         envelope = Envelope(load_master_key(settings.master_key, settings.master_key_file))
+        engine = make_engine(settings.database_url)
+        # SQLite: readers get their own engine whose transactions do not take the write lock.
+        read_engine = (
+            make_engine(settings.database_url, writer=False) if settings.is_sqlite else engine
+        )
+        sessions = make_sessionmaker(engine)
         return cls(
             settings=settings,
             engine=engine,
+            read_engine=read_engine,
             sessions=sessions,
-            read_sessions=read_sessions,
+            read_sessions=make_sessionmaker(read_engine),
+            key_lookup=KeyLookup(read_engine),
             envelope=envelope,
             digester=KeyDigester(envelope.derive("keyhouse/api-key-digest")),
             last_used=LastUsedTracker(
@@ -54,9 +58,9 @@ class AppState:
         )
 
     def close(self) -> None:
-        """Flush batched writes and close the database pool."""
+        """Flush batched writes and close the database pools."""
         self.last_used.stop()
+        self.key_lookup.close()
         self.engine.dispose()
-        read_engine = self.read_sessions.kw.get("bind")
-        if isinstance(read_engine, Engine) and read_engine is not self.engine:
-            read_engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from keyhouse.api.deps import CurrentCaller, ReadSessionDep, StateDep
+from keyhouse.api.deps import authenticate
 from keyhouse.core.problems import problem_responses
+from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
-from keyhouse.domain.auth import KeyStatus, check_key
+from keyhouse.domain.auth import Caller, KeyStatus, check_key
 from keyhouse.models import Project, utcnow
 from keyhouse.schemas.auth import VerifyRequest, VerifyResponse, Whoami, WhoamiKey
 from keyhouse.schemas.common import PrincipalRef
@@ -17,31 +20,58 @@ router = APIRouter(prefix="/api/v1", tags=["keys"])
 
 
 @router.get("/whoami", response_model=Whoami, responses=problem_responses(401))
-def whoami(caller: CurrentCaller) -> Whoami:
+async def whoami(request: Request) -> Response:
     """Who the calling key belongs to: the "test this key" call. Needs no scope."""
-    return Whoami(
-        principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),
-        is_admin=caller.is_admin,
-        key=WhoamiKey(
-            id=caller.key_id,
-            name=caller.key_name,
-            prefix=caller.key_prefix,
-            scopes=sorted(caller.scopes),
-            project=caller.project_name,
-            expires_at=caller.expires_at,
-        ),
+    # The hot path: authenticated without the dependency machinery (see verify).
+    caller = authenticate(request)
+    return _json(
+        Whoami(
+            principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),
+            is_admin=caller.is_admin,
+            key=WhoamiKey(
+                id=caller.key_id,
+                name=caller.key_name,
+                prefix=caller.key_prefix,
+                scopes=sorted(caller.scopes),
+                project=caller.project_name,
+                expires_at=caller.expires_at,
+            ),
+        )
     )
 
 
+def _collaborates(state: AppState, caller: Caller, project: str) -> bool:
+    """Whether the key may be used on ``project``: its owner collaborates, no other restriction."""
+    with state.read_sessions() as session:
+        project_id = session.scalar(select(Project.id).where(Project.name == project))
+        if project_id is None:
+            return False
+        if caller.project_id is not None and caller.project_id != project_id:
+            return False
+        return caller.is_admin or project_role(session, caller, project_id) is not None
+
+
 @router.post("/keys:verify", response_model=VerifyResponse, responses=problem_responses(422))
-def verify(body: VerifyRequest, session: ReadSessionDep, state: StateDep) -> VerifyResponse:
+async def verify(body: VerifyRequest, request: Request) -> Response:
     """Check a key for a downstream service: valid or not, and why.
 
     Needs no API key of its own: the answer only describes the key presented,
     which its holder already has. Never writes to the database per call.
     """
+    # The hot path: state without a dependency and the body serialized here,
+    # skipping FastAPI's per-request dependency solving and response re-validation.
+    state: AppState = request.app.state.keyhouse
+    return _json(await _verify(state, body))
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+async def _verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
     now = utcnow()
-    check = check_key(session, state.digester, body.key, now)
+    # On the event loop, like authentication: one indexed read (see KeyLookup).
+    check = check_key(state.key_lookup, state.digester, body.key, now)
     caller = check.caller
     if caller is None:
         return VerifyResponse(valid=False, reason=check.status.value, key_id=None)
@@ -49,13 +79,8 @@ def verify(body: VerifyRequest, session: ReadSessionDep, state: StateDep) -> Ver
     if status is KeyStatus.VALID and not set(body.scopes) <= caller.scopes:
         status = KeyStatus.MISSING_SCOPE
     if status is KeyStatus.VALID and body.project is not None:
-        project_id = session.scalar(select(Project.id).where(Project.name == body.project))
-        restricted_elsewhere = caller.project_id is not None and caller.project_id != project_id
-        if (
-            project_id is None
-            or restricted_elsewhere
-            or (not caller.is_admin and project_role(session, caller, project_id) is None)
-        ):
+        collaborates = await run_in_threadpool(_collaborates, state, caller, body.project)
+        if not collaborates:
             status = KeyStatus.NOT_A_COLLABORATOR
     if status is KeyStatus.VALID:
         state.last_used.touch(caller.key_id, now)

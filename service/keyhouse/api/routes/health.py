@@ -15,6 +15,6 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+async def healthz() -> Health:
     """Answer ``{"status": "ok"}`` while the process serves requests."""
     return Health(status="ok")
