@@ -53,10 +53,17 @@ def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
 
 
 def visible_to(caller: Caller) -> Select[ApiKey]:
-    """Keys the caller may see: those it owns and those it created."""
-    return select(ApiKey).where(
+    """Keys the caller may see: those it owns and those it created.
+
+    A key restricted to a project only sees keys restricted to that project,
+    so it cannot reshape keys that reach further than itself.
+    """
+    statement = select(ApiKey).where(
         or_(ApiKey.owner_id == caller.principal_id, ApiKey.created_by_id == caller.principal_id)
     )
+    if caller.project_id is not None:
+        statement = statement.where(ApiKey.project_id == caller.project_id)
+    return statement
 
 
 def get_visible(session: Session, caller: Caller, key_id: str) -> ApiKey:
@@ -114,7 +121,10 @@ def _resolve_owner(session: Session, caller: Caller, body: ApiKeyCreate) -> Prin
                 f"only admins may create keys for role '{body.owner_role}'",
             )
         return find_principal(session, "role", body.owner_role)
-    if body.owner_user is not None and body.owner_user != caller.principal_name:
+    for_someone_else = body.owner_user is not None and not (
+        caller.principal_kind == "user" and body.owner_user == caller.principal_name
+    )
+    if body.owner_user is not None and for_someone_else:
         if not caller.is_admin:
             raise Forbidden(f"only admins may create keys for user '{body.owner_user}'")
         return find_principal(session, "user", body.owner_user)
@@ -138,6 +148,12 @@ def create_key(
     """Create a key; the response is the only place its plaintext ever appears."""
     owner = _resolve_owner(session, caller, body)
     scopes = check_scopes(session, caller, owner, body.scopes)
+    if caller.project_id is not None and body.project != caller.project_name:
+        raise Forbidden(
+            f"this API key is restricted to project '{caller.project_name}'; "
+            f"the keys it creates must be restricted to '{caller.project_name}' too",
+            project=caller.project_name,
+        )
     project_id = None
     if body.project is not None:
         try:

@@ -82,9 +82,12 @@ _LOOKUP = (
 
 
 def _timestamp(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    # What models.UTCDateTime does for the ORM: SQLite hands back naive text,
+    # PostgreSQL an aware time in the session's time zone; both become UTC.
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class KeyLookup:

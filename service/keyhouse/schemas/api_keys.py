@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from keyhouse.domain.catalog import LIFETIME_LIMIT_DAYS
 from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef
 
 ScopeList = Annotated[
@@ -31,8 +30,9 @@ class ApiKeyCreate(Input):
     owner_user: Identifier | None = Field(
         default=None, description="Create the key for this user instead of the caller (admins)."
     )
+    # No upper bound here: the admin's maximum is checked (and named) when the key is made.
     expires_in_days: int | None = Field(
-        default=None, ge=1, le=LIFETIME_LIMIT_DAYS, description="Lifetime in days."
+        default=None, ge=1, description="Lifetime in days, at most the admin's maximum."
     )
     expires_at: datetime | None = Field(default=None, description="Expiry as a timestamp.")
 

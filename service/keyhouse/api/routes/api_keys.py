@@ -73,7 +73,12 @@ def list_(
     session: ReadSessionDep,
     name: Annotated[str | None, Query(max_length=64, description="Exact key name.")] = None,
     prefix: Annotated[
-        str | None, Query(min_length=1, max_length=16, description="Start of the key.")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=12,
+            description="Start of the key (its first 12 characters at most).",
+        ),
     ] = None,
     status: Annotated[KeyStatusName | None, Query(description="Only keys in this state.")] = None,
     limit: Limit = DEFAULT_LIMIT,
