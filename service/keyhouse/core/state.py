@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ class AppState:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     key_lookup: KeyLookup
+    lookup_executor: ThreadPoolExecutor
     envelope: Envelope
     digester: KeyDigester
     last_used: LastUsedTracker
@@ -47,6 +49,8 @@ class AppState:
             sessions=sessions,
             read_sessions=make_sessionmaker(read_engine),
             key_lookup=KeyLookup(read_engine),
+            # Bounded: each of its threads keeps one database connection for look-ups.
+            lookup_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="key-lookup"),
             envelope=envelope,
             digester=KeyDigester(envelope.derive("keyhouse/api-key-digest")),
             last_used=LastUsedTracker(
@@ -60,6 +64,7 @@ class AppState:
     def close(self) -> None:
         """Flush batched writes and close the database pools."""
         self.last_used.stop()
+        self.lookup_executor.shutdown(wait=True)
         self.key_lookup.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:

@@ -7,11 +7,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from keyhouse.api.deps import authenticate
+from keyhouse.api.deps import authenticate, check_presented_key
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
-from keyhouse.domain.auth import Caller, KeyStatus, check_key
+from keyhouse.domain.auth import Caller, KeyStatus
 from keyhouse.models import Project, utcnow
 from keyhouse.schemas.auth import VerifyRequest, VerifyResponse, Whoami, WhoamiKey
 from keyhouse.schemas.common import PrincipalRef
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["keys"])
 async def whoami(request: Request) -> Response:
     """Who the calling key belongs to: the "test this key" call. Needs no scope."""
     # The hot path: authenticated without the dependency machinery (see verify).
-    caller = authenticate(request)
+    caller = await authenticate(request)
     return _json(
         Whoami(
             principal=PrincipalRef(kind=caller.principal_kind, name=caller.principal_name),
@@ -70,8 +70,7 @@ def _json(model: BaseModel) -> Response:
 
 async def _verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
     now = utcnow()
-    # On the event loop, like authentication: one indexed read (see KeyLookup).
-    check = check_key(state.key_lookup, state.digester, body.key, now)
+    check = await check_presented_key(state, body.key, now)
     caller = check.caller
     if caller is None:
         return VerifyResponse(valid=False, reason=check.status.value, key_id=None)
