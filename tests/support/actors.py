@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -23,9 +23,9 @@ class Actor:
 
     kind: str
     name: str
-    key: str
+    key: str = field(repr=False)
     key_id: str
-    http: httpx.Client
+    http: httpx.Client = field(repr=False)
 
     def __getattr__(self, method: str) -> Any:
         # actor.get(...), actor.post(...): the client's methods, sending this actor's key.

@@ -22,8 +22,8 @@ class KeyhouseServer:
     database_url: str
     directory: Path
     port: int
-    process: subprocess.Popen[bytes]
-    admin_key: str
+    process: subprocess.Popen[bytes] = field(repr=False)
+    admin_key: str = field(repr=False)
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
 

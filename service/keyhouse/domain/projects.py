@@ -41,7 +41,7 @@ def visible_to(caller: Caller) -> Select[Project]:
     """Projects the caller collaborates on (every project for admins)."""
     statement = select(Project)
     if caller.project_id is not None:
-        return statement.where(Project.id == caller.project_id)
+        statement = statement.where(Project.id == caller.project_id)
     if caller.is_admin:
         return statement
     return statement.where(

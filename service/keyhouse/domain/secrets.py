@@ -13,11 +13,17 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
-from keyhouse.core.problems import Conflict, Forbidden, NotFound
+from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
 from keyhouse.domain.access import find_project, require_project_role
 from keyhouse.domain.auth import Caller
 from keyhouse.models import Principal, Project, ProjectMember, Secret, new_id
-from keyhouse.schemas.secrets import SecretCreate, SecretPublic, SecretValue, SecretValueInput
+from keyhouse.schemas.secrets import (
+    SecretCreate,
+    SecretPublic,
+    SecretValue,
+    SecretValueUpdate,
+    check_file_value,
+)
 
 
 def private_namespace(principal_id: str) -> str:
@@ -58,14 +64,16 @@ def _refuse_restricted_private(caller: Caller, action: str) -> None:
 
 def visible_to(caller: Caller) -> Select[Secret]:
     """Secrets the caller may see: its private ones and those of its projects."""
-    if caller.project_id is not None:
-        return select(Secret).where(Secret.project_id == caller.project_id)
-    private = Secret.namespace == private_namespace(caller.principal_id)
-    if caller.is_admin:
-        return select(Secret).where(or_(private, Secret.project_id.is_not(None)))
+    # Membership is checked on every request: it can end after a key is made.
     member_of = select(ProjectMember.project_id).where(
         ProjectMember.principal_id == caller.principal_id
     )
+    if caller.project_id is not None:
+        restricted = select(Secret).where(Secret.project_id == caller.project_id)
+        return restricted if caller.is_admin else restricted.where(Secret.project_id.in_(member_of))
+    private = Secret.namespace == private_namespace(caller.principal_id)
+    if caller.is_admin:
+        return select(Secret).where(or_(private, Secret.project_id.is_not(None)))
     return select(Secret).where(or_(private, Secret.project_id.in_(member_of)))
 
 
@@ -156,12 +164,20 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     )
 
 
-def put_value(envelope: Envelope, secret: Secret, body: SecretValueInput, now: datetime) -> None:
-    """Replace a secret's value under a fresh data key; the version increments."""
+def put_value(envelope: Envelope, secret: Secret, body: SecretValueUpdate, now: datetime) -> None:
+    """Replace a secret's value under a fresh data key; the version increments.
+
+    Without a ``type`` the secret keeps its type.
+    """
+    if body.type is None and secret.kind == "file":
+        try:
+            check_file_value(body.value)
+        except ValueError as exc:
+            raise Unprocessable("/body/value", str(exc)) from None
     sealed = envelope.seal(body.value.encode(), bound_to=secret.id)
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext
-    secret.kind = body.type
+    secret.kind = body.type or secret.kind
     secret.version += 1
     secret.updated_at = now
 

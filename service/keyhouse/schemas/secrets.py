@@ -44,6 +44,21 @@ class SecretValueInput(Input):
         return self
 
 
+class SecretValueUpdate(Input):
+    """A new value; without ``type`` the secret keeps its current type."""
+
+    value: str = VALUE_FIELD
+    type: SecretType | None = Field(
+        default=None, description="text, or file (value is base64); omit to keep the type."
+    )
+
+    @model_validator(mode="after")
+    def _file_is_base64(self) -> SecretValueUpdate:
+        if self.type == "file":
+            check_file_value(self.value)
+        return self
+
+
 class SecretCreate(SecretValueInput):
     """A new secret, private to its creator or shared with a project."""
 

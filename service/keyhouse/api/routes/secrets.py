@@ -28,7 +28,7 @@ from keyhouse.schemas.secrets import (
     SecretsPublic,
     SecretUpdate,
     SecretValue,
-    SecretValueInput,
+    SecretValueUpdate,
     Visibility,
 )
 
@@ -149,7 +149,7 @@ def get_value(
 @router.put("/{secret_id}/value", response_model=SecretPublic, responses=problem_responses(404))
 def put_value(
     secret_id: SecretId,
-    body: SecretValueInput,
+    body: SecretValueUpdate,
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
