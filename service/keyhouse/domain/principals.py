@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.problems import Conflict, NotFound
-from keyhouse.models import Principal
+from keyhouse.domain.pagination import paginate
+from keyhouse.models import Principal, utcnow
 
 
 def find_principal(session: Session, kind: str, name: str) -> Principal:
@@ -66,3 +69,27 @@ def delete_principal(session: Session, principal: Principal) -> None:
         )
     delete_private_secrets(session, principal)
     session.delete(principal)
+
+
+def create_principal(session: Session, kind: str, name: str, **fields: Any) -> Principal:
+    """Create a user or role; 409 when one of that kind already has the name."""
+    if session.scalar(select(Principal.id).where(Principal.kind == kind, Principal.name == name)):
+        raise Conflict(f"a {kind} named '{name}' already exists")
+    principal = Principal(kind=kind, name=name, created_at=utcnow(), **fields)
+    session.add(principal)
+    session.flush()
+    return principal
+
+
+def page_of(
+    session: Session, kind: str, limit: int, cursor: str | None
+) -> tuple[list[Principal], str | None]:
+    """One page of the users or roles, by name."""
+    return paginate(
+        session,
+        select(Principal).where(Principal.kind == kind),
+        [Principal.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
+    )

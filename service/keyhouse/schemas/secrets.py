@@ -31,32 +31,31 @@ def check_file_value(value: str) -> None:
         raise ValueError("value must be base64 when type is 'file'") from None
 
 
-class SecretValueInput(Input):
-    """A value and how to read it."""
+class _ValueBody(Input):
+    """A value; subclasses say whether ``type`` has a default."""
 
     value: str = VALUE_FIELD
-    type: SecretType = Field(default="text", description="text, or file (value is base64).")
+    type: SecretType | None
 
     @model_validator(mode="after")
-    def _file_is_base64(self) -> SecretValueInput:
+    def _file_is_base64(self) -> _ValueBody:
         if self.type == "file":
             check_file_value(self.value)
         return self
 
 
-class SecretValueUpdate(Input):
+class SecretValueInput(_ValueBody):
+    """A value and how to read it."""
+
+    type: SecretType = Field(default="text", description="text, or file (value is base64).")
+
+
+class SecretValueUpdate(_ValueBody):
     """A new value; without ``type`` the secret keeps its current type."""
 
-    value: str = VALUE_FIELD
     type: SecretType | None = Field(
         default=None, description="text, or file (value is base64); omit to keep the type."
     )
-
-    @model_validator(mode="after")
-    def _file_is_base64(self) -> SecretValueUpdate:
-        if self.type == "file":
-            check_file_value(self.value)
-        return self
 
 
 class SecretCreate(SecretValueInput):

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from keyhouse.api.deps import (
     CurrentCaller,
@@ -15,13 +14,13 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
-from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
-from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
-from keyhouse.domain.principals import delete_principal, find_principal
+from keyhouse.domain.pagination import DEFAULT_LIMIT
+from keyhouse.domain.principals import create_principal, delete_principal, find_principal, page_of
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.models import Principal, utcnow
+from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
@@ -50,15 +49,7 @@ def create(
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> RolePublic:
-        if session.scalar(
-            select(Principal.id).where(Principal.kind == "role", Principal.name == body.name)
-        ):
-            raise Conflict(f"a role named '{body.name}' already exists")
-        role = Principal(
-            kind="role", name=body.name, description=body.description, created_at=utcnow()
-        )
-        session.add(role)
-        session.flush()
+        role = create_principal(session, "role", body.name, description=body.description)
         audit.record(session, caller, "iam:CreateRole", principal_rn("role", body.name))
         return _public(role)
 
@@ -74,14 +65,7 @@ def list_(
 ) -> RolesPublic:
     """List roles (admins)."""
     require_action(caller, "iam:ListRoles")
-    rows, next_cursor = paginate(
-        session,
-        select(Principal).where(Principal.kind == "role"),
-        [Principal.name],
-        limit,
-        cursor,
-        lambda p: (p.name,),
-    )
+    rows, next_cursor = page_of(session, "role", limit, cursor)
     return RolesPublic(data=[_public(r) for r in rows], next_cursor=next_cursor)
 
 

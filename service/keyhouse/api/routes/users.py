@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from keyhouse.api.deps import (
     CurrentCaller,
@@ -18,10 +17,16 @@ from keyhouse.api.deps import (
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
-from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
-from keyhouse.domain.principals import admin_count, delete_principal, find_principal
+from keyhouse.domain.pagination import DEFAULT_LIMIT
+from keyhouse.domain.principals import (
+    admin_count,
+    create_principal,
+    delete_principal,
+    find_principal,
+    page_of,
+)
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.models import Principal, utcnow
+from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
 
@@ -54,19 +59,9 @@ def create(
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> UserPublic:
-        if session.scalar(
-            select(Principal.id).where(Principal.kind == "user", Principal.name == body.name)
-        ):
-            raise Conflict(f"a user named '{body.name}' already exists")
-        user = Principal(
-            kind="user",
-            name=body.name,
-            email=body.email,
-            is_admin=body.is_admin,
-            created_at=utcnow(),
+        user = create_principal(
+            session, "user", body.name, email=body.email, is_admin=body.is_admin
         )
-        session.add(user)
-        session.flush()
         audit.record(session, caller, "iam:CreateUser", principal_rn("user", body.name))
         return _public(user)
 
@@ -82,14 +77,7 @@ def list_(
 ) -> UsersPublic:
     """List users (admins)."""
     require_action(caller, "iam:ListUsers")
-    rows, next_cursor = paginate(
-        session,
-        select(Principal).where(Principal.kind == "user"),
-        [Principal.name],
-        limit,
-        cursor,
-        lambda p: (p.name,),
-    )
+    rows, next_cursor = page_of(session, "user", limit, cursor)
     return UsersPublic(data=[_public(u) for u in rows], next_cursor=next_cursor)
 
 
