@@ -72,28 +72,45 @@ def main() -> None:
                 json={"principal_kind": "role", "principal_name": ROLE, "role": "viewer"},
             ).raise_for_status()
         print(f"==> project {PROJECT}, role {ROLE} (a viewer of the project)")
-        existing = admin.get(
-            "/api/v1/secrets/by-name", params={"name": SECRET, "project": PROJECT}
-        )
+        existing = admin.get("/api/v1/secrets/by-name", params={"name": SECRET, "project": PROJECT})
         if existing.status_code == 200:
             print(f"==> secret {SECRET} already holds a key (version {existing.json()['version']})")
             return
-        key = admin.post(
-            "/api/v1/api-keys",
-            json={
-                "name": "databricks",
-                "owner_role": ROLE,
-                "project": PROJECT,
-                "scopes": ["featurestore", "project", "job", "kafka", "secrets"],
-                "expires_in_days": 90,
-            },
-        ).raise_for_status().json()
-        print(f"==> API key {key['id']} ({key['prefix']}...) for role/{ROLE}, expires {key['expires_at']}")
-        secret = admin.post(
-            "/api/v1/secrets",
-            json={"name": SECRET, "value": key["key"], "visibility": "project", "project": PROJECT},
-        ).raise_for_status().json()
-        print(f"==> stored it in secret {secret['name']} (project {PROJECT}, version {secret['version']})")
+        key = (
+            admin.post(
+                "/api/v1/api-keys",
+                json={
+                    "name": "databricks",
+                    "owner_role": ROLE,
+                    "project": PROJECT,
+                    "scopes": ["featurestore", "project", "job", "kafka", "secrets"],
+                    "expires_in_days": 90,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        print(
+            f"==> API key {key['id']} ({key['prefix']}...) for role/{ROLE}, "
+            f"expires {key['expires_at']}"
+        )
+        secret = (
+            admin.post(
+                "/api/v1/secrets",
+                json={
+                    "name": SECRET,
+                    "value": key["key"],
+                    "visibility": "project",
+                    "project": PROJECT,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        print(
+            f"==> stored it in secret {secret['name']} "
+            f"(project {PROJECT}, version {secret['version']})"
+        )
         # The cluster's own key reads the secret back: the workflow works end to end.
         with httpx.Client(base_url=url, headers={"x-api-key": key["key"]}, timeout=30) as cluster:
             value = cluster.get(f"/api/v1/secrets/{secret['id']}/value").raise_for_status().json()

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from keyhouse.core.crypto import DecryptionError
 from keyhouse.core.problems import PROBLEM_MEDIA_TYPE, ProblemError
@@ -99,14 +100,33 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
-    detail = (
-        f"no route {request.method} {request.url.path}"
-        if exc.status_code in (404, 405)
-        else str(exc.detail)
-    )
-    return problem_response(
-        request, exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None)
-    )
+    headers = getattr(exc, "headers", None)
+    detail = str(exc.detail)
+    if exc.status_code == 404:
+        detail = f"no route {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        detail = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+    return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # The router stops at the first route whose path matches; a path can have several.
+    scope = {**request.scope, "method": "GET"}
+    methods: set[str] = set()
+    pending = list(request.app.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # an included APIRouter
+        if included is not None:
+            pending.extend(included.routes)
+            continue
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    methods.discard("HEAD")
+    return sorted(methods)
 
 
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:

@@ -38,6 +38,29 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
+def _typed(value: Any, python_type: type) -> Any:
+    """A cursor value as its column's type; 422 for anything this service would not write."""
+    if python_type is datetime and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    elif (python_type is int and type(value) is int) or (
+        python_type is str and isinstance(value, str)
+    ):
+        return value
+    raise Unprocessable("/query/cursor", "cursor is not one this service returned")
+
+
+def decode_int_cursor(cursor: str) -> int:
+    """The single integer inside a cursor (newest-first lists)."""
+    (value,) = decode_cursor(cursor, 1)
+    typed: int = _typed(value, int)
+    return typed
+
+
 def paginate(
     session: Session,
     statement: Select[T],
@@ -48,16 +71,10 @@ def paginate(
 ) -> tuple[list[T], str | None]:
     """One page of ``statement`` in ascending ``order``, and the cursor of the next page."""
     if cursor is not None:
-        after = decode_cursor(cursor, len(order))
-        for index, column in enumerate(order):
-            python_type = column.type.python_type
-            if python_type is datetime:
-                try:
-                    after[index] = datetime.fromisoformat(after[index])
-                except (TypeError, ValueError) as exc:
-                    raise Unprocessable(
-                        "/query/cursor", "cursor is not one this service returned"
-                    ) from exc
+        after = [
+            _typed(value, column.type.python_type)
+            for value, column in zip(decode_cursor(cursor, len(order)), order, strict=True)
+        ]
         statement = statement.where(_after(order, after))
     rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:

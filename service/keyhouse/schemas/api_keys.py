@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef
 
@@ -42,9 +42,14 @@ class ApiKeyCreate(Input):
             raise ValueError("give owner_role or owner_user, not both")
         if self.expires_in_days is not None and self.expires_at is not None:
             raise ValueError("give expires_in_days or expires_at, not both")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValueError("expires_at must carry a time zone, e.g. 2027-01-01T00:00:00Z")
         return self
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone, e.g. 2027-01-01T00:00:00Z")
+        return value
 
 
 class ApiKeyUpdate(Input):

@@ -19,7 +19,7 @@ def _no_dot_dot(value: str) -> str:
 
 
 def _identifier(value: str) -> str:
-    if not _NAME_RE.match(value):
+    if not _NAME_RE.fullmatch(value):
         raise ValueError(
             "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'"
         )
@@ -27,7 +27,7 @@ def _identifier(value: str) -> str:
 
 
 def _key_name(value: str) -> str:
-    if not _KEY_NAME_RE.match(value) or value != value.strip():
+    if not _KEY_NAME_RE.fullmatch(value) or value != value.strip():
         raise ValueError(
             "must start with a letter or digit, hold only letters, digits, spaces, '.', '_' "
             "and '-', and not end with a space"
@@ -45,7 +45,7 @@ def _secret_name(value: str) -> str:
             raise ValueError("must not contain an empty path segment ('//')")
         if segment in {".", ".."} or ".." in segment:
             raise ValueError("must not contain '.' or '..' path segments")
-        if not _SEGMENT_RE.match(segment):
+        if not _SEGMENT_RE.fullmatch(segment):
             raise ValueError(
                 "path segments may hold only letters, digits, '.', '_' and '-', separated by '/'"
             )

@@ -7,7 +7,7 @@ import binascii
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from keyhouse.schemas.common import Description, Identifier, Input, SecretName
 
@@ -34,14 +34,16 @@ def check_file_value(value: str) -> None:
 class _ValueBody(Input):
     """A value; subclasses say whether ``type`` has a default."""
 
-    value: str = VALUE_FIELD
+    # Declared before value, so that value's validator can read it.
     type: SecretType | None
+    value: str = VALUE_FIELD
 
-    @model_validator(mode="after")
-    def _file_is_base64(self) -> _ValueBody:
-        if self.type == "file":
-            check_file_value(self.value)
-        return self
+    @field_validator("value")
+    @classmethod
+    def _file_is_base64(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("type") == "file":
+            check_file_value(value)
+        return value
 
 
 class SecretValueInput(_ValueBody):

@@ -148,8 +148,8 @@ def test_invalid_base64_is_refused_without_echoing_it(user: Actor, suffix: str) 
     problem = expect(response, 422)
     assert problem["type"] == "urn:keyhouse:problem:validation"
     errors = pointers(problem)
-    assert "/body" in errors, errors
-    assert "base64" in errors["/body"]
+    assert "/body/value" in errors, errors
+    assert "base64" in errors["/body/value"]
     assert "base64" in problem["detail"]
     assert_not_echoed(response, value)
 
@@ -160,7 +160,7 @@ def test_invalid_base64_on_put_keeps_the_old_value(user: Actor) -> None:
     path = f"{SECRETS}/{created['id']}/value"
     response = user.put(path, json={"type": "file", "value": bad})
     problem = expect(response, 422)
-    assert "base64" in pointers(problem)["/body"]
+    assert "base64" in pointers(problem)["/body/value"]
     assert_not_echoed(response, bad)
     read = expect(user.get(path), 200)
     same_value(read["value"], encoded)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
-from keyhouse.core.problems import Unprocessable, problem_responses
+from keyhouse.core.problems import problem_responses
 from keyhouse.domain.access import require_action
-from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_int_cursor, encode_cursor
 from keyhouse.models import AuditEvent
 from keyhouse.schemas.audit import AuditEventPublic, AuditEventsPublic
 from keyhouse.schemas.common import Cursor, Limit
@@ -42,10 +42,7 @@ def list_(
     if action is not None:
         statement = statement.where(AuditEvent.action == action)
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise Unprocessable("/query/cursor", "cursor is not one this service returned")
-        statement = statement.where(AuditEvent.id < before)
+        statement = statement.where(AuditEvent.id < decode_int_cursor(cursor))
     rows = list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return AuditEventsPublic(

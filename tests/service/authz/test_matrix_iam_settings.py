@@ -1,0 +1,227 @@
+"""Authorization matrix: users, roles, settings, the scope catalog, the audit log, health.
+
+Users and roles need the ``iam`` scope, settings changes, new scopes and the
+audit log the ``admin`` scope; both are only ever held by keys of admins, so
+every other principal is refused with a 403 naming the scope. Reading the
+settings and the scope catalog needs any valid key; ``/healthz`` needs none.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.service.authz.conftest import (
+    SCOPE,
+    Call,
+    Caller,
+    Row,
+    World,
+    cells,
+    check,
+)
+from tests.support.actors import expect, unique
+
+
+def _unchanged_settings(world: World, caller: Caller) -> Call:
+    # The current policy, sent back: a valid change that changes nothing for other tests.
+    current = expect(world.admin.get("/api/v1/settings"), 200)
+    body = {
+        "default_key_lifetime_days": current["default_key_lifetime_days"],
+        "max_key_lifetime_days": current["max_key_lifetime_days"],
+    }
+    return Call("PATCH", "/api/v1/settings", json=body)
+
+
+ROWS = [
+    Row(
+        endpoint="GET /healthz",
+        case="liveness",
+        build=lambda w, c: Call("GET", "/healthz"),
+        scope=None,
+        unauthenticated=200,
+        missing_scope=200,
+        outsider=200,
+        viewer=200,
+        member=200,
+        owner=200,
+        admin=200,
+    ),
+    Row(
+        endpoint="POST /api/v1/users",
+        case="a new user",
+        build=lambda w, c: Call("POST", "/api/v1/users", json={"name": unique("user")}),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=201,
+    ),
+    Row(
+        endpoint="GET /api/v1/users",
+        case="all users",
+        build=lambda w, c: Call("GET", "/api/v1/users"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="GET /api/v1/users/{name}",
+        case="a user",
+        build=lambda w, c: Call("GET", f"/api/v1/users/{w.subject_user}"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="PATCH /api/v1/users/{name}",
+        case="a user's email",
+        build=lambda w, c: Call(
+            "PATCH",
+            f"/api/v1/users/{w.subject_user}",
+            json={"email": f"{w.subject_user}@example.com"},
+        ),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="DELETE /api/v1/users/{name}",
+        case="a fresh user",
+        build=lambda w, c: Call("DELETE", f"/api/v1/users/{w.new_user()}"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=204,
+    ),
+    Row(
+        endpoint="POST /api/v1/roles",
+        case="a new role",
+        build=lambda w, c: Call("POST", "/api/v1/roles", json={"name": unique("role")}),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=201,
+    ),
+    Row(
+        endpoint="GET /api/v1/roles",
+        case="all roles",
+        build=lambda w, c: Call("GET", "/api/v1/roles"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="GET /api/v1/roles/{name}",
+        case="a role",
+        build=lambda w, c: Call("GET", f"/api/v1/roles/{w.subject_role}"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="PATCH /api/v1/roles/{name}",
+        case="a role's description",
+        build=lambda w, c: Call(
+            "PATCH", f"/api/v1/roles/{w.subject_role}", json={"description": "d"}
+        ),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="DELETE /api/v1/roles/{name}",
+        case="a fresh role",
+        build=lambda w, c: Call("DELETE", f"/api/v1/roles/{w.new_role()}"),
+        scope="iam",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=204,
+    ),
+    Row(
+        endpoint="GET /api/v1/settings",
+        case="the lifetime policy",
+        build=lambda w, c: Call("GET", "/api/v1/settings"),
+        scope=None,
+        missing_scope=200,
+        outsider=200,
+        viewer=200,
+        member=200,
+        owner=200,
+        admin=200,
+    ),
+    Row(
+        endpoint="PATCH /api/v1/settings",
+        case="the current policy again",
+        build=_unchanged_settings,
+        scope="admin",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+    Row(
+        endpoint="GET /api/v1/scopes",
+        case="the catalog",
+        build=lambda w, c: Call("GET", "/api/v1/scopes"),
+        scope=None,
+        missing_scope=200,
+        outsider=200,
+        viewer=200,
+        member=200,
+        owner=200,
+        admin=200,
+    ),
+    Row(
+        endpoint="POST /api/v1/scopes",
+        case="a new custom scope",
+        build=lambda w, c: Call("POST", "/api/v1/scopes", json={"name": unique("scope")}),
+        scope="admin",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=201,
+    ),
+    Row(
+        endpoint="GET /api/v1/audit",
+        case="the audit log",
+        build=lambda w, c: Call("GET", "/api/v1/audit", params={"limit": "5"}),
+        scope="admin",
+        outsider=SCOPE,
+        viewer=SCOPE,
+        member=SCOPE,
+        owner=SCOPE,
+        admin=200,
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "caller"), cells(ROWS))
+def test_authorization(world: World, row: Row, caller: Caller) -> None:
+    check(world, row, caller)
