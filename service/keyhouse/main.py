@@ -105,7 +105,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.from_settings(config)
         app.state.keyhouse = state
-        state.last_used.start()
+        state.start()
         try:
             yield
         finally:

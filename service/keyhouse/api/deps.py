@@ -10,9 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from keyhouse.core.keys import parse_key_id
 from keyhouse.core.problems import Unauthenticated
 from keyhouse.core.state import AppState
 from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
+from keyhouse.domain.key_cache import SESSION_CACHE
 from keyhouse.models import utcnow
 
 
@@ -28,6 +30,7 @@ StateDep = Annotated[AppState, Depends(get_state)]
 def get_session(state: StateDep) -> Iterator[Session]:
     """A session for work that writes (on SQLite its transactions begin IMMEDIATE)."""
     with state.sessions() as session:
+        session.info[SESSION_CACHE] = state.key_lookup.cache
         yield session
 
 
@@ -71,8 +74,9 @@ async def check_presented_key(state: AppState, plaintext: str, now: datetime) ->
     than handed to a worker thread and back; a PostgreSQL one waits on the
     network, so it runs on a worker thread while the loop serves others.
     """
-    if state.key_lookup.local:
-        return check_key(state.key_lookup, state.digester, plaintext, now)
+    lookup = state.key_lookup
+    if lookup.local or lookup.cached(parse_key_id(plaintext)) is not None:
+        return check_key(lookup, state.digester, plaintext, now)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
         state.lookup_executor, check_key, state.key_lookup, state.digester, plaintext, now

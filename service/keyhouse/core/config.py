@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         ge=0,
         description="At most one last_used_at write per key per this many seconds.",
     )
+    key_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="PostgreSQL only: how long a key row may be answered from memory. Changes "
+        "made through the service reach every replica at once (LISTEN/NOTIFY); this bounds "
+        "changes made directly in the database. 0 turns the cache off.",
+    )
     idempotency_window_hours: float = Field(default=24.0, gt=0)
     admin_name: str = Field(default="admin", description="Name of the bootstrap admin user.")
 

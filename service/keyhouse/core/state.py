@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,7 @@ from keyhouse.core.crypto import Envelope, load_master_key
 from keyhouse.core.db import make_engine, make_sessionmaker
 from keyhouse.core.keys import KeyDigester
 from keyhouse.domain.auth import KeyLookup
+from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.last_used import LastUsedTracker
 
 
@@ -48,7 +50,7 @@ class AppState:
             read_engine=read_engine,
             sessions=sessions,
             read_sessions=make_sessionmaker(read_engine),
-            key_lookup=KeyLookup(read_engine),
+            key_lookup=KeyLookup(read_engine, _key_cache(settings, read_engine)),
             # Bounded: each of its threads keeps one database connection for look-ups.
             lookup_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="key-lookup"),
             envelope=envelope,
@@ -61,11 +63,34 @@ class AppState:
             request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
         )
 
+    def start(self) -> None:
+        """Start the background work: batched writes and the key cache's listener."""
+        self.last_used.start()
+        if self.key_lookup.cache is not None:
+            self.key_lookup.cache.start()
+
     def close(self) -> None:
         """Flush batched writes and close the database pools."""
         self.last_used.stop()
+        if self.key_lookup.cache is not None:
+            self.key_lookup.cache.stop()
         self.lookup_executor.shutdown(wait=True)
         self.key_lookup.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+def _key_cache(settings: Settings, engine: Engine) -> KeyCache | None:
+    """A key cache for PostgreSQL (see domain/key_cache.py); none for SQLite or when disabled."""
+    if settings.is_sqlite or settings.key_cache_seconds <= 0:
+        return None
+
+    def connect() -> Any:
+        pooled = engine.raw_connection()
+        pooled.detach()  # the listener keeps it for as long as it listens
+        connection = pooled.dbapi_connection
+        connection.autocommit = True  # type: ignore[union-attr]
+        return connection
+
+    return KeyCache(connect, ttl_seconds=settings.key_cache_seconds)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 
 from keyhouse.core.keys import KeyDigester, parse_key_id
+from keyhouse.domain.key_cache import KeyCache
 from keyhouse.models import ApiKey, Principal, Project
 
 
@@ -102,9 +103,10 @@ class KeyLookup:
     PostgreSQL ones run on a small bounded set of worker threads.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: KeyCache | None = None) -> None:
         self._engine = engine
         self.local = engine.dialect.name == "sqlite"
+        self.cache = cache
         compiled = _LOOKUP.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._positional = compiled.positional
@@ -130,8 +132,26 @@ class KeyLookup:
                 self._opened.append(connection)
         return connection
 
+    def cached(self, key_id: str | None) -> tuple[Any, ...] | None:
+        """The row of ``key_id`` if the cache holds it (no database work)."""
+        if self.cache is None or key_id is None:
+            return None
+        return self.cache.get(key_id)
+
     def find(self, key_id: str) -> tuple[Any, ...] | None:
         """The row of ``key_id`` (columns as in the lookup statement), or None."""
+        if self.cache is None:
+            return self._query(key_id)
+        row = self.cache.get(key_id)
+        if row is not None:
+            return row
+        generation = self.cache.generation
+        row = self._query(key_id)
+        if row is not None:
+            self.cache.put(key_id, row, generation)
+        return row
+
+    def _query(self, key_id: str) -> tuple[Any, ...] | None:
         args: Any = (key_id,) if self._positional else {"key_id": key_id}
         for attempt in (1, 2):
             connection = self._connection()

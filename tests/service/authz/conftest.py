@@ -32,10 +32,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine
 
 from keyhouse.core.keys import generate_key
-from keyhouse.models import ApiKey, utcnow
+from keyhouse.models import utcnow
 from tests.support.actors import (
     ALL_SCOPES,
     Actor,
@@ -47,6 +47,7 @@ from tests.support.actors import (
     make_user,
     unique,
 )
+from tests.support.database import set_key_expiry
 from tests.support.keyhouse_server import KeyhouseServer
 
 PROBLEM = "application/problem+json"
@@ -209,19 +210,6 @@ class World:
         return name
 
 
-def _expire(database_url: str, key_id: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                update(ApiKey)
-                .where(ApiKey.id == key_id)
-                .values(expires_at=utcnow() - timedelta(hours=1))
-            )
-    finally:
-        engine.dispose()
-
-
 def _verify_reason(http: httpx.Client, key: str) -> str | None:
     reason: str | None = expect(http.post("/api/v1/keys:verify", json={"key": key}), 200)["reason"]
     return reason
@@ -269,7 +257,11 @@ def build_world(service: KeyhouseServer, stack: ExitStack) -> World:
     revoked = create_key(admin, url, owner_kind="user", owner_name=admin_name, scopes=every_scope)
     expect(admin.post(f"/api/v1/api-keys/{revoked.key_id}/revoke"), 200)
     expired = create_key(admin, url, owner_kind="user", owner_name=admin_name, scopes=every_scope)
-    _expire(service.database_url, expired.key_id)
+    engine = create_engine(service.database_url)
+    try:
+        set_key_expiry(engine, url, expired.key, utcnow() - timedelta(hours=1))
+    finally:
+        engine.dispose()
     scopeless = create_key(
         admin, url, owner_kind="user", owner_name=admin_name, scopes=["featurestore"]
     )

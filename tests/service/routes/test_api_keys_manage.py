@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from keyhouse.core.keys import new_key_id
-from keyhouse.models import ApiKey
 from tests.support.actors import Actor, client, expect, make_user, unique
+from tests.support.database import set_key_expiry
 from tests.support.keyhouse_server import KeyhouseServer
 
 
@@ -21,17 +21,6 @@ def new_key(http: httpx.Client | Actor, **body: Any) -> dict[str, Any]:
     body.setdefault("scopes", ["keys"])
     created: dict[str, Any] = expect(http.post("/api/v1/api-keys", json=body), 201)
     return created
-
-
-def expire_in_db(db: Engine, key_id: str) -> None:
-    """Make a key expired: the API has no way to, so change its row."""
-    with db.begin() as connection:
-        result = connection.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key_id)
-            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-        )
-        assert result.rowcount == 1
 
 
 def listed_ids(http: httpx.Client | Actor, **params: Any) -> list[str]:
@@ -126,12 +115,12 @@ def test_list_filters_by_a_prefix_longer_than_the_display_prefix(user: Actor) ->
     assert [row["id"] for row in expect(response, 200)["data"]] == [created["id"]]
 
 
-def test_list_filters_by_status(user: Actor, db: Engine) -> None:
+def test_list_filters_by_status(service: KeyhouseServer, user: Actor, db: Engine) -> None:
     active = new_key(user)
     revoked = new_key(user)
     expired = new_key(user)
     expect(user.post(f"/api/v1/api-keys/{revoked['id']}/revoke"), 200)
-    expire_in_db(db, expired["id"])
+    set_key_expiry(db, service.url, expired["key"], datetime.now(UTC) - timedelta(minutes=1))
 
     assert set(listed_ids(user, status="active")) == {user.key_id, active["id"]}
     assert listed_ids(user, status="revoked") == [revoked["id"]]

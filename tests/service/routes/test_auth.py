@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from keyhouse.core.keys import generate_key
-from keyhouse.models import ApiKey
 from tests.support.actors import Actor, create_key, expect, unique
+from tests.support.database import set_key_expiry
 from tests.support.keyhouse_server import KeyhouseServer
 
 WHOAMI = "/api/v1/whoami"
@@ -118,22 +118,11 @@ def test_revoked_key(service: KeyhouseServer, admin: httpx.Client, user: Actor) 
 
 def test_expired_key(service: KeyhouseServer, user: Actor, db: Engine) -> None:
     expect(user.get(WHOAMI), 200)
-    with db.begin() as connection:
-        result = connection.execute(
-            update(ApiKey)
-            .where(ApiKey.id == user.key_id)
-            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        )
-        assert result.rowcount == 1
+    set_key_expiry(db, service.url, user.key, datetime.now(UTC) - timedelta(seconds=1))
     problem = unauthenticated(call(service, {"x-api-key": user.key}), "expired")
     assert "expired" in problem["detail"]
     # Expired is not a state of the API: once the expiry is moved on, the key works again.
-    with db.begin() as connection:
-        connection.execute(
-            update(ApiKey)
-            .where(ApiKey.id == user.key_id)
-            .values(expires_at=datetime.now(UTC) + timedelta(days=1))
-        )
+    set_key_expiry(db, service.url, user.key, datetime.now(UTC) + timedelta(days=1))
     expect(user.get(WHOAMI), 200)
 
 

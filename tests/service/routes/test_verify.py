@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, text
 
 from keyhouse.core.keys import generate_key
 from keyhouse.models import ApiKey, AuditEvent
 from tests.support.actors import Actor, add_member, create_key, expect, make_user, unique
+from tests.support.database import set_key_expiry
 from tests.support.keyhouse_server import KeyhouseServer
 
 VERIFY = "/api/v1/keys:verify"
@@ -59,17 +60,6 @@ def make_project(admin: httpx.Client) -> str:
     name = unique("proj")
     expect(admin.post("/api/v1/projects", json={"name": name}), 201)
     return name
-
-
-def expire_in_db(db: Engine, key_id: str) -> None:
-    """Make a key expired: the API has no way to, so change its row."""
-    with db.begin() as connection:
-        result = connection.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key_id)
-            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        )
-        assert result.rowcount == 1
 
 
 def last_used(admin: httpx.Client, key_id: str) -> str | None:
@@ -171,8 +161,8 @@ def test_revoked(anonymous: httpx.Client, user: Actor) -> None:
     refused(verify(anonymous, user.key, scopes=["iam"]), "revoked")
 
 
-def test_expired(anonymous: httpx.Client, user: Actor, db: Engine) -> None:
-    expire_in_db(db, user.key_id)
+def test_expired(service: KeyhouseServer, anonymous: httpx.Client, user: Actor, db: Engine) -> None:
+    set_key_expiry(db, service.url, user.key, datetime.now(UTC) - timedelta(seconds=1))
     answer = verify(anonymous, user.key)
     refused(answer, "expired")
     assert answer["key_id"] == user.key_id

@@ -19,6 +19,7 @@ from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
+from keyhouse.domain.key_cache import announce_change
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import key_rn
 from keyhouse.models import ApiKey, utcnow
@@ -122,6 +123,7 @@ def update(
     key = keys.get_visible(session, caller, key_id)
     keys.update_key(session, caller, key, body, now)
     audit.record(session, caller, "keys:UpdateKey", key_rn(key_id))
+    announce_change(session, key_id)
     session.commit()
     return keys.to_public(key, now)
 
@@ -134,6 +136,7 @@ def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyP
     key = keys.get_visible(session, caller, key_id)
     keys.revoke_key(key, now)
     audit.record(session, caller, "keys:RevokeKey", key_rn(key_id))
+    announce_change(session, key_id)
     session.commit()
     return keys.to_public(key, now)
 
@@ -145,5 +148,6 @@ def delete(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> Respons
     key = keys.get_visible(session, caller, key_id)
     session.delete(key)
     audit.record(session, caller, "keys:DeleteKey", key_rn(key_id))
+    announce_change(session, key_id)
     session.commit()
     return Response(status_code=204)

@@ -17,6 +17,7 @@ from keyhouse.api.deps import (
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
+from keyhouse.domain.key_cache import announce_change
 from keyhouse.domain.pagination import DEFAULT_LIMIT
 from keyhouse.domain.principals import create_principal, delete_principal, find_principal, page_of
 from keyhouse.domain.resource_names import principal_rn
@@ -96,5 +97,6 @@ def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Respon
     require_action(caller, "iam:DeleteRole", principal_rn("role", name))
     delete_principal(session, find_principal(session, "role", name))
     audit.record(session, caller, "iam:DeleteRole", principal_rn("role", name))
+    announce_change(session)
     session.commit()
     return Response(status_code=204)

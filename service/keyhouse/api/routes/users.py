@@ -17,6 +17,7 @@ from keyhouse.api.deps import (
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
+from keyhouse.domain.key_cache import announce_change
 from keyhouse.domain.pagination import DEFAULT_LIMIT
 from keyhouse.domain.principals import (
     admin_count,
@@ -102,6 +103,7 @@ def update(
             raise Conflict(f"user '{name}' is the last admin and must stay an admin")
         user.is_admin = body.is_admin
     audit.record(session, caller, "iam:UpdateUser", principal_rn("user", name))
+    announce_change(session)
     session.commit()
     return _public(user)
 
@@ -112,5 +114,6 @@ def delete(name: UserName, caller: CurrentCaller, session: SessionDep) -> Respon
     require_action(caller, "iam:DeleteUser", principal_rn("user", name))
     delete_principal(session, find_principal(session, "user", name))
     audit.record(session, caller, "iam:DeleteUser", principal_rn("user", name))
+    announce_change(session)
     session.commit()
     return Response(status_code=204)
