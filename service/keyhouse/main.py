@@ -30,6 +30,7 @@ from keyhouse.api.routes import (
 from keyhouse.core.config import Settings, get_settings
 from keyhouse.core.problems import PROBLEM_MEDIA_TYPE
 from keyhouse.core.state import AppState
+from keyhouse.schemas.auth import VerifyRequest
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -92,6 +93,10 @@ def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
                     PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
                 }
     components = schema.get("components", {}).get("schemas", {})
+    # keys:verify parses its own body (see routes/auth.py); publish the schema it documents.
+    components["VerifyRequest"] = VerifyRequest.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     return schema
