@@ -184,9 +184,11 @@ def measure(
     return results
 
 
-def report(backend: str, total: int, concurrency: int, results: list[Result]) -> None:
+def report(
+    backend: str, total: int, concurrency: int, results: list[Result], note: str = ""
+) -> None:
     floor = results[0]
-    print(f"\n{backend}: {total:,} keys, {concurrency} concurrent connections")
+    print(f"\n{backend}: {total:,} keys, {concurrency} concurrent connections{note}")
     print(f"  {'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs floor':>10}")
     for result in results:
         print(
@@ -199,7 +201,7 @@ def report(backend: str, total: int, concurrency: int, results: list[Result]) ->
         print(f"  goal (>= 0.50x floor, p99 <= 10 ms) for {result.name}: {verdict}")
 
 
-def bench(backend: str, total: int, concurrency: int, seconds: float) -> None:
+def bench(backend: str, total: int, concurrency: int, seconds: float, cache_seconds: float) -> None:
     directory = Path(tempfile.mkdtemp(prefix=f"keyhouse-bench-{backend}-"))
     postgres = None
     try:
@@ -212,10 +214,18 @@ def bench(backend: str, total: int, concurrency: int, seconds: float) -> None:
         began = time.monotonic()
         seeded = seed(url, directory, total)
         log(f"    done in {time.monotonic() - began:.0f} s; starting the service")
-        server = start_server(backend, url, directory)
+        server = start_server(
+            backend, url, directory, KEYHOUSE_KEY_CACHE_SECONDS=str(cache_seconds)
+        )
         try:
             log(f"==> {backend}: measuring ({seconds:.0f} s per endpoint after a warm-up)")
-            report(backend, total, concurrency, measure(server, seeded, concurrency, seconds))
+            note = (
+                f", key cache {cache_seconds:g} s"
+                if backend == "postgres" and cache_seconds
+                else ""
+            )
+            note = note or (", no key cache" if backend == "postgres" else "")
+            report(backend, total, concurrency, measure(server, seeded, concurrency, seconds), note)
         finally:
             server.stop()
     finally:
@@ -235,11 +245,20 @@ def main() -> None:
     parser.add_argument("--postgres-keys", type=int, default=1_000_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--key-cache-seconds",
+        type=float,
+        default=60.0,
+        help="KEYHOUSE_KEY_CACHE_SECONDS for the PostgreSQL run (0: every look-up reads the "
+        "database)",
+    )
     args = parser.parse_args()
     if args.backend in ("sqlite", "both"):
-        bench("sqlite", args.sqlite_keys, args.concurrency, args.seconds)
+        bench("sqlite", args.sqlite_keys, args.concurrency, args.seconds, 0)
     if args.backend in ("postgres", "both"):
-        bench("postgres", args.postgres_keys, args.concurrency, args.seconds)
+        bench(
+            "postgres", args.postgres_keys, args.concurrency, args.seconds, args.key_cache_seconds
+        )
 
 
 if __name__ == "__main__":
