@@ -30,18 +30,6 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 
 
-class Masked(Actor):
-    """An actor whose repr (which pytest prints for a failing assertion) leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return Masked(user.kind, user.name, user.key, user.key_id, user.http)
-
-
 @dataclass
 class Stored:
     """A secret written through the API: its metadata and the plaintext sent."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.actors import (
     Actor,
@@ -23,33 +22,6 @@ from tests.support.actors import (
 from tests.support.keyhouse_server import KeyhouseServer
 
 PROJECTS = "/api/v1/projects"
-
-
-class Masked(Actor):
-    """An actor whose repr leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-def masked(actor: Actor) -> Actor:
-    """``actor``, with a repr that leaves out its key."""
-    return Masked(actor.kind, actor.name, actor.key, actor.key_id, actor.http)
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return masked(user)
-
-
-@pytest.fixture
-def other_user(other_user: Actor) -> Actor:
-    return masked(other_user)
-
-
-def masked_key(admin: httpx.Client, base_url: str, **options: Any) -> Actor:
-    """``create_key`` with a masked actor."""
-    return masked(create_key(admin, base_url, **options))
 
 
 def new_project(owner: Actor | httpx.Client, **extra: Any) -> dict[str, Any]:
@@ -153,7 +125,7 @@ def test_restricted_key_lists_no_project_its_owner_is_not_in(
     service: KeyhouseServer, admin: httpx.Client, user: Actor, other_user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    key = masked_key(
+    key = create_key(
         admin,
         service.url,
         owner_kind="user",
@@ -169,7 +141,7 @@ def test_project_description_is_changed_by_owners(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user, description="before")["name"]
-    member = masked(make_user(admin, service.url))
+    member = make_user(admin, service.url)
     add_member(user.http, project, member, "member")
     assert_forbidden_for(member.patch(f"{PROJECTS}/{project}", json={"description": "x"}), project)
     changed = expect(user.patch(f"{PROJECTS}/{project}", json={"description": "after"}), 200)
@@ -181,8 +153,8 @@ def test_members_are_added_listed_updated_and_removed(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    person = masked(make_user(admin, service.url))
-    role = masked(make_role(admin, service.url))
+    person = make_user(admin, service.url)
+    role = make_role(admin, service.url)
 
     added = expect(
         user.post(
@@ -204,7 +176,7 @@ def test_members_are_added_listed_updated_and_removed(
         ("role", role.name): "viewer",
     }
     # The default project role is member.
-    third = masked(make_user(admin, service.url))
+    third = make_user(admin, service.url)
     default = user.post(f"{PROJECTS}/{project}/members", json={"principal_name": third.name})
     assert expect(default, 201)["role"] == "member"
 
@@ -236,8 +208,8 @@ def test_only_owners_and_admins_change_membership(
     service: KeyhouseServer, admin: httpx.Client, user: Actor, other_user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    member = masked(make_user(admin, service.url))
-    viewer = masked(make_user(admin, service.url))
+    member = make_user(admin, service.url)
+    viewer = make_user(admin, service.url)
     add_member(user.http, project, member, "member")
     add_member(user.http, project, viewer, "viewer")
     before = members(user, project)
@@ -299,9 +271,9 @@ def test_the_last_owner_stays(
 
 def test_members_may_leave(service: KeyhouseServer, admin: httpx.Client, user: Actor) -> None:
     project = new_project(user)["name"]
-    member = masked(make_user(admin, service.url))
-    viewer = masked(make_user(admin, service.url))
-    role = masked(make_role(admin, service.url))
+    member = make_user(admin, service.url)
+    viewer = make_user(admin, service.url)
+    role = make_role(admin, service.url)
     add_member(user.http, project, member, "member")
     add_member(user.http, project, viewer, "viewer")
     add_member(user.http, project, role, "viewer")
@@ -334,7 +306,7 @@ def test_a_user_and_a_role_of_one_name_are_different_members(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    person = masked(make_user(admin, service.url))
+    person = make_user(admin, service.url)
     expect(admin.post("/api/v1/roles", json={"name": person.name}), 201)
     add_member(user.http, project, person, "viewer")
     expect(
@@ -370,7 +342,7 @@ def test_projects_holding_secrets_or_keys_are_not_deleted(
         )["id"]
         for _ in range(2)
     ]
-    key = masked_key(
+    key = create_key(
         admin,
         service.url,
         owner_kind="user",
@@ -401,7 +373,7 @@ def test_empty_projects_are_deleted_by_owners_and_admins(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    member = masked(make_user(admin, service.url))
+    member = make_user(admin, service.url)
     add_member(user.http, project, member, "member")
     assert_forbidden_for(member.delete(f"{PROJECTS}/{project}"), project)
     assert user.delete(f"{PROJECTS}/{project}").status_code == 204
@@ -424,7 +396,7 @@ def test_project_calls_need_the_project_scope(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user)["name"]
-    no_scope = masked_key(
+    no_scope = create_key(
         admin, service.url, owner_kind="user", owner_name=user.name, scopes=["secrets"]
     )
     for response in (

@@ -11,30 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.actors import Actor, expect, unique
 
 SECRETS = "/api/v1/secrets"
-
-
-class Masked(Actor):
-    """An actor whose repr (which pytest prints for a failing assertion) leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return Masked(user.kind, user.name, user.key, user.key_id, user.http)
-
-
-@pytest.fixture
-def other_user(other_user: Actor) -> Actor:
-    return Masked(
-        other_user.kind, other_user.name, other_user.key, other_user.key_id, other_user.http
-    )
 
 
 METADATA_FIELDS = {

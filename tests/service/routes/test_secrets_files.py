@@ -18,18 +18,6 @@ from tests.support.actors import Actor, expect, unique
 SECRETS = "/api/v1/secrets"
 
 
-class Masked(Actor):
-    """An actor whose repr (which pytest prints for a failing assertion) leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return Masked(user.kind, user.name, user.key, user.key_id, user.http)
-
-
 LIMIT = 9000
 
 

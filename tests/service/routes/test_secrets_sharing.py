@@ -27,28 +27,6 @@ from tests.support.keyhouse_server import KeyhouseServer
 SECRETS = "/api/v1/secrets"
 
 
-class Masked(Actor):
-    """An actor whose repr leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-def masked(actor: Actor) -> Actor:
-    """``actor``, with a repr that leaves out its key."""
-    return Masked(actor.kind, actor.name, actor.key, actor.key_id, actor.http)
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return masked(user)
-
-
-@pytest.fixture
-def other_user(other_user: Actor) -> Actor:
-    return masked(other_user)
-
-
 def same_value(actual: str, expected: str) -> None:
     """Fail, showing neither, unless two secret values are equal."""
     if actual != expected:
@@ -134,8 +112,8 @@ class Team:
 @pytest.fixture
 def team(service: KeyhouseServer, admin: httpx.Client, user: Actor) -> Team:
     project = new_project(user)
-    member = masked(make_user(admin, service.url))
-    viewer = masked(make_user(admin, service.url))
+    member = make_user(admin, service.url)
+    viewer = make_user(admin, service.url)
     add_member(user.http, project, member, "member")
     add_member(user.http, project, viewer, "viewer")
     value = unique("team-value")
@@ -290,15 +268,13 @@ def restricted(service: KeyhouseServer, admin: httpx.Client, user: Actor) -> Res
     in_a = new_secret(user, value=value_a, visibility="project", project=project_a)
     in_b = new_secret(user, visibility="project", project=project_b)
     private = new_secret(user, name=unique("private/x"))
-    key = masked(
-        create_key(
-            admin,
-            service.url,
-            owner_kind="user",
-            owner_name=user.name,
-            scopes=["secrets", "project"],
-            project=project_a,
-        )
+    key = create_key(
+        admin,
+        service.url,
+        owner_kind="user",
+        owner_name=user.name,
+        scopes=["secrets", "project"],
+        project=project_a,
     )
     return Restricted(user, key, project_a, project_b, in_a, in_b, private, value_a)
 
@@ -360,15 +336,13 @@ def test_restricted_key_grants_nothing_its_owner_lacks(
     service: KeyhouseServer, admin: httpx.Client, team: Team, other_user: Actor
 ) -> None:
     # A key restricted to a project narrows its owner's rights; it never widens them.
-    outsider_key = masked(
-        create_key(
-            admin,
-            service.url,
-            owner_kind="user",
-            owner_name=other_user.name,
-            scopes=["secrets"],
-            project=team.project,
-        )
+    outsider_key = create_key(
+        admin,
+        service.url,
+        owner_kind="user",
+        owner_name=other_user.name,
+        scopes=["secrets"],
+        project=team.project,
     )
     assert_hidden(outsider_key, team.secret["id"])
     assert team.secret["id"] not in listed_ids(outsider_key)
@@ -379,15 +353,13 @@ def test_restricted_key_grants_nothing_its_owner_lacks(
 def test_restricted_key_stops_working_when_its_owner_leaves(
     service: KeyhouseServer, admin: httpx.Client, team: Team
 ) -> None:
-    member_key = masked(
-        create_key(
-            admin,
-            service.url,
-            owner_kind="user",
-            owner_name=team.member.name,
-            scopes=["secrets", "project"],
-            project=team.project,
-        )
+    member_key = create_key(
+        admin,
+        service.url,
+        owner_kind="user",
+        owner_name=team.member.name,
+        scopes=["secrets", "project"],
+        project=team.project,
     )
     same_value(value_of(member_key, team.secret["id"]), team.value)
     left = member_key.delete(f"/api/v1/projects/{team.project}/members/user/{team.member.name}")
@@ -400,7 +372,7 @@ def test_role_member_reads_its_api_key_secret(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     # The seed workflow: a compute cluster's role reads hopsworks/role/<role>/type/api-key.
-    role = masked(make_role(admin, service.url, scopes=["secrets"]))
+    role = make_role(admin, service.url, scopes=["secrets"])
     project = new_project(user)
     name = f"hopsworks/role/{role.name}/type/api-key"
     value = unique("cluster-api-key")

@@ -37,23 +37,6 @@ USER_FIELDS = {"id", "name", "email", "is_admin", "created_at"}
 ROLE_FIELDS = {"id", "name", "description", "created_at"}
 
 
-class Masked(Actor):
-    """An actor whose repr leaves out its key."""
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.name}>"
-
-
-def masked(actor: Actor) -> Actor:
-    """``actor``, with a repr that leaves out its key."""
-    return Masked(actor.kind, actor.name, actor.key, actor.key_id, actor.http)
-
-
-@pytest.fixture
-def user(user: Actor) -> Actor:
-    return masked(user)
-
-
 def listed(actor: Actor | httpx.Client, path: str) -> dict[str, dict[str, Any]]:
     """Every user or role ``actor`` lists at ``path`` (all pages), by name."""
     found: dict[str, dict[str, Any]] = {}
@@ -114,7 +97,7 @@ def test_admin_manages_users(admin: httpx.Client) -> None:
 
 def test_admin_demotes_and_promotes_users(service: KeyhouseServer, admin: httpx.Client) -> None:
     # A second admin exists only inside this test: it is deleted whatever happens.
-    deputy = masked(make_user(admin, service.url, is_admin=True, scopes=["iam"]))
+    deputy = make_user(admin, service.url, is_admin=True, scopes=["iam"])
     try:
         assert deputy.name in listed(deputy, USERS)
         body = expect(admin.patch(f"{USERS}/{deputy.name}", json={"is_admin": False}), 200)
@@ -153,8 +136,8 @@ def test_admin_manages_roles(admin: httpx.Client) -> None:
 def test_non_admins_cannot_manage_users_or_roles(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
-    target_user = masked(make_user(admin, service.url))
-    target_role = masked(make_role(admin, service.url))
+    target_user = make_user(admin, service.url)
+    target_role = make_role(admin, service.url)
     for path, name in ((USERS, target_user.name), (ROLES, target_role.name)):
         for response in (
             user.get(path),
@@ -209,11 +192,9 @@ def test_invalid_names_are_refused(admin: httpx.Client) -> None:
 def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secrets(
     service: KeyhouseServer, admin: httpx.Client, user: Actor, db: Engine
 ) -> None:
-    leaver = masked(make_user(admin, service.url))
-    second_key = masked(
-        create_key(
-            admin, service.url, owner_kind="user", owner_name=leaver.name, scopes=["secrets"]
-        )
+    leaver = make_user(admin, service.url)
+    second_key = create_key(
+        admin, service.url, owner_kind="user", owner_name=leaver.name, scopes=["secrets"]
     )
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
@@ -260,8 +241,8 @@ def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secr
 
     # The name is free again, and the new user inherits nothing.
     expect(admin.post(USERS, json={"name": leaver.name}), 201)
-    newcomer = masked(
-        create_key(admin, service.url, owner_kind="user", owner_name=leaver.name, scopes=ALL_SCOPES)
+    newcomer = create_key(
+        admin, service.url, owner_kind="user", owner_name=leaver.name, scopes=ALL_SCOPES
     )
     expect(newcomer.get(f"/api/v1/secrets/{private['id']}"), 404)
     expect(newcomer.get(f"/api/v1/secrets/{shared['id']}"), 404)
@@ -272,7 +253,7 @@ def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secr
 def test_deleting_a_role_removes_its_keys_and_private_secrets(
     service: KeyhouseServer, admin: httpx.Client, db: Engine
 ) -> None:
-    role = masked(make_role(admin, service.url, scopes=["secrets"]))
+    role = make_role(admin, service.url, scopes=["secrets"])
     private = expect(
         role.post("/api/v1/secrets", json={"name": unique("role-own"), "value": "x"}), 201
     )
@@ -286,7 +267,7 @@ def test_deleting_a_role_removes_its_keys_and_private_secrets(
 def test_deleting_the_sole_owner_of_a_project_is_refused(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
-    owner = masked(make_user(admin, service.url))
+    owner = make_user(admin, service.url)
     project = unique("proj")
     expect(owner.post("/api/v1/projects", json={"name": project}), 201)
 
@@ -305,7 +286,7 @@ def test_deleting_the_sole_owner_of_a_project_is_refused(
 def test_deleting_a_role_that_solely_owns_a_project_is_refused(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
-    role = masked(make_role(admin, service.url, scopes=["project"]))
+    role = make_role(admin, service.url, scopes=["project"])
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
     add_member(user.http, project, role, "owner")
@@ -351,7 +332,7 @@ def test_the_last_admin_stays(lonely_service: KeyhouseServer) -> None:
         # Re-affirming the flag is no demotion.
         assert expect(root.patch(f"{USERS}/admin", json={"is_admin": True}), 200)["is_admin"]
 
-        deputy = masked(make_user(root, url, is_admin=True, scopes=["iam", "admin"]))
+        deputy = make_user(root, url, is_admin=True, scopes=["iam", "admin"])
         assert admin_names(root) == {"admin", deputy.name}
         expect(deputy.patch(f"{USERS}/admin", json={"is_admin": False}), 200)
         # Now the deputy is the last admin.
@@ -372,7 +353,7 @@ def test_the_last_admin_stays(lonely_service: KeyhouseServer) -> None:
 def test_an_admin_may_delete_another_admin(lonely_service: KeyhouseServer) -> None:
     url = lonely_service.url
     with client(url, lonely_service.admin_key) as root:
-        other = masked(make_user(root, url, is_admin=True, scopes=["iam"]))
+        other = make_user(root, url, is_admin=True, scopes=["iam"])
         expect(other.delete(f"{USERS}/{other.name}"), 204)  # deleting oneself, even
         assert whoami_status(other) == (401, "unknown")
         assert admin_names(root) == {"admin"}
