@@ -14,6 +14,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
@@ -113,7 +114,12 @@ def get(key_id: KeyId, caller: CurrentCaller, session: ReadSessionDep) -> ApiKey
     return keys.to_public(keys.get_visible(session, caller, key_id), utcnow())
 
 
-@router.patch("/{key_id}", response_model=ApiKeyPublic, responses=problem_responses(404, 409))
+@router.patch(
+    "/{key_id}",
+    response_model=ApiKeyPublic,
+    responses=problem_responses(404, 409),
+    openapi_extra=IDEMPOTENT,
+)
 def update(
     key_id: KeyId, body: ApiKeyUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ApiKeyPublic:
@@ -128,7 +134,12 @@ def update(
     return keys.to_public(key, now)
 
 
-@router.post("/{key_id}/revoke", response_model=ApiKeyPublic, responses=problem_responses(404))
+@router.post(
+    "/{key_id}/revoke",
+    response_model=ApiKeyPublic,
+    responses=problem_responses(404),
+    openapi_extra=IDEMPOTENT,
+)
 def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyPublic:
     """Revoke a key. Final: it stays listed as revoked and never works again."""
     require_action(caller, "keys:RevokeKey", key_rn(key_id))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from keyhouse.api.deps import authenticate, check_presented_key
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
@@ -57,12 +58,13 @@ def _collaborates(state: AppState, caller: Caller, project: str) -> bool:
     response_model=VerifyResponse,
     responses=problem_responses(422),
     openapi_extra={
+        **IDEMPOTENT,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/VerifyRequest"}}
             },
-        }
+        },
     },
 )
 async def verify(request: Request) -> Response:

@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import projects as projects_domain
@@ -98,7 +99,12 @@ def get(project: ProjectName, caller: CurrentCaller, session: ReadSessionDep) ->
     return projects_domain.to_public(session, caller, found)
 
 
-@router.patch("/{project}", response_model=ProjectPublic, responses=problem_responses(404))
+@router.patch(
+    "/{project}",
+    response_model=ProjectPublic,
+    responses=problem_responses(404),
+    openapi_extra=IDEMPOTENT,
+)
 def update(
     project: ProjectName, body: ProjectUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ProjectPublic:
@@ -190,6 +196,7 @@ def add_member(
     "/{project}/members/{principal_kind}/{principal_name}",
     response_model=MemberPublic,
     responses=problem_responses(404, 409),
+    openapi_extra=IDEMPOTENT,
 )
 def update_member(
     project: ProjectName,

@@ -14,6 +14,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
@@ -77,7 +78,9 @@ def get(name: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RoleP
     return _public(find_principal(session, "role", name))
 
 
-@router.patch("/{name}", response_model=RolePublic, responses=problem_responses(404))
+@router.patch(
+    "/{name}", response_model=RolePublic, responses=problem_responses(404), openapi_extra=IDEMPOTENT
+)
 def update(
     name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep
 ) -> RolePublic:

@@ -14,6 +14,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import secrets as secrets_domain
@@ -117,7 +118,12 @@ def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> 
     return secrets_domain.to_public(secrets_domain.get_visible(session, caller, secret_id))
 
 
-@router.patch("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
+@router.patch(
+    "/{secret_id}",
+    response_model=SecretPublic,
+    responses=problem_responses(404),
+    openapi_extra=IDEMPOTENT,
+)
 def update(
     secret_id: SecretId, body: SecretUpdate, caller: CurrentCaller, session: SessionDep
 ) -> SecretPublic:

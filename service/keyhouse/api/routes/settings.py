@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import Unprocessable, problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import require_action
@@ -29,7 +30,12 @@ def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
     return _public(current_settings(session))
 
 
-@router.patch("", response_model=SettingsPublic, responses=problem_responses(403, 422))
+@router.patch(
+    "",
+    response_model=SettingsPublic,
+    responses=problem_responses(403, 422),
+    openapi_extra=IDEMPOTENT,
+)
 def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> SettingsPublic:
     """Change the default and maximum key lifetime (admins). Existing keys keep their expiry."""
     require_action(caller, "settings:UpdateSettings", "khrn:settings")

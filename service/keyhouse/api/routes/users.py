@@ -14,6 +14,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import require_action
@@ -89,7 +90,12 @@ def get(name: UserName, caller: CurrentCaller, session: ReadSessionDep) -> UserP
     return _public(find_principal(session, "user", name))
 
 
-@router.patch("/{name}", response_model=UserPublic, responses=problem_responses(404, 409))
+@router.patch(
+    "/{name}",
+    response_model=UserPublic,
+    responses=problem_responses(404, 409),
+    openapi_extra=IDEMPOTENT,
+)
 def update(
     name: UserName, body: UserUpdate, caller: CurrentCaller, session: SessionDep
 ) -> UserPublic:
