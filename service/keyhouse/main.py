@@ -94,9 +94,12 @@ def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
                 }
     components = schema.get("components", {}).get("schemas", {})
     # keys:verify parses its own body (see routes/auth.py); publish the schema it documents.
-    components["VerifyRequest"] = VerifyRequest.model_json_schema(
-        ref_template="#/components/schemas/{model}"
-    )
+    verify_request = VerifyRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    for prop in verify_request["properties"].values():
+        # FastAPI leaves out "default": null from the schemas it writes; so does this one.
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+    components["VerifyRequest"] = verify_request
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     return schema
