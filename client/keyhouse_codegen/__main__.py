@@ -1,4 +1,4 @@
-"""``python -m keyhouse_codegen``: regenerate ``client/keyhouse_client`` from ``client/openapi.json``."""
+"""``python -m keyhouse_codegen``: regenerate ``client/keyhouse_client`` from the API document."""
 
 from __future__ import annotations
 
