@@ -21,6 +21,7 @@ from keyhouse_client._errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
 from keyhouse_client._transport import NO_RETRIES, NOT_GIVEN, NotGiven, Response, RetryPolicy
@@ -47,6 +48,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "models",
 ]

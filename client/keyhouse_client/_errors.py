@@ -19,6 +19,10 @@ class TransportError(KeyhouseError):
     """No response arrived: the connection failed, or timed out, after every retry."""
 
 
+class UnexpectedResponseError(KeyhouseError):
+    """A success response whose body does not match the API's schema."""
+
+
 class APIError(KeyhouseError):
     """The service answered with an error: a problem detail (RFC 9457).
 
@@ -125,13 +129,26 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def error_for(response: httpx.Response) -> APIError:
-    """The typed error for an error response."""
+def _redact(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if isinstance(value, dict):
+        return {k: _redact(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(item, secret) for item in value]
+    return value
+
+
+def error_for(response: httpx.Response, api_key: str) -> APIError:
+    """The typed error for an error response, with ``api_key`` masked wherever it appears.
+
+    (A key passed where an id belongs comes back in the problem's ``instance``.)
+    """
     try:
         body = response.json()
     except ValueError:
         body = None
-    problem: dict[str, Any] = body if isinstance(body, dict) else {}
+    problem: dict[str, Any] = _redact(body, api_key) if isinstance(body, dict) else {}
     status = response.status_code
     kind = _BY_STATUS.get(status, ServerError if status >= 500 else APIError)
     return kind(status, problem, response.headers)

@@ -14,9 +14,15 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import to_jsonable_python
 
-from keyhouse_client._errors import ConfigurationError, TransportError, error_for
+from keyhouse_client._errors import (
+    ConfigurationError,
+    TransportError,
+    UnexpectedResponseError,
+    error_for,
+)
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -121,7 +127,12 @@ def make_call(
     idempotency_key: str | None = None,
 ) -> Call:
     """Assemble a call; arguments left NOT_GIVEN are left out of the request."""
-    params = {k: to_jsonable_python(v) for k, v in (query or {}).items() if v is not NOT_GIVEN}
+    # A query parameter of None means "no filter": it is left out, like NOT_GIVEN.
+    params = {
+        k: to_jsonable_python(v)
+        for k, v in (query or {}).items()
+        if v is not NOT_GIVEN and v is not None
+    }
     payload = (
         None
         if body is None
@@ -138,13 +149,19 @@ def _settings(
     base_url: str | None, api_key: str | None, timeout: float | httpx.Timeout | None
 ) -> tuple[str, str, float | httpx.Timeout]:
     base_url = base_url or os.environ.get("KEYHOUSE_URL")
-    api_key = api_key or os.environ.get("KEYHOUSE_API_KEY")
+    api_key = (api_key or os.environ.get("KEYHOUSE_API_KEY") or "").strip()
     if not base_url:
         raise ConfigurationError(
             "no Keyhouse URL: pass base_url= or set KEYHOUSE_URL (e.g. http://127.0.0.1:8787)"
         )
     if not api_key:
         raise ConfigurationError("no Keyhouse API key: pass api_key= or set KEYHOUSE_API_KEY")
+    if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+        # Checked here so that the key never reaches an error message further down.
+        raise ConfigurationError(
+            "the API key holds characters no API key has (spaces or non-ASCII): "
+            "check how it was copied"
+        )
     return base_url.rstrip("/"), api_key, DEFAULT_TIMEOUT if timeout is None else timeout
 
 
@@ -187,10 +204,16 @@ def _unsent(exc: httpx.TransportError) -> bool:
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
-def _parse(response: httpx.Response, model: type[ModelT] | None) -> Any:
+def _parse(call: Call, response: httpx.Response, model: type[ModelT] | None) -> Any:
     if model is None or response.status_code == 204 or not response.content:
         return None
-    return model.model_validate_json(response.content)
+    try:
+        return model.model_validate_json(response.content)
+    except PydanticValidationError:
+        raise UnexpectedResponseError(
+            f"{call.method} {call.path}: the {response.status_code} response does not match "
+            f"{model.__name__}; is the service a different version?"
+        ) from None
 
 
 class SyncTransport(_Retrying):
@@ -241,13 +264,13 @@ class SyncTransport(_Retrying):
                     return Response(
                         response.status_code,
                         response.headers,
-                        _parse(response, model),
+                        _parse(call, response, model),
                         retries + 1,
                         response.headers.get("x-request-id"),
                     )
                 wait = self._wait(call, retries, started, response, sent=True)
                 if wait is None:
-                    raise error_for(response)
+                    raise error_for(response, self._headers["x-api-key"])
             retries += 1
             time.sleep(wait)
 
@@ -300,12 +323,12 @@ class AsyncTransport(_Retrying):
                     return Response(
                         response.status_code,
                         response.headers,
-                        _parse(response, model),
+                        _parse(call, response, model),
                         retries + 1,
                         response.headers.get("x-request-id"),
                     )
                 wait = self._wait(call, retries, started, response, sent=True)
                 if wait is None:
-                    raise error_for(response)
+                    raise error_for(response, self._headers["x-api-key"])
             retries += 1
             await asyncio.sleep(wait)

@@ -43,7 +43,8 @@ __all__ = [
 
 
 def _segment(value: object) -> str:
-    return quote(str(value), safe="")
+    # Dots too: "." or ".." would otherwise be resolved away and reach another route.
+    return quote(str(value), safe="").replace(".", "%2E")
 
 
 class HealthWithResponse:
@@ -1152,7 +1153,7 @@ class SecretsWithResponse:
                 "value": value,
                 "type": type,
             },
-            retryable=True,
+            retryable=False,
         )
         return self._transport._request(call, models.SecretPublic)
 
@@ -1553,7 +1554,7 @@ class AsyncSecretsWithResponse:
                 "value": value,
                 "type": type,
             },
-            retryable=True,
+            retryable=False,
         )
         return await self._transport._request(call, models.SecretPublic)
 

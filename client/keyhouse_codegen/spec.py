@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 METHODS = ("get", "post", "put", "patch", "delete")
-SAFE_METHODS = frozenset({"get", "put", "delete"})
+# Reads. Anything else is retried only when it is a create or marked x-idempotent.
+SAFE_METHODS = frozenset({"get", "head"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 

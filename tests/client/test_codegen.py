@@ -96,6 +96,9 @@ def test_retry_safety_follows_the_document() -> None:
     assert operations["keys.verify"].retryable
     assert operations["api_keys.update"].retryable
     assert operations["secrets.get"].retryable
+    assert operations["secrets.delete"].retryable
+    # Each PUT of a value is a new version: repeating it after a lost answer is not safe.
+    assert not operations["secrets.put_value"].retryable
     # Paginated lists get iterators named after them.
     assert operations["api_keys.list"].iterator_name == "iter"
     assert operations["projects.list_members"].iterator_name == "iter_members"

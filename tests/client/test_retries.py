@@ -16,7 +16,6 @@ from keyhouse_client import (
     ServerError,
     TransportError,
 )
-from keyhouse_client._transport import make_call
 from tests.support.actors import unique
 from tests.support.flaky_proxy import (
     HANG_UP,
@@ -146,14 +145,18 @@ def test_a_retry_after_beyond_the_budget_is_not_waited_for(
 def test_unsafe_calls_are_not_repeated_after_a_server_error(
     proxy: FlakyProxy, kh: Keyhouse
 ) -> None:
-    # Every operation of the API is safe to repeat; a call marked unsafe must not be.
+    secret = kh.secrets.create(name=unique("versions"), value="v1")
+    # Each PUT of a value makes a version: after a 503 the client cannot know
+    # whether it happened, so it does not repeat it.
     proxy.plan(fail(503))
     with pytest.raises(ServerError):
-        kh._request(make_call("GET", "/api/v1/whoami", retryable=False), None)
+        kh.secrets.put_value(secret_id=secret.id, value="v2")
     assert len(proxy.seen) == 1
     # A 429 was refused before any work, so even an unsafe call tries again.
     proxy.plan(fail(429, retry_after="0"))
-    assert kh._request(make_call("GET", "/api/v1/whoami", retryable=False), None).attempts == 2
+    updated = kh.secrets.with_response.put_value(secret_id=secret.id, value="v2")
+    assert updated.attempts == 2
+    assert updated.parsed.version == 2
 
 
 def test_unreachable_service_is_a_transport_error(sqlite_service: KeyhouseServer) -> None:

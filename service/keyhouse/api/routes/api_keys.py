@@ -152,7 +152,9 @@ def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyP
     return keys.to_public(key, now)
 
 
-@router.delete("/{key_id}", status_code=204, responses=problem_responses(404))
+@router.delete(
+    "/{key_id}", status_code=204, responses=problem_responses(404), openapi_extra=IDEMPOTENT
+)
 def delete(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a key and its record."""
     require_action(caller, "keys:DeleteKey", key_rn(key_id))

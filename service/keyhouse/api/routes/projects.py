@@ -119,7 +119,9 @@ def update(
     return projects_domain.to_public(session, caller, found)
 
 
-@router.delete("/{project}", status_code=204, responses=problem_responses(404, 409))
+@router.delete(
+    "/{project}", status_code=204, responses=problem_responses(404, 409), openapi_extra=IDEMPOTENT
+)
 def delete(project: ProjectName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a project (owners and admins); refused while it holds secrets or keys."""
     require_action(caller, "projects:DeleteProject", project_rn(project))
@@ -223,6 +225,7 @@ def update_member(
     "/{project}/members/{principal_kind}/{principal_name}",
     status_code=204,
     responses=problem_responses(404, 409),
+    openapi_extra=IDEMPOTENT,
 )
 def remove_member(
     project: ProjectName,

@@ -94,7 +94,9 @@ def update(
     return _public(role)
 
 
-@router.delete("/{name}", status_code=204, responses=problem_responses(404, 409))
+@router.delete(
+    "/{name}", status_code=204, responses=problem_responses(404, 409), openapi_extra=IDEMPOTENT
+)
 def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a role with its keys and private secrets (admins)."""
     require_action(caller, "iam:DeleteRole", principal_rn("role", name))

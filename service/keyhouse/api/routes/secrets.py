@@ -170,7 +170,9 @@ def put_value(
     return secrets_domain.to_public(secret)
 
 
-@router.delete("/{secret_id}", status_code=204, responses=problem_responses(404))
+@router.delete(
+    "/{secret_id}", status_code=204, responses=problem_responses(404), openapi_extra=IDEMPOTENT
+)
 def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a secret and its value."""
     require_action(caller, "secrets:DeleteSecret")

@@ -114,7 +114,9 @@ def update(
     return _public(user)
 
 
-@router.delete("/{name}", status_code=204, responses=problem_responses(404, 409))
+@router.delete(
+    "/{name}", status_code=204, responses=problem_responses(404, 409), openapi_extra=IDEMPOTENT
+)
 def delete(name: UserName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a user with their keys and private secrets (admins)."""
     require_action(caller, "iam:DeleteUser", principal_rn("user", name))

@@ -1,0 +1,640 @@
+"""Every operation of the sync client (``Keyhouse``) against the live service.
+
+Each operation: a success with its typed model checked field by field, and
+each error status its OpenAPI entry documents (``ERROR_CASES``) raised as the
+right ``KeyhouseError`` subclass. Then the ``with_response`` variants, the
+iterators walking every page, and NOT_GIVEN (leave out) versus None (clear).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from keyhouse_client import (
+    APIError,
+    AuthenticationError,
+    Keyhouse,
+    NotFoundError,
+    models,
+)
+from tests.client.conftest import (
+    ERROR_CASES,
+    Caller,
+    Case,
+    Credentials,
+    World,
+    masked,
+    recording,
+    same_secret,
+)
+from tests.support.actors import ALL_SCOPES, unique
+
+PAGE = 2
+"""The page size the iterator tests walk with."""
+
+MANY = 5
+"""How many items the iterator tests create: more than two pages' worth."""
+
+
+# Documented errors.
+
+
+@pytest.fixture(scope="module")
+def callers(world: World) -> Iterator[dict[Caller, Keyhouse]]:
+    """A client for each caller of the error cases."""
+    clients = {
+        caller: recording(Keyhouse(base_url=world.url, api_key=world.key(caller)), __name__)
+        for caller in Caller
+    }
+    yield clients
+    for kh in clients.values():
+        kh.close()
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=lambda case: case.id)
+def test_documented_error(case: Case, world: World, callers: dict[Caller, Keyhouse]) -> None:
+    if case.precondition is not None and (reason := case.precondition(world)) is not None:
+        pytest.skip(reason)
+    operation = getattr(getattr(callers[case.caller], case.resource), case.operation)
+    with pytest.raises(APIError) as caught:
+        operation(**case.kwargs(world))
+    case.check(caught.value, world)
+
+
+def test_iterators_raise_typed_errors(callers: dict[Caller, Keyhouse]) -> None:
+    with pytest.raises(AuthenticationError) as caught:
+        next(callers[Caller.REVOKED].projects.iter(limit=PAGE))
+    assert caught.value.status == 401
+    assert caught.value.reason == "revoked"
+
+
+@pytest.mark.parametrize("name", [".", ".."], ids=["dot", "dot-dot"])
+def test_a_path_parameter_stays_one_segment(kh: Keyhouse, name: str) -> None:
+    # /users/{name} with the name "." or "..": the request must still ask for that
+    # user, not be resolved to /users (the list) or /api/v1 on the way out.
+    with pytest.raises(NotFoundError) as caught:
+        kh.users.get(name=name)
+    assert caught.value.detail == f"user '{name}' does not exist"
+
+
+# Health and keys.
+
+
+def test_health(kh: Keyhouse) -> None:
+    health = kh.health.healthz()
+    assert isinstance(health, models.Health)
+    assert health.status == "ok"
+
+
+def test_whoami(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
+    admin = kh.keys.whoami()
+    assert isinstance(admin, models.Whoami)
+    assert admin.is_admin is True
+    assert admin.principal.kind == "user"
+    assert {"admin", "iam"} <= set(admin.key.scopes)
+
+    me = user_kh.keys.whoami()
+    assert isinstance(me, models.Whoami)
+    assert isinstance(me.key, models.WhoamiKey)
+    assert me.principal == models.PrincipalRef(kind="user", name=user.name)
+    assert me.is_admin is False
+    assert me.key.id == user.key_id
+    assert me.key.scopes == sorted(ALL_SCOPES)
+    assert me.key.project is None
+    assert me.key.expires_at > datetime.now(UTC)
+    same_secret(user.key[: len(me.key.prefix)], me.key.prefix, "the key's prefix")
+
+
+def test_verify(kh: Keyhouse, user: Credentials, world: World) -> None:
+    valid = kh.keys.verify(key=user.key, scopes=["secrets", "keys"])
+    assert isinstance(valid, models.VerifyResponse)
+    assert valid.valid is True
+    assert valid.reason is None
+    assert valid.key_id == user.key_id
+    assert valid.principal == models.PrincipalRef(kind="user", name=user.name)
+    assert valid.scopes == sorted(ALL_SCOPES)
+    assert valid.project is None
+    assert valid.expires_at is not None
+
+    missing = kh.keys.verify(key=user.key, scopes=["iam"])
+    assert (missing.valid, missing.reason, missing.key_id) == (False, "missing_scope", user.key_id)
+    outsider = kh.keys.verify(key=user.key, project=world.project)
+    assert (outsider.valid, outsider.reason) == (False, "not_a_collaborator")
+    revoked = kh.keys.verify(key=world.key(Caller.REVOKED))
+    assert (revoked.valid, revoked.reason) == (False, "revoked")
+    malformed = kh.keys.verify(key="kh_not-a-key")
+    assert (malformed.valid, malformed.reason, malformed.key_id) == (False, "malformed", None)
+
+
+# API keys.
+
+
+def test_api_keys_lifecycle(user_kh: Keyhouse, user: Credentials) -> None:
+    name = unique("key")
+    made = user_kh.api_keys.create(name=name, scopes=["secrets", "job"], expires_in_days=30)
+    created = masked(made)  # assertions show what they look at: never the key
+    assert isinstance(created, models.ApiKeyCreated)
+    assert created.name == name
+    assert created.scopes == ["job", "secrets"]
+    assert created.owner == models.PrincipalRef(kind="user", name=user.name)
+    assert created.status == "active"
+    assert created.project is None
+    assert created.revoked_at is None
+    assert created.expires_at - created.created_at == timedelta(days=30)
+    same_secret(made.key[: len(created.prefix)], created.prefix, "the new key's prefix")
+    holds_id = created.id in made.key
+    assert holds_id, "the new key does not hold its Key ID"
+
+    fetched = user_kh.api_keys.get(key_id=created.id)
+    assert type(fetched) is models.ApiKeyPublic
+    assert fetched.model_dump() == created.model_dump(exclude={"key"})
+
+    listed = user_kh.api_keys.list(name=name)
+    assert isinstance(listed, models.ApiKeysPublic)
+    assert [key.id for key in listed.data] == [created.id]
+    assert listed.next_cursor is None
+    active = user_kh.api_keys.list(status="active", prefix=created.prefix)
+    assert [key.id for key in active.data] == [created.id]
+
+    renamed = unique("renamed")
+    updated = user_kh.api_keys.update(key_id=created.id, name=renamed, scopes=["job"])
+    assert isinstance(updated, models.ApiKeyPublic)
+    assert (updated.id, updated.name, updated.scopes) == (created.id, renamed, ["job"])
+
+    revoked = user_kh.api_keys.revoke(key_id=created.id)
+    assert isinstance(revoked, models.ApiKeyPublic)
+    assert revoked.status == "revoked"
+    assert revoked.revoked_at is not None
+    answer = user_kh.keys.verify(key=made.key)
+    assert answer.reason == "revoked"
+    assert [key.id for key in user_kh.api_keys.list(status="revoked").data] == [created.id]
+
+    user_kh.api_keys.delete(key_id=created.id)
+    with pytest.raises(NotFoundError):
+        user_kh.api_keys.get(key_id=created.id)
+
+
+def test_api_keys_create_for_a_role_restricted_to_a_project(kh: Keyhouse) -> None:
+    role = kh.roles.create(name=unique("role"))
+    project = kh.projects.create(name=unique("proj"))
+    when = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    made = kh.api_keys.create(
+        name=unique("key"),
+        scopes=["job", "kafka"],
+        owner_role=role.name,
+        project=project.name,
+        expires_at=when,
+    )
+    created = masked(made)
+    assert isinstance(created, models.ApiKeyCreated)
+    assert created.owner == models.PrincipalRef(kind="role", name=role.name)
+    assert created.project == project.name
+    assert created.expires_at == when
+
+    outside = kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+    assert (outside.valid, outside.reason) == (False, "not_a_collaborator")
+    kh.projects.add_member(project=project.name, principal_kind="role", principal_name=role.name)
+    inside = kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+    assert (inside.valid, inside.project, inside.principal) == (True, project.name, created.owner)
+
+
+def test_api_keys_create_for_another_user(kh: Keyhouse, user: Credentials) -> None:
+    created = masked(kh.api_keys.create(name=unique("given"), scopes=["job"], owner_user=user.name))
+    assert created.owner == models.PrincipalRef(kind="user", name=user.name)
+    assert kh.api_keys.get(key_id=created.id).owner.name == user.name
+
+
+# Secrets.
+
+
+def test_secrets_private_lifecycle(user_kh: Keyhouse, user: Credentials) -> None:
+    name = unique("client/private")
+    created = user_kh.secrets.create(name=name, value="first value", description="the first")
+    assert isinstance(created, models.SecretPublic)
+    assert created.name == name
+    assert (created.type, created.visibility, created.project) == ("text", "private", None)
+    assert created.owner == f"user/{user.name}"
+    assert created.description == "the first"
+    assert created.version == 1
+
+    assert user_kh.secrets.get(secret_id=created.id) == created
+    found = user_kh.secrets.get_by_name(name=name)
+    assert isinstance(found, models.SecretPublic)
+    assert found.id == created.id
+
+    read = user_kh.secrets.get_value(secret_id=created.id)
+    value = masked(read)
+    assert isinstance(value, models.SecretValue)
+    assert (value.id, value.name, value.type, value.version) == (created.id, name, "text", 1)
+    same_secret(read.value, "first value", "the value read back")
+
+    replaced = user_kh.secrets.put_value(secret_id=created.id, value="second value")
+    assert isinstance(replaced, models.SecretPublic)
+    assert (replaced.id, replaced.version, replaced.type) == (created.id, 2, "text")
+    read_again = user_kh.secrets.get_value(secret_id=created.id)
+    again = masked(read_again)
+    assert again.version == 2
+    same_secret(read_again.value, "second value", "the replaced value read back")
+
+    updated = user_kh.secrets.update(secret_id=created.id, description="the second")
+    assert isinstance(updated, models.SecretPublic)
+    assert (updated.description, updated.version) == ("the second", 2)
+
+    listed = user_kh.secrets.list(name_prefix=name, visibility="private")
+    assert isinstance(listed, models.SecretsPublic)
+    assert [secret.id for secret in listed.data] == [created.id]
+
+    user_kh.secrets.delete(secret_id=created.id)
+    with pytest.raises(NotFoundError):
+        user_kh.secrets.get(secret_id=created.id)
+
+
+def test_secrets_shared_with_a_project(user_kh: Keyhouse) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    content = base64.b64encode(b"\x00\x01 binary \xff").decode()
+    name = unique("client/file")
+    created = user_kh.secrets.create(
+        name=name, value=content, type="file", visibility="project", project=project.name
+    )
+    assert (created.type, created.visibility, created.project) == ("file", "project", project.name)
+
+    found = user_kh.secrets.get_by_name(name=name, project=project.name)
+    assert found.id == created.id
+    read = user_kh.secrets.get_value(secret_id=created.id)
+    value = masked(read)
+    assert value.type == "file"
+    same_secret(read.value, content, "the file's base64 read back")
+    shared = user_kh.secrets.list(project=project.name, visibility="project")
+    assert [secret.id for secret in shared.data] == [created.id]
+
+    retyped = user_kh.secrets.put_value(secret_id=created.id, value="plain text", type="text")
+    assert (retyped.type, retyped.version) == ("text", 2)
+
+    user_kh.secrets.delete(secret_id=created.id)
+    user_kh.projects.delete(project=project.name)
+
+
+# Projects.
+
+
+def test_projects_lifecycle(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
+    colleague = kh.users.create(name=unique("user"))
+    role = kh.roles.create(name=unique("role"))
+    name = unique("proj")
+    created = user_kh.projects.create(name=name, description="first")
+    assert isinstance(created, models.ProjectPublic)
+    assert (created.name, created.description, created.my_role) == (name, "first", "owner")
+
+    assert user_kh.projects.get(project=name) == created
+    mine = user_kh.projects.list()
+    assert isinstance(mine, models.ProjectsPublic)
+    assert [project.name for project in mine.data] == [name]
+    admin_view = kh.projects.get(project=name)
+    assert admin_view.my_role is None  # an admin who is not a member
+
+    updated = user_kh.projects.update(project=name, description="second")
+    assert isinstance(updated, models.ProjectPublic)
+    assert updated.description == "second"
+
+    members = user_kh.projects.list_members(project=name)
+    assert isinstance(members, models.MembersPublic)
+    assert [(m.principal_kind, m.principal_name, m.role) for m in members.data] == [
+        ("user", user.name, "owner")
+    ]
+
+    added = user_kh.projects.add_member(project=name, principal_name=colleague.name, role="viewer")
+    assert isinstance(added, models.MemberPublic)
+    assert (added.project, added.principal_kind, added.principal_name, added.role) == (
+        name,
+        "user",
+        colleague.name,
+        "viewer",
+    )
+    machine = user_kh.projects.add_member(
+        project=name, principal_kind="role", principal_name=role.name
+    )
+    assert (machine.principal_kind, machine.role) == ("role", "member")
+
+    changed = user_kh.projects.update_member(
+        project=name, principal_kind="user", principal_name=colleague.name, role="member"
+    )
+    assert isinstance(changed, models.MemberPublic)
+    assert changed.role == "member"
+
+    user_kh.projects.remove_member(
+        project=name, principal_kind="user", principal_name=colleague.name
+    )
+    remaining = user_kh.projects.list_members(project=name).data
+    assert {m.principal_name for m in remaining} == {user.name, role.name}
+
+    user_kh.projects.delete(project=name)
+    with pytest.raises(NotFoundError):
+        user_kh.projects.get(project=name)
+
+
+# Users, roles, settings, scopes, audit (admins).
+
+
+def test_users_lifecycle(kh: Keyhouse) -> None:
+    name = unique("user")
+    created = kh.users.create(name=name, email=f"{name}@example.com", is_admin=False)
+    try:
+        assert isinstance(created, models.UserPublic)
+        assert (created.name, created.email, created.is_admin) == (
+            name,
+            f"{name}@example.com",
+            False,
+        )
+        assert kh.users.get(name=name) == created
+
+        moved = kh.users.update(name=name, email="moved@example.com")
+        assert isinstance(moved, models.UserPublic)
+        assert (moved.email, moved.is_admin) == ("moved@example.com", False)
+        assert kh.users.update(name=name, is_admin=True).is_admin is True
+        assert kh.users.update(name=name, is_admin=False).is_admin is False
+
+        page = kh.users.list(limit=1)
+        assert isinstance(page, models.UsersPublic)
+        assert len(page.data) == 1
+        assert isinstance(page.data[0], models.UserPublic)
+        assert page.next_cursor is not None  # the admin and this user at least
+    finally:
+        kh.users.delete(name=name)
+    with pytest.raises(NotFoundError):
+        kh.users.get(name=name)
+
+
+def test_roles_lifecycle(kh: Keyhouse) -> None:
+    name = unique("role")
+    created = kh.roles.create(name=name, description="a cluster")
+    assert isinstance(created, models.RolePublic)
+    assert (created.name, created.description) == (name, "a cluster")
+    assert kh.roles.get(name=name) == created
+
+    updated = kh.roles.update(name=name, description="another cluster")
+    assert isinstance(updated, models.RolePublic)
+    assert (updated.id, updated.description) == (created.id, "another cluster")
+
+    page = kh.roles.list(limit=1)
+    assert isinstance(page, models.RolesPublic)
+    assert len(page.data) == 1
+    assert isinstance(page.data[0], models.RolePublic)
+
+    kh.roles.delete(name=name)
+    with pytest.raises(NotFoundError):
+        kh.roles.get(name=name)
+
+
+def test_settings(kh: Keyhouse, user_kh: Keyhouse) -> None:
+    before = kh.settings.get()
+    assert isinstance(before, models.SettingsPublic)
+    assert 1 <= before.default_key_lifetime_days <= before.max_key_lifetime_days
+    assert user_kh.settings.get().model_dump() == before.model_dump()  # any valid key reads it
+
+    shorter = before.default_key_lifetime_days - 1 or 2
+    try:
+        changed = kh.settings.update(default_key_lifetime_days=shorter)
+        assert isinstance(changed, models.SettingsPublic)
+        assert changed.default_key_lifetime_days == shorter
+        assert changed.max_key_lifetime_days == before.max_key_lifetime_days
+        assert kh.settings.get().default_key_lifetime_days == shorter
+    finally:
+        restored = kh.settings.update(
+            default_key_lifetime_days=before.default_key_lifetime_days,
+            max_key_lifetime_days=before.max_key_lifetime_days,
+        )
+    assert restored.default_key_lifetime_days == before.default_key_lifetime_days
+    assert restored.max_key_lifetime_days == before.max_key_lifetime_days
+
+
+def test_scopes(kh: Keyhouse, user_kh: Keyhouse) -> None:
+    catalog = user_kh.scopes.list()  # any valid key reads it
+    assert isinstance(catalog, models.ScopesPublic)
+    builtin = {scope.name: scope for scope in catalog.data if scope.builtin}
+    assert set(ALL_SCOPES) | {"iam", "admin"} <= set(builtin)
+    assert all(isinstance(scope, models.ScopePublic) for scope in catalog.data)
+
+    name = unique("scope")
+    created = kh.scopes.create(name=name, description="checked downstream")
+    assert isinstance(created, models.ScopePublic)
+    assert (created.name, created.description, created.builtin) == (
+        name,
+        "checked downstream",
+        False,
+    )
+    plain = kh.scopes.create(name=unique("scope"))
+    assert plain.description == ""
+    assert name in {scope.name for scope in kh.scopes.iter()}
+
+
+def test_audit(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
+    name = unique("client/audited")
+    user_kh.secrets.create(name=name, value="v")
+    events = kh.audit.list(principal=user.name, action="secrets:CreateSecret")
+    assert isinstance(events, models.AuditEventsPublic)
+    assert len(events.data) == 1
+    event = events.data[0]
+    assert isinstance(event, models.AuditEventPublic)
+    assert event.principal == f"user/{user.name}"
+    assert event.key_id == user.key_id
+    assert event.action == "secrets:CreateSecret"
+    assert event.target == f"khrn:secret:user/{user.name}/{name}"
+    assert event.outcome == "success"
+    assert events.next_cursor is None
+
+
+# with_response.
+
+
+def test_with_response_on_a_read(kh: Keyhouse) -> None:
+    response = kh.health.with_response.healthz()
+    assert response.status_code == 200
+    assert isinstance(response.parsed, models.Health)
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.request_id is not None
+    assert response.request_id == response.headers["x-request-id"]
+    assert response.attempts == 1
+
+    page = kh.users.with_response.list(limit=1)
+    assert page.status_code == 200
+    assert isinstance(page.parsed, models.UsersPublic)
+    assert page.request_id == page.headers["x-request-id"]
+    assert page.request_id != response.request_id
+
+
+def test_with_response_on_a_create_and_a_delete(kh: Keyhouse) -> None:
+    created = kh.roles.with_response.create(name=unique("role"))
+    assert created.status_code == 201
+    assert isinstance(created.parsed, models.RolePublic)
+    assert created.request_id == created.headers["x-request-id"]
+    assert created.attempts == 1
+    assert "idempotent-replayed" not in created.headers
+
+    deleted = kh.roles.with_response.delete(name=created.parsed.name)
+    assert deleted.status_code == 204
+    assert deleted.parsed is None
+    assert deleted.request_id == deleted.headers["x-request-id"]
+
+
+def test_with_response_shows_an_idempotent_replay(user_kh: Keyhouse) -> None:
+    name, token = unique("client/replayed"), unique("idem")
+    first = user_kh.secrets.with_response.create(name=name, value="v", idempotency_key=token)
+    second = user_kh.secrets.with_response.create(name=name, value="v", idempotency_key=token)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.parsed == first.parsed
+    assert second.request_id != first.request_id
+    assert [secret.id for secret in user_kh.secrets.list(name_prefix=name).data] == [
+        first.parsed.id
+    ]
+
+
+def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    response = user_kh.projects.with_response.update(project=project.name, description="d")
+    assert response.status_code == 200
+    assert isinstance(response.parsed, models.ProjectPublic)
+    assert response.parsed.description == "d"
+    assert response.request_id == response.headers["x-request-id"]
+
+
+# Iterators walk every page.
+
+
+def test_api_keys_iter(user_kh: Keyhouse, user: Credentials) -> None:
+    made = {user_kh.api_keys.create(name=unique("key"), scopes=["job"]).id for _ in range(MANY)}
+    seen = [key.id for key in user_kh.api_keys.iter(limit=PAGE)]
+    assert all(isinstance(key, models.ApiKeyPublic) for key in user_kh.api_keys.iter(limit=PAGE))
+    assert len(seen) == len(set(seen)) == MANY + 1
+    assert set(seen) == made | {user.key_id}
+
+
+def test_secrets_iter(user_kh: Keyhouse) -> None:
+    prefix = unique("client/iter") + "/"
+    made = {user_kh.secrets.create(name=f"{prefix}{i}", value="v").id for i in range(MANY)}
+    items = list(user_kh.secrets.iter(name_prefix=prefix, limit=PAGE))
+    assert all(isinstance(item, models.SecretPublic) for item in items)
+    assert sorted(item.id for item in items) == sorted(made)
+
+
+def test_projects_iter(user_kh: Keyhouse) -> None:
+    made = {user_kh.projects.create(name=unique("proj")).name for _ in range(MANY)}
+    items = list(user_kh.projects.iter(limit=PAGE))
+    assert all(isinstance(item, models.ProjectPublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(made)
+
+
+def test_projects_iter_members(kh: Keyhouse) -> None:
+    project = kh.projects.create(name=unique("proj")).name
+    made = {kh.users.create(name=unique("user")).name for _ in range(MANY)}
+    for name in made:
+        kh.projects.add_member(project=project, principal_name=name)
+    items = list(kh.projects.iter_members(project=project, limit=PAGE))
+    assert all(isinstance(item, models.MemberPublic) for item in items)
+    names = [item.principal_name for item in items]
+    assert len(names) == len(set(names)) == MANY + 1
+    assert set(names) == made | {kh.keys.whoami().principal.name}
+
+
+def test_users_iter(kh: Keyhouse) -> None:
+    made = {kh.users.create(name=unique("user")).name for _ in range(MANY)}
+    items = list(kh.users.iter(limit=PAGE))
+    assert all(isinstance(item, models.UserPublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(set(names))  # ordered by name, none twice
+    assert made <= set(names)
+
+
+def test_roles_iter(kh: Keyhouse) -> None:
+    made = {kh.roles.create(name=unique("role")).name for _ in range(MANY)}
+    items = list(kh.roles.iter(limit=PAGE))
+    assert all(isinstance(item, models.RolePublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(set(names))
+    assert made <= set(names)
+
+
+def test_scopes_iter(kh: Keyhouse) -> None:
+    made = {kh.scopes.create(name=unique("scope")).name for _ in range(MANY)}
+    items = list(kh.scopes.iter(limit=PAGE))
+    assert all(isinstance(item, models.ScopePublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(set(names))
+    assert made | set(ALL_SCOPES) <= set(names)
+
+
+def test_audit_iter(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
+    targets = []
+    for i in range(MANY):
+        name = unique(f"client/audit{i}")
+        user_kh.secrets.create(name=name, value="v")
+        targets.append(f"khrn:secret:user/{user.name}/{name}")
+    items = list(kh.audit.iter(principal=user.name, action="secrets:CreateSecret", limit=PAGE))
+    assert all(isinstance(item, models.AuditEventPublic) for item in items)
+    assert [item.target for item in items] == targets[::-1]  # newest first
+
+
+# NOT_GIVEN leaves a field out; None sends null and clears it.
+
+
+def test_project_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
+    name = unique("proj")
+    user_kh.projects.create(name=name, description="kept")
+    assert user_kh.projects.update(project=name).description == "kept"
+    assert user_kh.projects.update(project=name, description=None).description is None
+    assert user_kh.projects.get(project=name).description is None
+
+
+def test_role_description_left_out_or_cleared(kh: Keyhouse) -> None:
+    name = unique("role")
+    kh.roles.create(name=name, description="kept")
+    assert kh.roles.update(name=name).description == "kept"
+    assert kh.roles.update(name=name, description=None).description is None
+    assert kh.roles.get(name=name).description is None
+
+
+def test_secret_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
+    secret = user_kh.secrets.create(name=unique("client/d"), value="v", description="kept")
+    assert user_kh.secrets.update(secret_id=secret.id).description == "kept"
+    assert user_kh.secrets.update(secret_id=secret.id, description=None).description is None
+    assert user_kh.secrets.get(secret_id=secret.id).description is None
+
+
+def test_user_email_left_out_or_cleared(kh: Keyhouse) -> None:
+    name = unique("user")
+    kh.users.create(name=name, email="kept@example.com")
+    assert kh.users.update(name=name, is_admin=False).email == "kept@example.com"
+    assert kh.users.update(name=name, email=None).email is None
+    assert kh.users.get(name=name).email is None
+
+
+def test_api_key_fields_left_out_are_kept(user_kh: Keyhouse) -> None:
+    name = unique("key")
+    key = user_kh.api_keys.create(name=name, scopes=["job", "kafka"])
+    assert user_kh.api_keys.update(key_id=key.id, scopes=["job"]).name == name
+    renamed = user_kh.api_keys.update(key_id=key.id, name=unique("key"))
+    assert renamed.scopes == ["job"]
+    assert user_kh.api_keys.update(key_id=key.id, name=None, scopes=None).scopes == ["job"]
+
+
+def test_explicit_none_filters_mean_no_filter(user_kh: Keyhouse) -> None:
+    # A query string cannot say null: None must leave the parameter out, as NOT_GIVEN does.
+    user_kh.secrets.create(name=unique("client/q"), value="v")
+    every_key = [key.id for key in user_kh.api_keys.list().data]
+    assert [key.id for key in user_kh.api_keys.list(name=None, status=None).data] == every_key
+    every_secret = [secret.id for secret in user_kh.secrets.list().data]
+    none_given = user_kh.secrets.list(project=None, visibility=None, name_prefix=None)
+    assert [secret.id for secret in none_given.data] == every_secret
+
+
+def test_explicit_none_cursor_is_the_first_page(user_kh: Keyhouse) -> None:
+    for _ in range(2):
+        user_kh.projects.create(name=unique("proj"))
+    first = user_kh.projects.list(limit=1)
+    assert first.next_cursor is not None
+    assert user_kh.projects.list(limit=1, cursor=None) == first
