@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from keyhouse.core.keys import parse_key_id
 from keyhouse.core.problems import Unauthenticated
@@ -27,17 +28,29 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
+# The session dependencies are async generators: a session is created without
+# I/O (its connection is taken when the route first uses it, on the route's
+# worker thread), so only closing it, which may roll back, needs a worker
+# thread. A sync generator would cost a thread hop on the way in as well.
+
+
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for work that writes (on SQLite its transactions begin IMMEDIATE)."""
-    with state.sessions() as session:
-        session.info[SESSION_CACHE] = state.key_lookup.cache
+    session = state.sessions()
+    session.info[SESSION_CACHE] = state.key_lookup.cache
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-def get_read_session(state: StateDep) -> Iterator[Session]:
+async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for read-only work."""
-    with state.read_sessions() as session:
+    session = state.read_sessions()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
