@@ -1,0 +1,1 @@
+"""IAM: the policy language, its evaluation, and the policies every principal holds."""
