@@ -250,3 +250,48 @@ class IdempotencyRecord(Base):
     __table_args__ = (
         UniqueConstraint("principal_id", "key", name="uq_idempotency_records_principal_key"),
     )
+
+
+class IamPolicy(Base):
+    """A customer policy: a named document, versioned on every change of the document."""
+
+    __tablename__ = "iam_policies"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PolicyAttachment(Base):
+    """A policy attached to a user or role."""
+
+    __tablename__ = "policy_attachments"
+
+    # RESTRICT: a policy is not deleted while attached (the API says to whom).
+    policy_id: Mapped[str] = mapped_column(
+        ForeignKey("iam_policies.id", ondelete="RESTRICT"), primary_key=True
+    )
+    principal_id: Mapped[str] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    policy: Mapped[IamPolicy] = relationship(lazy="joined")
+    principal: Mapped[Principal] = relationship(lazy="joined")
+
+
+class IamState(Base):
+    """One row: a counter bumped by every change that can alter an authorization decision.
+
+    It is read with every key look-up, so cached decisions and compiled
+    policies know when they are stale, across processes and replicas.
+    """
+
+    __tablename__ = "iam_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
