@@ -1,0 +1,5 @@
+"""``python -m keyhouse_provider``: what Terraform runs (through the installed launcher)."""
+
+from keyhouse_provider.main import main
+
+main()

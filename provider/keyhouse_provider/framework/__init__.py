@@ -1,0 +1,8 @@
+"""A resource model over the ``tf`` package, with what the provider needs and ``tf`` lacks.
+
+``tf`` 1.2.0 speaks plugin protocol 6 and runs the gRPC server; this layer adds
+plans for creates (``tf`` plans creates without asking the resource), the
+config in plans, replacement for nested blocks, destroy plans, defaults that
+apply on update too, list and single nested blocks, object types, state
+upgrades without warnings, and errors as diagnostics instead of tracebacks.
+"""

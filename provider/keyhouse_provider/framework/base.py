@@ -1,0 +1,151 @@
+"""Resources and data sources: what each implements, and the contexts they are called with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from keyhouse_provider.framework.schema import Schema
+from keyhouse_provider.framework.state import AttributePath, State
+from keyhouse_provider.framework.tfcompat import Diagnostics
+
+if TYPE_CHECKING:
+    from keyhouse_provider.connection import Connection
+
+PREFIX = "keyhouse_"
+
+
+class ProviderError(Exception):
+    """A problem to show the user as an error diagnostic: summary, detail, attribute path."""
+
+    def __init__(self, summary: str, detail: str = "", path: AttributePath | None = None) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.detail = detail
+        self.path = path
+
+
+class Context:
+    """What every call gets: where to report, and which type it is about."""
+
+    def __init__(self, diagnostics: Diagnostics, type_name: str) -> None:
+        self.diagnostics = diagnostics
+        self.type_name = type_name
+
+    def error(self, summary: str, detail: str = "", path: AttributePath | None = None) -> None:
+        """Report an error (the operation fails)."""
+        self.diagnostics.add_error(summary, detail, path=list(path) if path else None)
+
+    def warning(self, summary: str, detail: str = "", path: AttributePath | None = None) -> None:
+        """Report a warning (shown, the operation goes on)."""
+        self.diagnostics.add_warning(summary, detail, path=list(path) if path else None)
+
+    @property
+    def failed(self) -> bool:
+        """Whether an error was reported."""
+        return bool(self.diagnostics.has_errors())
+
+
+class PlanContext(Context):
+    """A plan: besides reporting, a resource may ask for a replacement."""
+
+    def __init__(self, diagnostics: Diagnostics, type_name: str) -> None:
+        super().__init__(diagnostics, type_name)
+        self.replacements: list[AttributePath] = []
+
+    def require_replace(self, path: AttributePath) -> None:
+        """Plan a new object because of the value at ``path``."""
+        if path not in self.replacements:
+            self.replacements.append(path)
+
+
+class _Typed:
+    """Shared by resources and data sources: a name, a schema, a connection."""
+
+    name: ClassVar[str]
+    """The type name without the provider prefix: ``api_key`` for ``keyhouse_api_key``."""
+
+    schema: ClassVar[Schema]
+
+    body_paths: ClassVar[Mapping[str, AttributePath]] = {}
+    """Where a request body field the service refuses (``/body/<field>``) is configured,
+    when that is not the attribute of the same name."""
+
+    def __init__(self, connection: Connection | None) -> None:
+        self._connection = connection
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The full type name, ``keyhouse_<name>``."""
+        return PREFIX + cls.name
+
+    @classmethod
+    def get_name(cls) -> str:
+        """For ``tf``: the type name without the prefix."""
+        return cls.name
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        """For ``tf``: the schema."""
+        return cls.schema
+
+    @property
+    def connection(self) -> Connection:
+        """The configured connection to the service."""
+        if self._connection is None:
+            raise ProviderError(
+                "The keyhouse provider is not configured",
+                "Its url or api_key is not known yet; set them from values known before apply.",
+            )
+        return self._connection
+
+    @property
+    def configured(self) -> bool:
+        """Whether a connection is available (it is not while Terraform only validates)."""
+        return self._connection is not None
+
+    def validate(self, ctx: Context, config: State) -> None:
+        """Check the configuration without the service (values may be unknown)."""
+
+
+class Resource(_Typed):
+    """A managed object. Subclasses keep the order name, schema, configure, plan, CRUD, import."""
+
+    def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
+        """Adjust ``planned`` (in place): unknowns, replacements, checks against the service."""
+
+    def create(self, ctx: Context, planned: State) -> State:
+        """Create the object; its state."""
+        raise NotImplementedError
+
+    def read(self, ctx: Context, current: State) -> State | None:
+        """The object as the service has it now, or None when it is gone."""
+        raise NotImplementedError
+
+    def update(self, ctx: Context, prior: State, planned: State) -> State:
+        """Change the object in place; its new state."""
+        raise NotImplementedError
+
+    def delete(self, ctx: Context, prior: State) -> None:
+        """Delete the object (gone already is fine)."""
+        raise NotImplementedError
+
+    def import_state(self, ctx: Context, import_id: str) -> State | None:
+        """The state to read after ``terraform import`` with ``import_id``."""
+        raise NotImplementedError
+
+    def upgrade(self, version: int, state: dict[str, Any]) -> dict[str, Any]:
+        """Bring state written by schema ``version`` to the current schema.
+
+        The result is then fitted to the schema (unknown keys dropped, new ones
+        null), which is all that version 0 needs.
+        """
+        return state
+
+
+class DataSource(_Typed):
+    """A read-only look-up."""
+
+    def read(self, ctx: Context, config: State) -> State:
+        """The looked-up values, from the configuration."""
+        raise NotImplementedError

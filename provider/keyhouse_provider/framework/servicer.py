@@ -1,0 +1,214 @@
+"""The gRPC servicer: ``tf``'s, with the resource lifecycle calls replaced.
+
+``tf``'s ``ProviderServicer`` keeps the schema, metadata, provider configuration
+and shutdown calls. The calls that touch resource state are ours, so that:
+
+- creates are planned by the resource too (``tf`` never asks it), with the
+  configuration at hand (``tf`` drops it), so defaults and plan-time checks
+  against the service work on create and update alike;
+- destroys are planned (``tf`` announces the capability, then refuses them);
+- nested blocks can force a replacement;
+- state upgrades fit old state to the schema without a warning;
+- every failure, ours or the service's, is a diagnostic, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tf.provider import ProviderServicer  # type: ignore[import-untyped]
+
+from keyhouse_provider.errors import report
+from keyhouse_provider.framework.base import Context, DataSource, PlanContext, Resource
+from keyhouse_provider.framework.state import AttributePath, normalize, plan_object, replace_paths
+from keyhouse_provider.framework.tfcompat import (
+    new_diagnostics,
+    pb,
+    read_dynamic_value,
+    to_dynamic_value,
+)
+
+
+class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
+    """Serves the provider protocol for a ``KeyhouseProvider``."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._resources: dict[str, type[Resource]] = {
+            klass.type_name(): klass for klass in app.get_resources()
+        }
+        self._data_sources: dict[str, type[DataSource]] = {
+            klass.type_name(): klass for klass in app.get_data_sources()
+        }
+
+    # ----------------------------------------------------------------- helpers
+
+    def _resource(self, type_name: str) -> Resource:
+        instance: Resource = self.app.new_resource(self._resources[type_name])
+        return instance
+
+    @contextmanager
+    def _guard(
+        self, ctx: Context, action: str, klass: type[Resource] | type[DataSource]
+    ) -> Iterator[None]:
+        attributes = frozenset(a.name for a in klass.schema.attributes)
+        try:
+            yield
+        except Exception as exc:
+            report(ctx, exc, action, klass.body_paths, attributes)
+
+    # -------------------------------------------------------------- validation
+
+    def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        with self._guard(ctx, f"validate {request.type_name}", klass):
+            klass(None).validate(ctx, config)
+        return pb.ValidateResourceConfig.Response(diagnostics=ctx.diagnostics.to_pb())
+
+    def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
+        klass = self._data_sources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        with self._guard(ctx, f"validate data.{request.type_name}", klass):
+            klass(None).validate(ctx, config)
+        return pb.ValidateDataResourceConfig.Response(diagnostics=ctx.diagnostics.to_pb())
+
+    # ------------------------------------------------------------------- state
+
+    def UpgradeResourceState(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        if not request.raw_state.json:
+            ctx.error(
+                f"Cannot upgrade the state of {request.type_name}",
+                "The state is in the legacy flatmap format, which this provider never wrote.",
+            )
+            return pb.UpgradeResourceState.Response(diagnostics=ctx.diagnostics.to_pb())
+        state: Any = None
+        with self._guard(ctx, f"upgrade the state of {request.type_name}", klass):
+            raw = json.loads(request.raw_state.json)
+            if request.version < klass.schema.version:
+                raw = klass(None).upgrade(request.version, raw)
+            state = normalize(klass.schema, raw)
+        return pb.UpgradeResourceState.Response(
+            upgraded_state=to_dynamic_value(state), diagnostics=ctx.diagnostics.to_pb()
+        )
+
+    def ReadResource(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        current = normalize(klass.schema, read_dynamic_value(request.current_state))
+        new_state = current
+        with self._guard(ctx, f"read {request.type_name}", klass):
+            new_state = normalize(
+                klass.schema, self._resource(request.type_name).read(ctx, current)
+            )
+        if ctx.failed:
+            new_state = current
+        return pb.ReadResource.Response(
+            new_state=to_dynamic_value(new_state),
+            diagnostics=ctx.diagnostics.to_pb(),
+            private=request.private,
+        )
+
+    def PlanResourceChange(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = PlanContext(new_diagnostics(), request.type_name)
+        prior = normalize(klass.schema, read_dynamic_value(request.prior_state))
+        proposed = normalize(klass.schema, read_dynamic_value(request.proposed_new_state))
+        if proposed is None:
+            # Destroy: nothing to decide, the object goes.
+            return pb.PlanResourceChange.Response(
+                planned_state=request.proposed_new_state, planned_private=request.prior_private
+            )
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        planned = plan_object(klass.schema, prior, proposed, config)
+        action = f"plan {request.type_name}"
+        with self._guard(ctx, action, klass):
+            self._resource(request.type_name).plan(ctx, prior, planned, config)
+        replacements = list(ctx.replacements)
+        if prior is not None:
+            replacements += [
+                p for p in replace_paths(klass.schema, prior, planned) if p not in replacements
+            ]
+        return pb.PlanResourceChange.Response(
+            planned_state=to_dynamic_value(planned),
+            requires_replace=[_path(p) for p in replacements] if prior is not None else [],
+            planned_private=request.prior_private,
+            diagnostics=ctx.diagnostics.to_pb(),
+        )
+
+    def ApplyResourceChange(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        prior = normalize(klass.schema, read_dynamic_value(request.prior_state))
+        planned = normalize(klass.schema, read_dynamic_value(request.planned_state))
+        resource = self._resource(request.type_name)
+        # On failure the object stays as it was: absent for a create, prior otherwise.
+        new_state: Any = prior
+        call: Callable[[], Any]
+        if prior is None:
+            action, call = "create", lambda: resource.create(ctx, planned)
+        elif planned is None:
+            action, call = "delete", lambda: resource.delete(ctx, prior)
+        else:
+            action, call = "update", lambda: resource.update(ctx, prior, planned)
+        with self._guard(ctx, f"{action} {request.type_name}", klass):
+            result = call()
+            if not ctx.failed:
+                new_state = None if planned is None else normalize(klass.schema, result)
+        return pb.ApplyResourceChange.Response(
+            new_state=to_dynamic_value(new_state),
+            private=request.planned_private,
+            diagnostics=ctx.diagnostics.to_pb(),
+        )
+
+    def ImportResourceState(self, request: Any, context: Any) -> Any:
+        klass = self._resources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        imported = []
+        with self._guard(ctx, f"import {request.type_name} {request.id!r}", klass):
+            state = self._resource(request.type_name).import_state(ctx, request.id)
+            if state is not None and not ctx.failed:
+                imported.append(
+                    pb.ImportResourceState.ImportedResource(
+                        type_name=request.type_name,
+                        state=to_dynamic_value(normalize(klass.schema, state)),
+                    )
+                )
+        return pb.ImportResourceState.Response(
+            imported_resources=imported, diagnostics=ctx.diagnostics.to_pb()
+        )
+
+    def ReadDataSource(self, request: Any, context: Any) -> Any:
+        klass = self._data_sources[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        state: Any = None
+        with self._guard(ctx, f"read data.{request.type_name}", klass):
+            source: DataSource = self.app.new_data_source(klass)
+            state = normalize(klass.schema, source.read(ctx, config))
+        return pb.ReadDataSource.Response(
+            state=to_dynamic_value(None if ctx.failed else state),
+            diagnostics=ctx.diagnostics.to_pb(),
+        )
+
+
+def _path(path: AttributePath) -> Any:
+    steps = []
+    for step in path:
+        if isinstance(step, tuple):
+            key = step[0]
+            steps.append(
+                pb.AttributePath.Step(element_key_int=key)
+                if isinstance(key, int)
+                else pb.AttributePath.Step(element_key_string=key)
+            )
+        else:
+            steps.append(pb.AttributePath.Step(attribute_name=step))
+    return pb.AttributePath(steps=steps)

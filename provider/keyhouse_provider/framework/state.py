@@ -1,0 +1,142 @@
+"""State shapes: normalising to a schema, planning defaults and unknowns, finding replacements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from keyhouse_provider.framework.schema import NO_DEFAULT, Attr, NestedBlock, Schema
+from keyhouse_provider.framework.tfcompat import Unknown
+
+State = dict[str, Any]
+"""A resource's values by attribute (and nested block) name."""
+
+AttributePath = Sequence[str | tuple[str | int]]
+"""Steps into a state: attribute names, and ``(index,)`` or ``(key,)`` for elements."""
+
+Shape = Schema | NestedBlock
+
+
+def normalize(shape: Shape, value: Any) -> Any:
+    """``value`` with exactly the shape's attributes and blocks (missing ones null or empty)."""
+    if value is None or value is Unknown:
+        return value
+    out: State = {a.name: value.get(a.name) for a in shape.attributes}
+    for block in shape.blocks:
+        inner = value.get(block.name)
+        if block.mode == "single":
+            out[block.name] = normalize(block, inner)
+        elif inner is Unknown:
+            out[block.name] = inner
+        else:
+            out[block.name] = [normalize(block, item) for item in inner or ()]
+    return out
+
+
+def _element(values: Any, index: int) -> Any:
+    if values is None or values is Unknown or index >= len(values):
+        return None
+    return values[index]
+
+
+def plan_object(shape: Shape, prior: Any, proposed: State, config: Any) -> State:
+    """The planned value of one object from Terraform's proposal.
+
+    Computed attributes that the configuration leaves out become their default
+    when they have one; otherwise unknown when the object is new, and their
+    prior value when it exists already (Terraform's proposal holds that).
+    """
+    creating = prior is None
+    planned = dict(proposed)
+    for attribute in shape.attributes:
+        if not attribute.computed:
+            continue
+        configured = None if config is None else config.get(attribute.name)
+        if configured is not None:
+            continue
+        if attribute.default is not NO_DEFAULT:
+            planned[attribute.name] = attribute.default
+        elif creating:
+            planned[attribute.name] = Unknown
+    for block in shape.blocks:
+        inner = proposed.get(block.name)
+        prior_inner = None if prior is None else prior.get(block.name)
+        config_inner = None if config is None else config.get(block.name)
+        if inner is None or inner is Unknown:
+            continue
+        if block.mode == "single":
+            planned[block.name] = plan_object(block, prior_inner, inner, config_inner)
+        else:
+            planned[block.name] = [
+                plan_object(block, _element(prior_inner, i), item, _element(config_inner, i))
+                for i, item in enumerate(inner)
+            ]
+    return planned
+
+
+def attribute_equal(attribute: Attr, a: Any, b: Any) -> bool:
+    """Whether an attribute holds the same value in two states."""
+    if a is None or b is None:
+        return a is b
+    return bool(attribute.type.equal(a, b))
+
+
+def object_equal(shape: Shape, a: Any, b: Any) -> bool:
+    """Whether two values of an object (a state or a nested block) are the same."""
+    if a is None or b is None:
+        return a is b
+    if a is Unknown or b is Unknown:
+        return False
+    if not all(attribute_equal(x, a.get(x.name), b.get(x.name)) for x in shape.attributes):
+        return False
+    for block in shape.blocks:
+        left, right = a.get(block.name), b.get(block.name)
+        if block.mode == "single":
+            if not object_equal(block, left, right):
+                return False
+            continue
+        if left is Unknown or right is Unknown or len(left or ()) != len(right or ()):
+            return False
+        if not all(object_equal(block, x, y) for x, y in zip(left or (), right or (), strict=True)):
+            return False
+    return True
+
+
+def replace_paths(schema: Schema, prior: State, planned: State) -> list[AttributePath]:
+    """Paths of the changed attributes and blocks whose change needs a new object."""
+    paths: list[AttributePath] = []
+    for attribute in schema.attributes:
+        name = attribute.name
+        if attribute.replace and not attribute_equal(attribute, prior[name], planned[name]):
+            paths.append([name])
+    for block in schema.blocks:
+        if block.replace and not object_equal_block(block, prior[block.name], planned[block.name]):
+            paths.append([block.name])
+    return paths
+
+
+def object_equal_block(block: NestedBlock, a: Any, b: Any) -> bool:
+    """Whether a nested block (single, or the whole list) holds the same value in two states."""
+    if block.mode == "single":
+        return object_equal(block, a, b)
+    if a is Unknown or b is Unknown:
+        return False
+    left, right = a or [], b or []
+    return len(left) == len(right) and all(
+        object_equal(block, x, y) for x, y in zip(left, right, strict=True)
+    )
+
+
+def changed(schema: Schema, prior: State, planned: State) -> set[str]:
+    """Names of the attributes and blocks whose planned value differs from the prior one."""
+    names = {
+        a.name
+        for a in schema.attributes
+        if not attribute_equal(a, prior.get(a.name), planned.get(a.name))
+    }
+    names |= {
+        b.name
+        for b in schema.blocks
+        if not object_equal_block(b, prior.get(b.name), planned.get(b.name))
+    }
+    return names

@@ -1,0 +1,78 @@
+"""The one place that imports ``tf`` (it ships no type information).
+
+Everything the provider uses from ``tf`` passes through here with types, so the
+rest of the package is checked strictly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tf import schema as _schema  # type: ignore[import-untyped]
+from tf import types as _types
+from tf import utils as _utils
+from tf.gen import tfplugin_pb2 as pb  # type: ignore[import-untyped]
+
+__all__ = [
+    "Attribute",
+    "Block",
+    "Bool",
+    "Diagnostics",
+    "List",
+    "Map",
+    "NestedBlock",
+    "Number",
+    "Schema",
+    "Set",
+    "String",
+    "TfType",
+    "Unknown",
+    "pb",
+    "read_dynamic_value",
+    "to_dynamic_value",
+]
+
+Attribute: Any = _schema.Attribute
+Schema: Any = _schema.Schema
+Block: Any = _schema.Block
+NestedBlock: Any = _schema.NestedBlock
+NestMode: Any = _schema.NestMode
+
+TfType: Any = _types.TfType
+String: Any = _types.String
+Number: Any = _types.Number
+Bool: Any = _types.Bool
+List: Any = _types.List
+Set: Any = _types.Set
+Map: Any = _types.Map
+
+Unknown: Any = _types.Unknown
+"""A value not known until apply (``(known after apply)`` in plans)."""
+
+
+class Diagnostics(Protocol):
+    """``tf.utils.Diagnostics``: what the provider calls on it."""
+
+    def add_error(self, summary: str, detail: str = "", path: Any = None) -> Diagnostics: ...
+
+    def add_warning(self, summary: str, detail: str = "", path: Any = None) -> Diagnostics: ...
+
+    def has_errors(self) -> bool: ...
+
+    def to_pb(self) -> list[Any]: ...
+
+
+def new_diagnostics() -> Diagnostics:
+    """An empty ``tf`` diagnostics collection."""
+    diagnostics: Diagnostics = _utils.Diagnostics()
+    return diagnostics
+
+
+def read_dynamic_value(value: Any) -> Any:
+    """A protocol ``DynamicValue`` (msgpack or JSON) as Python values, unknowns as ``Unknown``."""
+    return _utils.read_dynamic_value(value)
+
+
+def to_dynamic_value(value: Any) -> Any:
+    """Python values (``Unknown`` included) as a msgpack ``DynamicValue``; None as null."""
+    return _utils.to_dynamic_value(value)

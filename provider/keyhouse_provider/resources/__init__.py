@@ -1,0 +1,20 @@
+"""The resources, one module each."""
+
+from keyhouse_provider.framework.base import Resource
+from keyhouse_provider.resources.api_key import ApiKey
+from keyhouse_provider.resources.project import Project
+from keyhouse_provider.resources.project_member import ProjectMember
+from keyhouse_provider.resources.role import Role
+from keyhouse_provider.resources.secret import Secret
+from keyhouse_provider.resources.settings import Settings
+from keyhouse_provider.resources.user import User
+
+RESOURCES: tuple[type[Resource], ...] = (
+    ApiKey,
+    Project,
+    ProjectMember,
+    Role,
+    Secret,
+    Settings,
+    User,
+)

@@ -1,0 +1,316 @@
+"""``keyhouse_api_key``: a scoped, expiring API key for a user or a role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
+from keyhouse_provider.framework.schema import Attr, Schema
+from keyhouse_provider.framework.state import State
+from keyhouse_provider.framework.tfcompat import Unknown
+from keyhouse_provider.framework.types import NUMBER, STRING, SetOf
+from keyhouse_provider.resources import _stored_secret as stored
+from keyhouse_provider.resources._common import (
+    bad_import_id,
+    created_at,
+    gone_ok,
+    or_none,
+    timestamp,
+)
+
+if TYPE_CHECKING:
+    from keyhouse_client import models
+
+
+class ApiKey(Resource):
+    """``keyhouse_api_key``."""
+
+    name = "api_key"
+
+    schema = Schema(
+        description=(
+            "A Keyhouse API key with scopes and an expiry, for the provider's principal, "
+            "another user or a role (the latter two need an admin's key). The key itself is "
+            "shown once, when it is created: either kept in the state (`key`, sensitive) or, "
+            "with `store_in_secret`, written straight into a secret and never shown at all. "
+            "A key revoked, expired or deleted outside Terraform is planned anew."
+        ),
+        attributes=(
+            Attr(
+                "id",
+                STRING,
+                "The Key ID (the middle part of the key). Also the import ID.",
+                computed=True,
+            ),
+            Attr(
+                "name",
+                STRING,
+                "The key's name, unique among its owner's keys. Changes in place.",
+                required=True,
+            ),
+            Attr(
+                "scopes",
+                SetOf(STRING),
+                "Scopes from the service's catalog (`data.keyhouse_scopes`), checked at plan "
+                "time. A key can only grant scopes the provider's key holds. Changes in place.",
+                required=True,
+            ),
+            Attr(
+                "owner_user",
+                STRING,
+                "The user who owns the key. Leave out both `owner_user` and `owner_role` for a "
+                "key of the provider's own principal. Changing it creates a new key.",
+                optional=True,
+                computed=True,
+                replace=True,
+            ),
+            Attr(
+                "owner_role",
+                STRING,
+                "The role (`keyhouse_role`) that owns the key. Changing it creates a new key.",
+                optional=True,
+                computed=True,
+                replace=True,
+            ),
+            Attr(
+                "project",
+                STRING,
+                "Restrict the key to this project: it only works there, and only while its owner "
+                "collaborates on it. Changing it creates a new key.",
+                optional=True,
+                replace=True,
+            ),
+            Attr(
+                "expires_in_days",
+                NUMBER,
+                "Lifetime in days, checked at plan time against the admin's maximum. Default: "
+                "the admin's default lifetime (then this shows it). Changing it creates a new "
+                "key; leaving it out later keeps the key.",
+                optional=True,
+                computed=True,
+                replace=True,
+            ),
+            Attr(
+                "key",
+                STRING,
+                "The API key. Null with `store_in_secret`, and after an import (the service "
+                "shows a key once).",
+                computed=True,
+                sensitive=True,
+            ),
+            Attr(
+                "prefix",
+                STRING,
+                "The key's first characters, as listings show them.",
+                computed=True,
+            ),
+            Attr(
+                "status",
+                STRING,
+                "`active`, `revoked` or `expired`. Anything but `active` plans a new key.",
+                computed=True,
+            ),
+            created_at("key"),
+            Attr("expires_at", STRING, "When the key expires (RFC 3339, UTC).", computed=True),
+            Attr(
+                "stored_secret_id",
+                STRING,
+                "The id of the secret `store_in_secret` wrote; null when a refresh found that "
+                "secret deleted or changed (the plan then replaces the key).",
+                computed=True,
+            ),
+            Attr(
+                "stored_secret_version",
+                NUMBER,
+                "The version of that secret holding this key.",
+                computed=True,
+            ),
+        ),
+        blocks=(stored.BLOCK,),
+    )
+
+    def validate(self, ctx: Context, config: State) -> None:
+        """One owner at most; a positive lifetime; the block's visibility."""
+        if config["owner_user"] is not None and config["owner_role"] is not None:
+            ctx.error(
+                "Two owners",
+                "Set owner_user or owner_role, not both (neither: the provider's principal).",
+                ["owner_role"],
+            )
+        days = config["expires_in_days"]
+        if isinstance(days, int | float) and (days < 1 or not float(days).is_integer()):
+            ctx.error(
+                "Invalid expires_in_days",
+                "expires_in_days must be a whole number of days, at least 1.",
+                ["expires_in_days"],
+            )
+        if isinstance(config["scopes"], list) and not config["scopes"]:
+            ctx.error("No scopes", "A key needs at least one scope.", ["scopes"])
+        stored.validate(ctx, config["store_in_secret"])
+
+    def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
+        """Owners follow the configuration; dead keys and lost secrets plan a new key; checks."""
+        if config["owner_user"] is not None:
+            planned["owner_role"] = None
+        elif config["owner_role"] is not None:
+            planned["owner_user"] = None
+        stored.plan(planned["store_in_secret"], config["store_in_secret"])
+        if planned["store_in_secret"] is not None:
+            planned["key"] = None
+        if prior is None:
+            self._check(ctx, planned["scopes"], planned["expires_in_days"])
+            return
+        if prior["scopes"] != planned["scopes"]:
+            self._check(ctx, planned["scopes"], None)
+        if prior["status"] != "active":
+            planned["status"] = "active"
+            ctx.require_replace(["status"])
+        if planned["store_in_secret"] is not None and prior["stored_secret_id"] is None:
+            planned["stored_secret_id"] = Unknown
+            ctx.require_replace(["stored_secret_id"])
+
+    def _check(self, ctx: Context, scopes: Any, days: Any) -> None:
+        """Against the service: scopes in the catalog, lifetime within the admin's maximum."""
+        if not self.configured:
+            return
+        if isinstance(scopes, list) and all(isinstance(s, str) for s in scopes):
+            catalog = {scope.name for scope in self.connection.scopes()}
+            for scope in sorted(set(scopes) - catalog):
+                ctx.error(
+                    "Unknown scope",
+                    f"The scope {scope!r} is not in the service's scope catalog "
+                    f"(GET /api/v1/scopes: {', '.join(sorted(catalog))}).",
+                    ["scopes"],
+                )
+        if isinstance(days, int | float):
+            maximum = self.connection.settings().max_key_lifetime_days
+            if days > maximum:
+                ctx.error(
+                    "Key lifetime beyond the maximum",
+                    f"expires_in_days is {int(days)}, beyond the maximum key lifetime of "
+                    f"{maximum} days set by the admin (GET /api/v1/settings).",
+                    ["expires_in_days"],
+                )
+
+    def create(self, ctx: Context, planned: State) -> State:
+        """``POST /api-keys`` once per resource instance; then, with ``store_in_secret``,
+        ``POST /secrets`` with the key, which is dropped right after."""
+        connection = self.connection
+        api_keys = connection.client.api_keys
+        body = {
+            "name": planned["name"],
+            "scopes": sorted(planned["scopes"]),
+            "project": planned["project"],
+            "owner_user": _known(planned["owner_user"]),
+            "owner_role": _known(planned["owner_role"]),
+            "expires_in_days": _whole(planned["expires_in_days"]),
+        }
+        created = connection.create_once(
+            self.type_name(),
+            body,
+            lambda key: api_keys.with_response.create(**body, idempotency_key=key),
+            alive=lambda found: _active(or_none(lambda: api_keys.get(key_id=found.id))),
+            identify=lambda found: found.id,
+        )
+        state = _state(created, planned)
+        block = planned["store_in_secret"]
+        if block is None:
+            state["key"] = created.key
+            return state
+        # The key goes from the service's answer into the secret, and nowhere else: not
+        # into the state, not into a message. Nothing holds it once this returns.
+        try:
+            secret = stored.store(connection, self.type_name(), block, created.key)
+        except BaseException:
+            # No key without its secret: the next apply makes a new one (see create_once).
+            gone_ok(lambda: api_keys.delete(key_id=state["id"]))
+            raise
+        state["stored_secret_id"] = secret.id
+        state["stored_secret_version"] = secret.version
+        return state
+
+    def read(self, ctx: Context, current: State) -> State | None:
+        """``GET /api-keys/{id}``, and the stored secret's version when there is one."""
+        found = or_none(lambda: self.connection.client.api_keys.get(key_id=current["id"]))
+        if found is None:
+            return None
+        state = _state(found, current)
+        if current["stored_secret_id"] is not None and stored.drifted(
+            ctx, self.connection, found.id, current
+        ):
+            state["stored_secret_id"] = None
+        return state
+
+    def update(self, ctx: Context, prior: State, planned: State) -> State:
+        """``PATCH /api-keys/{id}``: the name and the scopes."""
+        changes: dict[str, Any] = {}
+        if planned["name"] != prior["name"]:
+            changes["name"] = planned["name"]
+        if sorted(planned["scopes"]) != sorted(prior["scopes"]):
+            changes["scopes"] = sorted(planned["scopes"])
+        api_keys = self.connection.client.api_keys
+        found = (
+            api_keys.update(key_id=prior["id"], **changes)
+            if changes
+            else api_keys.get(key_id=prior["id"])
+        )
+        return _state(found, planned)
+
+    def delete(self, ctx: Context, prior: State) -> None:
+        """Delete the stored secret, then the key (``DELETE /api-keys/{id}``)."""
+        stored.remove(self.connection, prior["stored_secret_id"])
+        gone_ok(lambda: self.connection.client.api_keys.delete(key_id=prior["id"]))
+
+    def import_state(self, ctx: Context, import_id: str) -> State | None:
+        """Import by Key ID, or ``<key id>/<secret id>`` for a key held by ``store_in_secret``."""
+        key_id, _, secret_id = import_id.partition("/")
+        if not key_id or (_ and not secret_id):
+            raise bad_import_id(self.type_name(), import_id, "<key id> or <key id>/<secret id>")
+        state: State = {"id": key_id}
+        if secret_id:
+            if or_none(lambda: self.connection.client.api_keys.get(key_id=key_id)) is None:
+                raise ProviderError("Cannot import the key", f"API key {key_id} does not exist.")
+            state.update(stored.adopt(self.connection, key_id, secret_id))
+        return state
+
+
+def _known(value: Any) -> Any:
+    return None if value is Unknown else value
+
+
+def _whole(value: Any) -> int | None:
+    return None if value is None or value is Unknown else int(value)
+
+
+def _active(found: models.ApiKeyPublic | None) -> bool:
+    return found is not None and found.status == "active"
+
+
+def lifetime_days(created: datetime, expires: datetime) -> int | None:
+    """The lifetime in whole days, when it is one (keys made with ``expires_in_days`` are)."""
+    delta = expires - created
+    return delta.days if delta.seconds == 0 and delta.microseconds == 0 else None
+
+
+def _state(found: models.ApiKeyPublic | models.ApiKeyCreated, previous: State) -> State:
+    days = previous.get("expires_in_days")
+    if days is None or days is Unknown:
+        days = lifetime_days(found.created_at, found.expires_at)
+    return {
+        "id": found.id,
+        "name": found.name,
+        "scopes": list(found.scopes),
+        "owner_user": found.owner.name if found.owner.kind == "user" else None,
+        "owner_role": found.owner.name if found.owner.kind == "role" else None,
+        "project": found.project,
+        "expires_in_days": days,
+        "key": previous.get("key") if previous.get("key") is not Unknown else None,
+        "prefix": found.prefix,
+        "status": found.status,
+        "created_at": timestamp(found.created_at),
+        "expires_at": timestamp(found.expires_at),
+        "stored_secret_id": _known(previous.get("stored_secret_id")),
+        "stored_secret_version": _known(previous.get("stored_secret_version")),
+        "store_in_secret": previous.get("store_in_secret"),
+    }

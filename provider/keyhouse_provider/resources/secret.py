@@ -1,0 +1,248 @@
+"""``keyhouse_secret``: an encrypted value, private to its owner or shared with a project."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Any
+
+from keyhouse_provider.framework.base import Context, PlanContext, Resource
+from keyhouse_provider.framework.schema import Attr, Schema
+from keyhouse_provider.framework.state import State
+from keyhouse_provider.framework.tfcompat import Unknown
+from keyhouse_provider.framework.types import NUMBER, STRING
+from keyhouse_provider.resources._common import created_at, gone_ok, or_none, timestamp
+
+if TYPE_CHECKING:
+    from keyhouse_client import models
+
+MAX_VALUE_CHARS = 9000
+"""The service keeps values of at most this many characters."""
+
+
+class Secret(Resource):
+    """``keyhouse_secret``."""
+
+    name = "secret"
+
+    schema = Schema(
+        description=(
+            "A Keyhouse secret: a value encrypted at rest, private to the provider's principal or "
+            "shared with a project's members. A refresh notices a value changed outside "
+            "Terraform (its `version` moved) and plans to write the configured value back."
+        ),
+        attributes=(
+            Attr("id", STRING, "The secret's id. Also the import ID.", computed=True),
+            Attr(
+                "name",
+                STRING,
+                "Path-like name, e.g. `hopsworks/role/databricks/type/api-key`: segments of "
+                "letters, digits, `.`, `_` and `-` separated by `/`. Unique among the owner's "
+                "private secrets, or within the project. Changing it creates a new secret.",
+                required=True,
+                replace=True,
+            ),
+            Attr(
+                "value",
+                STRING,
+                f'The value: text as is, or for `type = "file"` the base64 of the file\'s bytes '
+                f'(e.g. `filebase64("cert.pem")`). At most {MAX_VALUE_CHARS} characters. '
+                "Stored in the Terraform state (sensitive). Changing it writes a new version.",
+                required=True,
+                sensitive=True,
+            ),
+            Attr(
+                "type",
+                STRING,
+                "`text` (default) or `file` (the value is base64; reads return it as stored).",
+                optional=True,
+                computed=True,
+                default="text",
+            ),
+            Attr(
+                "visibility",
+                STRING,
+                "`private` (only the owner sees it) or `project` (every member of `project` "
+                "reads it). Default: `project` when `project` is set, else `private`. Changing "
+                "it creates a new secret.",
+                optional=True,
+                computed=True,
+                replace=True,
+            ),
+            Attr(
+                "project",
+                STRING,
+                'The project the secret is shared with (with `visibility = "project"`). '
+                "Changing it creates a new secret.",
+                optional=True,
+                replace=True,
+            ),
+            Attr(
+                "description",
+                STRING,
+                "What the secret is for (at most 500 characters).",
+                optional=True,
+            ),
+            Attr(
+                "version",
+                NUMBER,
+                "Starts at 1 and increases with every change of the value.",
+                computed=True,
+            ),
+            Attr(
+                "owner",
+                STRING,
+                "Who created the secret: `user/<name>` or `role/<name>`.",
+                computed=True,
+            ),
+            created_at("secret"),
+        ),
+    )
+
+    def validate(self, ctx: Context, config: State) -> None:
+        """Size and encoding of the value; visibility against project."""
+        check_value(ctx, config["value"], config["type"], ["value"])
+        if config["type"] not in (None, Unknown, "text", "file"):
+            ctx.error("Invalid type", 'type must be "text" or "file".', ["type"])
+        check_visibility(ctx, config["visibility"], config["project"], [])
+
+    def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
+        """Derive the visibility; a new value (or type) means a new version."""
+        if config["visibility"] is None:
+            planned["visibility"] = derived_visibility(planned["project"])
+        # Values only known now (from other resources) are checked here.
+        check_value(ctx, planned["value"], planned["type"], ["value"])
+        if prior is not None and (
+            planned["value"] != prior["value"] or planned["type"] != prior["type"]
+        ):
+            planned["version"] = Unknown
+
+    def create(self, ctx: Context, planned: State) -> State:
+        """``POST /secrets``, once per resource instance."""
+        secrets = self.connection.client.secrets
+        body = {
+            "name": planned["name"],
+            "value": planned["value"],
+            "type": planned["type"],
+            "visibility": planned["visibility"],
+            "project": planned["project"],
+            "description": planned["description"],
+        }
+        secret = self.connection.create_once(
+            self.type_name(),
+            body,
+            lambda key: secrets.with_response.create(**body, idempotency_key=key),
+            alive=lambda found: or_none(lambda: secrets.get(secret_id=found.id)) is not None,
+            identify=lambda found: found.id,
+        )
+        return _state(secret, planned["value"])
+
+    def read(self, ctx: Context, current: State) -> State | None:
+        """Metadata always; the value only when its version moved (reading it is audited)."""
+        secrets = self.connection.client.secrets
+        secret = or_none(lambda: secrets.get(secret_id=current["id"]))
+        if secret is None:
+            return None
+        value = current["value"]
+        if secret.version != current["version"] or value is None:
+            secret_id = secret.id
+            stored = or_none(lambda: secrets.get_value(secret_id=secret_id))
+            if stored is None:
+                return None
+            value, secret = (
+                stored.value,
+                secret.model_copy(update={"version": stored.version, "type": stored.type}),
+            )
+        return _state(secret, value)
+
+    def update(self, ctx: Context, prior: State, planned: State) -> State:
+        """A new value (``PUT /secrets/{id}/value``) and/or description (``PATCH``)."""
+        secrets = self.connection.client.secrets
+        secret: Any = None
+        if planned["value"] != prior["value"] or planned["type"] != prior["type"]:
+            secret = secrets.put_value(
+                secret_id=prior["id"], value=planned["value"], type=planned["type"]
+            )
+        if planned["description"] != prior["description"]:
+            secret = secrets.update(secret_id=prior["id"], description=planned["description"])
+        if secret is None:
+            secret = secrets.get(secret_id=prior["id"])
+        return _state(secret, planned["value"])
+
+    def delete(self, ctx: Context, prior: State) -> None:
+        """``DELETE /secrets/{id}``."""
+        gone_ok(lambda: self.connection.client.secrets.delete(secret_id=prior["id"]))
+
+    def import_state(self, ctx: Context, import_id: str) -> State | None:
+        """Import by the secret's id; the refresh that follows reads its value."""
+        return {"id": import_id}
+
+
+def derived_visibility(project: Any) -> Any:
+    """The visibility a secret gets when none is configured."""
+    if project is Unknown:
+        return Unknown
+    return "private" if project is None else "project"
+
+
+def check_value(ctx: Context, value: Any, kind: Any, path: list[Any]) -> None:
+    """Refuse a value the service would refuse, without ever repeating it."""
+    if not isinstance(value, str):
+        return
+    if len(value) > MAX_VALUE_CHARS:
+        ctx.error(
+            "Secret value too long",
+            f"The value has {len(value)} characters; Keyhouse keeps at most {MAX_VALUE_CHARS}.",
+            path,
+        )
+    elif not value:
+        ctx.error("Empty secret value", "A secret's value needs at least one character.", path)
+    elif kind == "file":
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            ctx.error(
+                "Secret value is not base64",
+                'With type = "file" the value is the base64 of the file\'s bytes, e.g. '
+                'filebase64("cert.pem").',
+                path,
+            )
+
+
+def check_visibility(ctx: Context, visibility: Any, project: Any, where: list[Any]) -> None:
+    """``project`` visibility needs a project; ``private`` refuses one."""
+    if visibility is Unknown or project is Unknown or visibility is None:
+        return
+    if visibility not in ("private", "project"):
+        ctx.error(
+            "Invalid visibility",
+            f'visibility is {visibility!r}; it must be "private" or "project".',
+            [*where, "visibility"],
+        )
+    elif visibility == "project" and project is None:
+        ctx.error(
+            "Missing project",
+            'visibility = "project" shares the secret with a project: set project.',
+            [*where, "project"],
+        )
+    elif visibility == "private" and project is not None:
+        ctx.error(
+            "Private secret with a project",
+            'A private secret belongs to no project: remove project or set visibility = "project".',
+            [*where, "visibility"],
+        )
+
+
+def _state(secret: models.SecretPublic, value: Any) -> State:
+    return {
+        "id": secret.id,
+        "name": secret.name,
+        "value": value,
+        "type": secret.type,
+        "visibility": secret.visibility,
+        "project": secret.project,
+        "description": secret.description,
+        "version": secret.version,
+        "owner": secret.owner,
+        "created_at": timestamp(secret.created_at),
+    }
