@@ -1,4 +1,4 @@
-"""The ``keyhouse`` command: ``init``, ``server``, ``openapi``."""
+"""The ``keyhouse`` command: ``init``, ``server``, ``openapi``, ``provider install``."""
 
 from __future__ import annotations
 
@@ -121,6 +121,46 @@ def openapi(
         sys.stdout.write(document)
     else:
         output.write_text(document)
+
+
+provider_app = typer.Typer(help="The Terraform provider keyhouse/keyhouse.", no_args_is_help=True)
+app.add_typer(provider_app, name="provider")
+
+
+@provider_app.command("install")
+def provider_install(
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Filesystem mirror to install into (default: Terraform's implied local "
+            "mirror, ~/.terraform.d/plugins).",
+        ),
+    ] = None,
+) -> None:
+    """Install the provider so that a plain `terraform init` finds it, offline."""
+    import importlib.util
+
+    # Imported here: the service's commands do not load the provider.
+    from keyhouse_provider import SOURCE, VERSION
+    from keyhouse_provider.install import install
+
+    if importlib.util.find_spec("tf") is None:
+        err.print("[red]error:[/] the provider needs the 'tf' package: install keyhouse[provider]")
+        raise typer.Exit(2)
+    launcher = install(directory)
+    err.print(f"Installed {SOURCE} {VERSION}: {launcher}")
+    if directory is not None:
+        mirror = launcher.parents[5]
+        err.print(
+            "List the mirror in your Terraform CLI configuration (TF_CLI_CONFIG_FILE):\n"
+            "provider_installation {\n"
+            f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
+            '    include = ["keyhouse/keyhouse"]\n  }\n'
+            '  direct {\n    exclude = ["keyhouse/keyhouse"]\n  }\n}',
+            markup=False,
+        )
+    print(launcher)
 
 
 if __name__ == "__main__":
