@@ -24,6 +24,7 @@ import enum
 import functools
 import re
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -402,7 +403,12 @@ class Case:
     scope: str | None = None  # 403: PermissionDeniedError.scope
     names_project: bool = False  # 403: PermissionDeniedError.project is the world's project
     pointer: str | None = None  # 422: one of ValidationError.errors points here
-    precondition: Callable[[World], str | None] | None = None  # a reason to skip, or None
+    # Sets the world up for the case and back afterwards (e.g. leave one admin).
+    arrange: Callable[[World], AbstractContextManager[None]] | None = None
+
+    def arranged(self, world: World) -> AbstractContextManager[None]:
+        """The case's arrangement of the world, or nothing to arrange."""
+        return self.arrange(world) if self.arrange is not None else nullcontext()
 
     @property
     def id(self) -> str:
@@ -544,7 +550,7 @@ def _conflict(
     operation: str,
     kwargs: Kwargs,
     label: str,
-    precondition: Callable[[World], str | None] | None = None,
+    arrange: Callable[[World], AbstractContextManager[None]] | None = None,
 ) -> Case:
     return Case(
         resource,
@@ -554,7 +560,7 @@ def _conflict(
         Caller.ADMIN,
         kwargs,
         label,
-        precondition=precondition,
+        arrange=arrange,
     )
 
 
@@ -603,12 +609,22 @@ def _not_admin(resource: str, operation: str, scope: str) -> Case:
     )
 
 
-def _only_admin_left(world: World) -> str | None:
-    others = world.admins() - {world.admin_name}
-    if others:
-        # Demoting the bootstrap admin would then succeed and break the session.
-        return f"other admins exist ({len(others)}); the last-admin conflict cannot be provoked"
-    return None
+@contextmanager
+def _only_admin_left(world: World) -> Iterator[None]:
+    """Other tests' admins are demoted for the case and promoted again after it.
+
+    With them around, demoting the bootstrap admin would succeed (and break the
+    session) instead of being the last-admin conflict.
+    """
+    others = sorted(world.admins() - {world.admin_name})
+    with client(world.url, world.keys[Caller.ADMIN]) as admin:
+        for name in others:
+            expect(admin.patch(f"/api/v1/users/{name}", json={"is_admin": False}), 200)
+        try:
+            yield
+        finally:
+            for name in others:
+                expect(admin.patch(f"/api/v1/users/{name}", json={"is_admin": True}), 200)
 
 
 def _limit_zero(resource: str, operation: str = "list", **extra: Callable[[World], str]) -> Case:
@@ -824,7 +840,7 @@ SPECIFIC_CASES: list[Case] = [
         "update",
         lambda w: {"name": w.admin_name, "is_admin": False},
         "last-admin",
-        precondition=_only_admin_left,
+        arrange=_only_admin_left,
     ),
     _invalid("users", "update", lambda w: {"name": w.user, "email": "not-an-email"}, "/body/email"),
     _not_found("users", "delete", lambda w: {"name": NO_USER}, "unknown-user"),

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from keyhouse_codegen import generate
 from keyhouse_codegen.spec import SpecReader
 

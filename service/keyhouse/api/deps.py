@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from keyhouse.core.problems import Unauthenticated
 from keyhouse.core.state import AppState
 from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
 from keyhouse.domain.key_cache import SESSION_CACHE
+from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
 
 
@@ -38,6 +40,7 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for work that writes (on SQLite its transactions begin IMMEDIATE)."""
     session = state.sessions()
     session.info[SESSION_CACHE] = state.key_lookup.cache
+    session.info[SESSION_AUTHORIZER] = state.authorizer
     try:
         yield session
     finally:
@@ -47,6 +50,7 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
 async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for read-only work."""
     session = state.read_sessions()
+    session.info[SESSION_AUTHORIZER] = state.authorizer
     try:
         yield session
     finally:
@@ -115,8 +119,10 @@ async def authenticate(request: Request) -> Caller:
         reason, detail = _NOT_AUTHENTICATED[check.status]
         raise Unauthenticated(reason, detail)
     state.last_used.touch(check.caller.key_id, now)
-    request.state.caller = check.caller
-    return check.caller
+    client = request.client
+    caller = replace(check.caller, source_ip=client.host if client else None)
+    request.state.caller = caller
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -16,6 +16,7 @@ from keyhouse.core.keys import KeyDigester
 from keyhouse.domain.auth import KeyLookup
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.last_used import LastUsedTracker
+from keyhouse.iam.authorizer import Authorizer
 
 
 @dataclass
@@ -33,6 +34,7 @@ class AppState:
     digester: KeyDigester
     last_used: LastUsedTracker
     request_hash_key: bytes
+    authorizer: Authorizer
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -61,6 +63,7 @@ class AppState:
                 write_interval_seconds=settings.last_used_write_interval_seconds,
             ),
             request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
+            authorizer=Authorizer(),
         )
 
     def start(self) -> None:

@@ -1,6 +1,15 @@
-"""Who may do what: scopes on the calling key, admin rights, project roles."""
+"""The one authorization function every route calls, and what it says when it refuses.
+
+``authorize`` checks, in order: the calling key's scopes cover the action; a
+key restricted to a project stays in that project; then the policies decide
+(an explicit Deny wins, otherwise any Allow grants, otherwise deny). Admin
+rights and project roles are managed policies (see ``iam.managed``), not
+special cases here.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,25 +17,12 @@ from sqlalchemy.orm import Session
 from keyhouse.core.problems import Forbidden, NotFound
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.catalog import ACTION_SCOPES, ADMIN_ONLY_SCOPES
-from keyhouse.models import Project, ProjectMember
+from keyhouse.iam.authorizer import SESSION_AUTHORIZER, Authorizer, PrincipalPolicies
+from keyhouse.iam.engine import CompiledPolicies, Decision
+from keyhouse.iam.managed import ROLE_POLICY, instance
+from keyhouse.models import Project, ProjectMember, utcnow
 
 PROJECT_ROLE_RANK = {"viewer": 1, "member": 2, "owner": 3}
-
-
-def require_action(caller: Caller, action: str, target: str | None = None) -> None:
-    """Refuse unless the calling key has the action's scope (and, for admin scopes, an admin)."""
-    scope = ACTION_SCOPES[action]
-    if scope not in caller.scopes:
-        raise Forbidden(
-            f"this API key lacks the scope '{scope}', which {action} requires",
-            scope=scope,
-            audit=(action, target),
-        )
-    if scope in ADMIN_ONLY_SCOPES and not caller.is_admin:
-        raise Forbidden(
-            f"{action} is reserved to admins; {caller.principal_ref} is not an admin",
-            audit=(action, target),
-        )
 
 
 def find_project(session: Session, name: str) -> Project:
@@ -47,15 +43,19 @@ def project_role(session: Session, caller: Caller, project_id: str) -> str | Non
     )
 
 
-def require_project_role(
-    session: Session, caller: Caller, project: Project, minimum: str, action: str
-) -> None:
-    """Refuse unless the caller may act on ``project`` with at least role ``minimum``.
+def require_scope(caller: Caller, action: str, target: str | None = None) -> None:
+    """Refuse unless the calling key holds the scope ``action`` needs."""
+    scope = ACTION_SCOPES[action]
+    if scope not in caller.scopes:
+        raise Forbidden(
+            f"this API key lacks the scope '{scope}', which {action} requires",
+            scope=scope,
+            audit=(action, target),
+        )
 
-    Admins may act on every project. A key restricted to one project cannot act
-    on another, whatever its owner could do.
-    """
-    target = f"project/{project.name}"
+
+def require_project_key(caller: Caller, project: Project, action: str, target: str) -> None:
+    """A key restricted to one project cannot act on another, whatever its owner could do."""
     if caller.project_id is not None and caller.project_id != project.id:
         raise Forbidden(
             f"this API key is restricted to project '{caller.project_name}' "
@@ -63,19 +63,109 @@ def require_project_role(
             project=project.name,
             audit=(action, target),
         )
-    if caller.is_admin:
-        return
-    role = project_role(session, caller, project.id)
-    if role is None:
-        raise Forbidden(
-            f"{caller.principal_ref} is not a collaborator of project '{project.name}'",
-            project=project.name,
-            audit=(action, target),
+
+
+def request_context(caller: Caller, project: Project | None) -> dict[str, Any]:
+    """The condition keys of a request."""
+    return {
+        "keyhouse:SourceIp": caller.source_ip,
+        "keyhouse:CurrentTime": utcnow().isoformat(),
+        "keyhouse:PrincipalName": caller.principal_name,
+        "keyhouse:PrincipalType": caller.principal_kind,
+        "keyhouse:KeyId": caller.key_id,
+        "keyhouse:KeyScopes": tuple(sorted(caller.scopes)),
+        "keyhouse:Project": project.name if project is not None else caller.project_name,
+    }
+
+
+def decide(
+    session: Session, caller: Caller, action: str, resource: str, project: Project | None = None
+) -> tuple[Decision, PrincipalPolicies]:
+    """The policies' decision alone (no scope or key restriction check)."""
+    authorizer = session.info.get(SESSION_AUTHORIZER)
+    if not isinstance(authorizer, Authorizer):
+        raise RuntimeError("this session was not opened by the service's session dependency")
+    return authorizer.decide(session, caller, action, resource, request_context(caller, project))
+
+
+def authorize(
+    session: Session,
+    caller: Caller,
+    action: str,
+    resource: str,
+    *,
+    project: Project | None = None,
+) -> None:
+    """Allow ``action`` on ``resource`` or raise a 403 that says why.
+
+    ``project`` is the project the resource belongs to, if any: keys restricted
+    to another project are refused, and refusals name the project.
+    """
+    require_scope(caller, action, resource)
+    if project is not None:
+        require_project_key(caller, project, action, resource)
+    decision, held = decide(session, caller, action, resource, project)
+    if not decision.allowed:
+        raise refusal(caller, action, resource, project, decision, held)
+
+
+def refusal(
+    caller: Caller,
+    action: str,
+    resource: str,
+    project: Project | None,
+    decision: Decision,
+    held: PrincipalPolicies,
+) -> Forbidden:
+    """The 403 for a refused decision, in the words users know."""
+    extra: dict[str, Any] = {"project": project.name} if project is not None else {}
+    audit = (action, resource)
+    if decision.outcome == "explicit_deny":
+        first = decision.statements[0]
+        statement = f"statement '{first.sid}'" if first.sid else f"statement {first.index}"
+        return Forbidden(
+            f"{action} on {resource} is denied by policy '{first.policy}' ({statement})",
+            audit=audit,
+            **extra,
         )
-    if PROJECT_ROLE_RANK[role] < PROJECT_ROLE_RANK[minimum]:
-        raise Forbidden(
-            f"{caller.principal_ref} is a {role} of project '{project.name}'; "
-            f"{action} needs the {minimum} role or higher",
-            project=project.name,
-            audit=(action, target),
+    if project is not None and not caller.is_admin:
+        role = held.memberships.get(project.name)
+        if role is None:
+            return Forbidden(
+                f"{caller.principal_ref} is not a collaborator of project '{project.name}'",
+                audit=audit,
+                **extra,
+            )
+        needed = _role_needed(caller, action, resource, project.name, role)
+        if needed is not None:
+            return Forbidden(
+                f"{caller.principal_ref} is a {role} of project '{project.name}'; "
+                f"{action} needs the {needed} role or higher",
+                audit=audit,
+                **extra,
+            )
+    if ACTION_SCOPES[action] in ADMIN_ONLY_SCOPES and not caller.is_admin:
+        return Forbidden(
+            f"{action} is reserved to admins; {caller.principal_ref} is not an admin",
+            audit=audit,
         )
+    return Forbidden(
+        f"no policy allows {caller.principal_ref} to perform {action} on {resource}",
+        audit=audit,
+        **extra,
+    )
+
+
+def _role_needed(caller: Caller, action: str, resource: str, project: str, role: str) -> str | None:
+    for candidate in ("member", "owner"):
+        if PROJECT_ROLE_RANK[candidate] <= PROJECT_ROLE_RANK[role]:
+            continue
+        policy = instance(
+            ROLE_POLICY[candidate],
+            project=project,
+            kind=caller.principal_kind,
+            name=caller.principal_name,
+        )
+        if CompiledPolicies([policy]).evaluate(action, resource, {}).allowed:
+            return candidate
+    return None

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.keys import KeyDigester, generate_key
 from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
-from keyhouse.domain.access import find_project
+from keyhouse.domain.access import authorize, find_project
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES
 from keyhouse.domain.lifetime import resolve_expiry
 from keyhouse.domain.principals import find_principal
+from keyhouse.domain.resource_names import principal_rn
 from keyhouse.models import ApiKey, Principal, Scope
 from keyhouse.schemas.api_keys import (
     ApiKeyCreate,
@@ -115,18 +116,15 @@ def check_scopes(
 
 
 def _resolve_owner(session: Session, caller: Caller, body: ApiKeyCreate) -> Principal:
+    """The key's owner; making a key for a role (or another user) takes iam:PassRole on it."""
     if body.owner_role is not None:
-        if not caller.is_admin:
-            raise Forbidden(
-                f"only admins may create keys for role '{body.owner_role}'",
-            )
+        authorize(session, caller, "iam:PassRole", principal_rn("role", body.owner_role))
         return find_principal(session, "role", body.owner_role)
     for_someone_else = body.owner_user is not None and not (
         caller.principal_kind == "user" and body.owner_user == caller.principal_name
     )
     if body.owner_user is not None and for_someone_else:
-        if not caller.is_admin:
-            raise Forbidden(f"only admins may create keys for user '{body.owner_user}'")
+        authorize(session, caller, "iam:PassRole", principal_rn("user", body.owner_user))
         return find_principal(session, "user", body.owner_user)
     owner = session.get(Principal, caller.principal_id)
     if owner is None:  # deleted while the request ran

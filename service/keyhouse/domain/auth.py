@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, literal_column, select
 
 from keyhouse.core.keys import KeyDigester, parse_key_id
 from keyhouse.domain.key_cache import KeyCache
-from keyhouse.models import ApiKey, Principal, Project
+from keyhouse.models import ApiKey, IamState, Principal, Project
 
 
 class KeyStatus(StrEnum):
@@ -44,6 +44,8 @@ class Caller:
     project_id: str | None
     project_name: str | None
     expires_at: datetime
+    generation: int = 0
+    source_ip: str | None = None
 
     @property
     def principal_ref(self) -> str:
@@ -75,6 +77,9 @@ _LOOKUP = (
         Principal.name,
         Principal.is_admin,
         Project.name,
+        # Read with the key, so that every request knows whether its cached
+        # authorization decisions are still current, at no extra round trip.
+        select(IamState.generation).where(IamState.id == literal_column("1")).scalar_subquery(),
     )
     .join(Principal, Principal.id == ApiKey.owner_id)
     .outerjoin(Project, Project.id == ApiKey.project_id)
@@ -213,6 +218,7 @@ def check_key(lookup: KeyLookup, digester: KeyDigester, plaintext: str, now: dat
         principal_name=row[10],
         is_admin=bool(row[11]),
         project_name=row[12],
+        generation=int(row[13] or 0),
     )
     if row[7] is not None:
         return KeyCheck(KeyStatus.REVOKED, caller, key_id)

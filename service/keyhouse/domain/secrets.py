@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
 from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
-from keyhouse.domain.access import find_project, require_project_role
+from keyhouse.domain.access import authorize, decide, find_project, refusal, require_scope
 from keyhouse.domain.auth import Caller
+from keyhouse.domain.resource_names import own_secret_rn, project_secret_rn, secret_rn
+from keyhouse.iam.authorizer import PrincipalPolicies
 from keyhouse.models import Principal, Project, ProjectMember, Secret, new_id
 from keyhouse.schemas.secrets import (
     SecretCreate,
@@ -62,38 +64,112 @@ def _refuse_restricted_private(caller: Caller, action: str) -> None:
         )
 
 
-def visible_to(caller: Caller) -> Select[Secret]:
-    """Secrets the caller may see: its private ones and those of its projects."""
-    # Membership is checked on every request: it can end after a key is made.
+def _granted_ids(session: Session, caller: Caller, held: PrincipalPolicies) -> list[str]:
+    """Project secrets outside the caller's projects that its own policies let it read."""
+    if caller.is_admin or all(source.managed for source in held.compiled.sources):
+        return []
+    outside = select(Secret).where(
+        Secret.project_id.is_not(None),
+        Secret.project_id.not_in(
+            select(ProjectMember.project_id).where(
+                ProjectMember.principal_id == caller.principal_id
+            )
+        ),
+    )
+    return [
+        secret.id
+        for secret in session.scalars(outside)
+        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project)[
+            0
+        ].allowed
+    ]
+
+
+def visible_to(session: Session, caller: Caller) -> Select[Secret]:
+    """Secrets the caller may list: its private ones, its projects', and those its policies grant.
+
+    Membership is read on every request: it can end after a key is made.
+    """
+    _, held = decide(session, caller, "secrets:ListSecrets", "khrn:secret:*")
     member_of = select(ProjectMember.project_id).where(
         ProjectMember.principal_id == caller.principal_id
     )
+    shared = (
+        Secret.project_id.is_not(None)
+        if caller.is_admin
+        else or_(
+            Secret.project_id.in_(member_of), Secret.id.in_(_granted_ids(session, caller, held))
+        )
+    )
     if caller.project_id is not None:
-        restricted = select(Secret).where(Secret.project_id == caller.project_id)
-        return restricted if caller.is_admin else restricted.where(Secret.project_id.in_(member_of))
-    private = Secret.namespace == private_namespace(caller.principal_id)
-    if caller.is_admin:
-        return select(Secret).where(or_(private, Secret.project_id.is_not(None)))
-    return select(Secret).where(or_(private, Secret.project_id.in_(member_of)))
+        return select(Secret).where(Secret.project_id == caller.project_id, shared)
+    return select(Secret).where(
+        or_(Secret.namespace == private_namespace(caller.principal_id), shared)
+    )
 
 
-def get_visible(session: Session, caller: Caller, secret_id: str) -> Secret:
-    """A secret the caller may see, or 404 (also when it exists but is not the caller's)."""
-    secret = session.scalar(visible_to(caller).where(Secret.id == secret_id))
+def readable(session: Session, caller: Caller, secrets: list[Secret]) -> list[Secret]:
+    """``secrets`` without those an explicit Deny keeps the caller from reading."""
+    return [
+        secret
+        for secret in secrets
+        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project)[
+            0
+        ].outcome
+        != "explicit_deny"
+    ]
+
+
+def accessible(session: Session, caller: Caller, secret_id: str, action: str) -> Secret:
+    """The secret, if the caller may perform ``action`` on it.
+
+    404 when the caller may not even know it exists (another principal's
+    private secret; a project secret it can neither read nor collaborate on),
+    403 saying why otherwise.
+    """
+    # The scope first: a key without it learns nothing, not even whether the secret exists.
+    require_scope(caller, action, f"khrn:secret:id/{secret_id}")
+    secret = session.get(Secret, secret_id)
+    missing = NotFound(f"secret '{secret_id}' does not exist")
     if secret is None:
-        raise NotFound(f"secret '{secret_id}' does not exist")
-    return secret
+        raise missing
+    arn = secret_rn(secret)
+    if secret.project is None:
+        if secret.namespace != private_namespace(caller.principal_id):
+            raise missing
+        _refuse_restricted_private(caller, action)
+        authorize(session, caller, action, arn)
+        return secret
+    if caller.project_id is not None and caller.project_id != secret.project_id:
+        raise missing
+    require_scope(caller, action, arn)
+    decision, held = decide(session, caller, action, arn, secret.project)
+    if decision.allowed:
+        return secret
+    knows = (
+        caller.is_admin
+        or decision.outcome == "explicit_deny"
+        or secret.project.name in held.memberships
+        or decide(session, caller, "secrets:GetSecret", arn, secret.project)[0].allowed
+    )
+    if not knows:
+        raise missing
+    raise refusal(caller, action, arn, secret.project, decision, held)
 
 
 def find_by_name(session: Session, caller: Caller, name: str, project: str | None) -> Secret:
     """A secret by name: the caller's private one, or a project's."""
     if project is None:
         _refuse_restricted_private(caller, "secrets:GetSecret")
+        authorize(session, caller, "secrets:GetSecret", own_secret_rn(caller, name))
         namespace = private_namespace(caller.principal_id)
         target = f"private secret '{name}'"
     else:
+        require_scope(caller, "secrets:GetSecret", project_secret_rn(project, name))
         found = find_project(session, project)
-        require_project_role(session, caller, found, "viewer", "secrets:GetSecret")
+        authorize(
+            session, caller, "secrets:GetSecret", project_secret_rn(project, name), project=found
+        )
         namespace = project_namespace(found.id)
         target = f"secret '{name}' in project '{project}'"
     secret = session.scalar(
@@ -104,12 +180,6 @@ def find_by_name(session: Session, caller: Caller, name: str, project: str | Non
     return secret
 
 
-def require_write(session: Session, caller: Caller, secret: Secret, action: str) -> None:
-    """Refuse changes by project viewers (private secrets are only visible to their owner)."""
-    if secret.project is not None:
-        require_project_role(session, caller, secret.project, "member", action)
-
-
 def create_secret(
     session: Session, envelope: Envelope, caller: Caller, body: SecretCreate, now: datetime
 ) -> Secret:
@@ -117,12 +187,20 @@ def create_secret(
     project: Project | None = None
     if body.visibility == "project":
         assert body.project is not None
+        require_scope(caller, "secrets:CreateSecret", project_secret_rn(body.project, body.name))
         project = find_project(session, body.project)
-        require_project_role(session, caller, project, "member", "secrets:CreateSecret")
+        authorize(
+            session,
+            caller,
+            "secrets:CreateSecret",
+            project_secret_rn(project.name, body.name),
+            project=project,
+        )
         namespace = project_namespace(project.id)
         where = f"project '{project.name}'"
     else:
         _refuse_restricted_private(caller, "secrets:CreateSecret")
+        authorize(session, caller, "secrets:CreateSecret", own_secret_rn(caller, body.name))
         namespace = private_namespace(caller.principal_id)
         where = f"the private secrets of {caller.principal_ref}"
     if session.scalar(

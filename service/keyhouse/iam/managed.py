@@ -28,6 +28,12 @@ _VIEWER: list[dict[str, Any]] = [
         "Action": ["secrets:GetSecret", "secrets:GetSecretValue"],
         "Resource": "khrn:secret:project/${project}/*",
     },
+    {
+        "Sid": "Leave",
+        "Effect": "Allow",
+        "Action": "projects:RemoveMember",
+        "Resource": "khrn:project:${project}/member/${kind}/${name}",
+    },
 ]
 _MEMBER: list[dict[str, Any]] = [
     *_VIEWER,
@@ -78,18 +84,17 @@ _SELF: list[dict[str, Any]] = [
         "Action": "secrets:*",
         "Resource": "khrn:secret:${kind}/${name}/*",
     },
-    {"Sid": "ListSecrets", "Effect": "Allow", "Action": "secrets:ListSecrets", "Resource": "*"},
+    {
+        "Sid": "ListSecrets",
+        "Effect": "Allow",
+        "Action": "secrets:ListSecrets",
+        "Resource": "khrn:secret:*",
+    },
     {
         "Sid": "StartProjects",
         "Effect": "Allow",
         "Action": ["projects:CreateProject", "projects:ListProjects"],
         "Resource": "*",
-    },
-    {
-        "Sid": "LeaveProjects",
-        "Effect": "Allow",
-        "Action": "projects:RemoveMember",
-        "Resource": "khrn:project:*/member/${kind}/${name}",
     },
 ]
 _ADMIN: list[dict[str, Any]] = [
@@ -99,13 +104,14 @@ _ADMIN: list[dict[str, Any]] = [
 TEMPLATES: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "keyhouse/AdminAccess": ("Held by every admin user: every action on every resource.", _ADMIN),
     "keyhouse/SelfService": (
-        "Held by every user and role: its own keys and private secrets, starting and "
-        "leaving projects. ${kind} and ${name} are the principal's.",
+        "Held by every user and role: its own keys and private secrets, and starting "
+        "projects. ${kind} and ${name} are the principal's.",
         _SELF,
     ),
     "keyhouse/ProjectViewer": (
         "Held for each project where the principal is a viewer: read the project, its "
-        "members and its secrets. ${project} is the project's name.",
+        "members and its secrets, and leave it. ${project} is the project's name, "
+        "${kind} and ${name} the principal's.",
         _VIEWER,
     ),
     "keyhouse/ProjectMember": (

@@ -19,7 +19,7 @@ from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
 from keyhouse.domain import audit, idempotency
-from keyhouse.domain.access import require_action
+from keyhouse.domain.access import authorize
 from keyhouse.domain.key_cache import announce_change
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import key_rn
@@ -56,7 +56,7 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create an API key. The response holds the key itself: the only time it is shown."""
-    require_action(caller, "keys:CreateKey")
+    authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> ApiKeyCreated:
@@ -87,7 +87,7 @@ def list_(
     cursor: Cursor = None,
 ) -> ApiKeysPublic:
     """List the keys the caller owns or created: never the keys themselves."""
-    require_action(caller, "keys:ListKeys")
+    authorize(session, caller, "keys:ListKeys", "khrn:apikey:*")
     now = utcnow()
     statement = keys.visible_to(caller)
     if name is not None:
@@ -110,7 +110,7 @@ def list_(
 @router.get("/{key_id}", response_model=ApiKeyPublic, responses=problem_responses(404))
 def get(key_id: KeyId, caller: CurrentCaller, session: ReadSessionDep) -> ApiKeyPublic:
     """One key, by its Key ID."""
-    require_action(caller, "keys:GetKey", key_rn(key_id))
+    authorize(session, caller, "keys:GetKey", key_rn(key_id))
     return keys.to_public(keys.get_visible(session, caller, key_id), utcnow())
 
 
@@ -124,7 +124,7 @@ def update(
     key_id: KeyId, body: ApiKeyUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ApiKeyPublic:
     """Rename a key or change its scopes."""
-    require_action(caller, "keys:UpdateKey", key_rn(key_id))
+    authorize(session, caller, "keys:UpdateKey", key_rn(key_id))
     now = utcnow()
     key = keys.get_visible(session, caller, key_id)
     keys.update_key(session, caller, key, body, now)
@@ -142,7 +142,7 @@ def update(
 )
 def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyPublic:
     """Revoke a key. Final: it stays listed as revoked and never works again."""
-    require_action(caller, "keys:RevokeKey", key_rn(key_id))
+    authorize(session, caller, "keys:RevokeKey", key_rn(key_id))
     now = utcnow()
     key = keys.get_visible(session, caller, key_id)
     keys.revoke_key(key, now)
@@ -157,7 +157,7 @@ def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyP
 )
 def delete(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a key and its record."""
-    require_action(caller, "keys:DeleteKey", key_rn(key_id))
+    authorize(session, caller, "keys:DeleteKey", key_rn(key_id))
     key = keys.get_visible(session, caller, key_id)
     session.delete(key)
     audit.record(session, caller, "keys:DeleteKey", key_rn(key_id))

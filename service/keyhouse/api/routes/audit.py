@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
 from keyhouse.core.problems import problem_responses
-from keyhouse.domain.access import require_action
+from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_int_cursor, encode_cursor
 from keyhouse.models import AuditEvent
 from keyhouse.schemas.audit import AuditEventPublic, AuditEventsPublic
@@ -35,7 +35,7 @@ def list_(
     cursor: Cursor = None,
 ) -> AuditEventsPublic:
     """Audited actions, newest first (admins)."""
-    require_action(caller, "audit:ListEvents")
+    authorize(session, caller, "audit:ListEvents", "khrn:audit")
     statement = select(AuditEvent)
     if principal is not None:
         statement = statement.where(AuditEvent.principal_name == principal)

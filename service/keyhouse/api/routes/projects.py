@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from keyhouse.api.deps import (
     CurrentCaller,
@@ -19,9 +20,11 @@ from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import projects as projects_domain
-from keyhouse.domain.access import find_project, require_action, require_project_role
+from keyhouse.domain.access import authorize, find_project, require_scope
+from keyhouse.domain.auth import Caller
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
-from keyhouse.domain.resource_names import principal_rn, project_rn
+from keyhouse.domain.resource_names import member_rn, project_rn
+from keyhouse.iam.authorizer import bump_generation
 from keyhouse.models import Project, ProjectMember, utcnow
 from keyhouse.schemas.common import Cursor, Limit, PrincipalKind
 from keyhouse.schemas.projects import (
@@ -44,6 +47,12 @@ ProjectName = Annotated[str, Path(max_length=64, description="The project's name
 PrincipalName = Annotated[str, Path(max_length=64, description="The member's name.")]
 
 
+def _project(session: Session, caller: Caller, name: str, action: str) -> Project:
+    # The scope is checked before the look-up: a key without it learns nothing.
+    require_scope(caller, action, project_rn(name))
+    return find_project(session, name)
+
+
 @router.post(
     "", status_code=201, response_model=ProjectPublic, responses=problem_responses(400, 409)
 )
@@ -55,12 +64,13 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create a project; the caller becomes its owner."""
-    require_action(caller, "projects:CreateProject", project_rn(body.name))
+    authorize(session, caller, "projects:CreateProject", project_rn(body.name))
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> ProjectPublic:
         project = projects_domain.create_project(session, caller, body, utcnow())
         audit.record(session, caller, "projects:CreateProject", project_rn(project.name))
+        bump_generation(session)  # the creator became its owner
         return projects_domain.to_public(session, caller, project)
 
     return idempotency.run_create(
@@ -76,7 +86,7 @@ def list_(
     cursor: Cursor = None,
 ) -> ProjectsPublic:
     """List the projects the caller collaborates on (all of them for admins)."""
-    require_action(caller, "projects:ListProjects")
+    authorize(session, caller, "projects:ListProjects", "khrn:project:*")
     rows, next_cursor = paginate(
         session,
         projects_domain.visible_to(caller),
@@ -93,9 +103,8 @@ def list_(
 @router.get("/{project}", response_model=ProjectPublic, responses=problem_responses(404))
 def get(project: ProjectName, caller: CurrentCaller, session: ReadSessionDep) -> ProjectPublic:
     """One project."""
-    require_action(caller, "projects:GetProject", project_rn(project))
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "viewer", "projects:GetProject")
+    found = _project(session, caller, project, "projects:GetProject")
+    authorize(session, caller, "projects:GetProject", project_rn(project), project=found)
     return projects_domain.to_public(session, caller, found)
 
 
@@ -109,9 +118,8 @@ def update(
     project: ProjectName, body: ProjectUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ProjectPublic:
     """Change a project's description (owners and admins)."""
-    require_action(caller, "projects:UpdateProject", project_rn(project))
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "owner", "projects:UpdateProject")
+    found = _project(session, caller, project, "projects:UpdateProject")
+    authorize(session, caller, "projects:UpdateProject", project_rn(project), project=found)
     if "description" in body.model_fields_set:
         found.description = body.description
     audit.record(session, caller, "projects:UpdateProject", project_rn(project))
@@ -124,11 +132,11 @@ def update(
 )
 def delete(project: ProjectName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a project (owners and admins); refused while it holds secrets or keys."""
-    require_action(caller, "projects:DeleteProject", project_rn(project))
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "owner", "projects:DeleteProject")
+    found = _project(session, caller, project, "projects:DeleteProject")
+    authorize(session, caller, "projects:DeleteProject", project_rn(project), project=found)
     projects_domain.delete_project(session, found)
     audit.record(session, caller, "projects:DeleteProject", project_rn(project))
+    bump_generation(session)
     session.commit()
     return Response(status_code=204)
 
@@ -142,9 +150,8 @@ def list_members(
     cursor: Cursor = None,
 ) -> MembersPublic:
     """List a project's collaborators."""
-    require_action(caller, "projects:ListMembers", project_rn(project))
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "viewer", "projects:ListMembers")
+    found = _project(session, caller, project, "projects:ListMembers")
+    authorize(session, caller, "projects:ListMembers", project_rn(project), project=found)
     statement = select(ProjectMember).where(ProjectMember.project_id == found.id)
     rows, next_cursor = paginate(
         session,
@@ -174,19 +181,15 @@ def add_member(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Add a user or role to a project (owners and admins)."""
-    require_action(caller, "projects:AddMember", project_rn(project))
+    target = member_rn(project, body.principal_kind, body.principal_name)
+    found = _project(session, caller, project, "projects:AddMember")
+    authorize(session, caller, "projects:AddMember", target, project=found)
     key = idempotency.check_header(idempotency_key)
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "owner", "projects:AddMember")
 
     def produce() -> MemberPublic:
         member = projects_domain.add_member(session, found, body, utcnow())
-        audit.record(
-            session,
-            caller,
-            "projects:AddMember",
-            f"{project_rn(project)}/{principal_rn(body.principal_kind, body.principal_name)}",
-        )
+        audit.record(session, caller, "projects:AddMember", target)
+        bump_generation(session)
         return projects_domain.member_to_public(member)
 
     return idempotency.run_create(
@@ -209,14 +212,14 @@ def update_member(
     session: SessionDep,
 ) -> MemberPublic:
     """Change a member's project role (owners and admins)."""
-    target = f"{project_rn(project)}/{principal_rn(principal_kind, principal_name)}"
-    require_action(caller, "projects:UpdateMember", target)
-    found = find_project(session, project)
-    require_project_role(session, caller, found, "owner", "projects:UpdateMember")
+    target = member_rn(project, principal_kind, principal_name)
+    found = _project(session, caller, project, "projects:UpdateMember")
+    authorize(session, caller, "projects:UpdateMember", target, project=found)
     member = projects_domain.find_member(session, found, principal_kind, principal_name)
     projects_domain.keep_an_owner(session, found, member, body.role)
     member.role = body.role
     audit.record(session, caller, "projects:UpdateMember", target)
+    bump_generation(session)
     session.commit()
     return projects_domain.member_to_public(member)
 
@@ -235,16 +238,14 @@ def remove_member(
     session: SessionDep,
 ) -> Response:
     """Remove a member (owners and admins; anyone may leave a project themselves)."""
-    target = f"{project_rn(project)}/{principal_rn(principal_kind, principal_name)}"
-    require_action(caller, "projects:RemoveMember", target)
-    found = find_project(session, project)
-    leaving = principal_kind == caller.principal_kind and principal_name == caller.principal_name
-    require_project_role(
-        session, caller, found, "viewer" if leaving else "owner", "projects:RemoveMember"
-    )
+    target = member_rn(project, principal_kind, principal_name)
+    found = _project(session, caller, project, "projects:RemoveMember")
+    # Owners remove anyone; anyone may leave (SelfService allows removing oneself).
+    authorize(session, caller, "projects:RemoveMember", target, project=found)
     member = projects_domain.find_member(session, found, principal_kind, principal_name)
     projects_domain.keep_an_owner(session, found, member, None)
     session.delete(member)
     audit.record(session, caller, "projects:RemoveMember", target)
+    bump_generation(session)
     session.commit()
     return Response(status_code=204)

@@ -17,11 +17,11 @@ from keyhouse.api.deps import (
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
-from keyhouse.domain.access import require_action
-from keyhouse.domain.key_cache import announce_change
+from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT
 from keyhouse.domain.principals import create_principal, delete_principal, find_principal, page_of
 from keyhouse.domain.resource_names import principal_rn
+from keyhouse.iam.authorizer import bump_generation
 from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
@@ -47,7 +47,7 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create a role (admins)."""
-    require_action(caller, "iam:CreateRole", principal_rn("role", body.name))
+    authorize(session, caller, "iam:CreateRole", principal_rn("role", body.name))
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> RolePublic:
@@ -66,7 +66,7 @@ def list_(
     cursor: Cursor = None,
 ) -> RolesPublic:
     """List roles (admins)."""
-    require_action(caller, "iam:ListRoles")
+    authorize(session, caller, "iam:ListRoles", "khrn:role:*")
     rows, next_cursor = page_of(session, "role", limit, cursor)
     return RolesPublic(data=[_public(r) for r in rows], next_cursor=next_cursor)
 
@@ -74,7 +74,7 @@ def list_(
 @router.get("/{name}", response_model=RolePublic, responses=problem_responses(404))
 def get(name: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RolePublic:
     """One role (admins)."""
-    require_action(caller, "iam:GetRole", principal_rn("role", name))
+    authorize(session, caller, "iam:GetRole", principal_rn("role", name))
     return _public(find_principal(session, "role", name))
 
 
@@ -85,7 +85,7 @@ def update(
     name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep
 ) -> RolePublic:
     """Change a role's description (admins)."""
-    require_action(caller, "iam:UpdateRole", principal_rn("role", name))
+    authorize(session, caller, "iam:UpdateRole", principal_rn("role", name))
     role = find_principal(session, "role", name)
     if "description" in body.model_fields_set:
         role.description = body.description
@@ -99,9 +99,9 @@ def update(
 )
 def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a role with its keys and private secrets (admins)."""
-    require_action(caller, "iam:DeleteRole", principal_rn("role", name))
+    authorize(session, caller, "iam:DeleteRole", principal_rn("role", name))
     delete_principal(session, find_principal(session, "role", name))
     audit.record(session, caller, "iam:DeleteRole", principal_rn("role", name))
-    announce_change(session)
+    bump_generation(session)
     session.commit()
     return Response(status_code=204)

@@ -15,7 +15,7 @@ from keyhouse.api.deps import (
 )
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import audit, idempotency
-from keyhouse.domain.access import require_action
+from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
 from keyhouse.models import Scope, utcnow
 from keyhouse.schemas.common import Cursor, Limit
@@ -50,7 +50,7 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Add a custom scope for downstream services to check (admins)."""
-    require_action(caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
+    authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> ScopePublic:

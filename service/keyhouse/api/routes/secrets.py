@@ -18,9 +18,9 @@ from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import secrets as secrets_domain
-from keyhouse.domain.access import find_project, require_action, require_project_role
+from keyhouse.domain.access import authorize, find_project, require_scope
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
-from keyhouse.domain.resource_names import secret_rn
+from keyhouse.domain.resource_names import project_rn, secret_rn
 from keyhouse.models import Secret, utcnow
 from keyhouse.schemas.common import Cursor, Identifier, Limit, SecretName
 from keyhouse.schemas.secrets import (
@@ -52,7 +52,6 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create a secret. Its value is encrypted at rest and never appears in lists."""
-    require_action(caller, "secrets:CreateSecret")
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> SecretPublic:
@@ -76,11 +75,14 @@ def list_(
     cursor: Cursor = None,
 ) -> SecretsPublic:
     """List the secrets the caller may read: metadata only, never values."""
-    require_action(caller, "secrets:ListSecrets")
-    statement = secrets_domain.visible_to(caller)
     if project is not None:
+        require_scope(caller, "secrets:ListSecrets", project_rn(project))
         found = find_project(session, project)
-        require_project_role(session, caller, found, "viewer", "secrets:ListSecrets")
+        authorize(session, caller, "secrets:ListSecrets", project_rn(project), project=found)
+    else:
+        authorize(session, caller, "secrets:ListSecrets", "khrn:secret:*")
+    statement = secrets_domain.visible_to(session, caller)
+    if project is not None:
         statement = statement.where(Secret.project_id == found.id)
     if visibility is not None:
         statement = statement.where(Secret.visibility == visibility)
@@ -94,7 +96,8 @@ def list_(
         cursor,
         lambda s: (s.created_at, s.id),
     )
-    return SecretsPublic(data=[secrets_domain.to_public(s) for s in rows], next_cursor=next_cursor)
+    shown = secrets_domain.readable(session, caller, rows)
+    return SecretsPublic(data=[secrets_domain.to_public(s) for s in shown], next_cursor=next_cursor)
 
 
 @router.get("/by-name", response_model=SecretPublic, responses=problem_responses(404))
@@ -107,15 +110,14 @@ def get_by_name(
     ] = None,
 ) -> SecretPublic:
     """Find a secret by name: the caller's private one, or a project's."""
-    require_action(caller, "secrets:GetSecret")
     return secrets_domain.to_public(secrets_domain.find_by_name(session, caller, name, project))
 
 
 @router.get("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
 def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
     """A secret's metadata."""
-    require_action(caller, "secrets:GetSecret")
-    return secrets_domain.to_public(secrets_domain.get_visible(session, caller, secret_id))
+    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecret")
+    return secrets_domain.to_public(secret)
 
 
 @router.patch(
@@ -128,9 +130,7 @@ def update(
     secret_id: SecretId, body: SecretUpdate, caller: CurrentCaller, session: SessionDep
 ) -> SecretPublic:
     """Change a secret's description."""
-    require_action(caller, "secrets:UpdateSecret")
-    secret = secrets_domain.get_visible(session, caller, secret_id)
-    secrets_domain.require_write(session, caller, secret, "secrets:UpdateSecret")
+    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:UpdateSecret")
     if "description" in body.model_fields_set:
         secret.description = body.description
         secret.updated_at = utcnow()
@@ -144,8 +144,7 @@ def get_value(
     secret_id: SecretId, caller: CurrentCaller, session: SessionDep, state: StateDep
 ) -> SecretValue:
     """Read a secret's value (for files, the base64 string as stored). Audited."""
-    require_action(caller, "secrets:GetSecretValue")
-    secret = secrets_domain.get_visible(session, caller, secret_id)
+    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecretValue")
     value = secrets_domain.read_value(state.envelope, secret)
     audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
     session.commit()
@@ -161,9 +160,7 @@ def put_value(
     state: StateDep,
 ) -> SecretPublic:
     """Replace a secret's value; its version increments."""
-    require_action(caller, "secrets:PutSecretValue")
-    secret = secrets_domain.get_visible(session, caller, secret_id)
-    secrets_domain.require_write(session, caller, secret, "secrets:PutSecretValue")
+    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:PutSecretValue")
     secrets_domain.put_value(state.envelope, secret, body, utcnow())
     audit.record(session, caller, "secrets:PutSecretValue", secret_rn(secret))
     session.commit()
@@ -175,9 +172,7 @@ def put_value(
 )
 def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a secret and its value."""
-    require_action(caller, "secrets:DeleteSecret")
-    secret = secrets_domain.get_visible(session, caller, secret_id)
-    secrets_domain.require_write(session, caller, secret, "secrets:DeleteSecret")
+    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:DeleteSecret")
     audit.record(session, caller, "secrets:DeleteSecret", secret_rn(secret))
     session.delete(secret)
     session.commit()

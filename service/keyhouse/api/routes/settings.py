@@ -8,7 +8,7 @@ from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import Unprocessable, problem_responses
 from keyhouse.domain import audit
-from keyhouse.domain.access import require_action
+from keyhouse.domain.access import authorize
 from keyhouse.domain.lifetime import current_settings
 from keyhouse.models import ServiceSettings, utcnow
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
@@ -38,7 +38,7 @@ def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
 )
 def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> SettingsPublic:
     """Change the default and maximum key lifetime (admins). Existing keys keep their expiry."""
-    require_action(caller, "settings:UpdateSettings", "khrn:settings")
+    authorize(session, caller, "settings:UpdateSettings", "khrn:settings")
     row = current_settings(session)
     default = body.default_key_lifetime_days or row.default_key_lifetime_days
     maximum = body.max_key_lifetime_days or row.max_key_lifetime_days

@@ -17,8 +17,7 @@ from keyhouse.api.deps import (
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import audit, idempotency
-from keyhouse.domain.access import require_action
-from keyhouse.domain.key_cache import announce_change
+from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT
 from keyhouse.domain.principals import (
     admin_count,
@@ -28,6 +27,7 @@ from keyhouse.domain.principals import (
     page_of,
 )
 from keyhouse.domain.resource_names import principal_rn
+from keyhouse.iam.authorizer import bump_generation
 from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
@@ -57,7 +57,7 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create a user (admins)."""
-    require_action(caller, "iam:CreateUser", principal_rn("user", body.name))
+    authorize(session, caller, "iam:CreateUser", principal_rn("user", body.name))
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> UserPublic:
@@ -78,7 +78,7 @@ def list_(
     cursor: Cursor = None,
 ) -> UsersPublic:
     """List users (admins)."""
-    require_action(caller, "iam:ListUsers")
+    authorize(session, caller, "iam:ListUsers", "khrn:user:*")
     rows, next_cursor = page_of(session, "user", limit, cursor)
     return UsersPublic(data=[_public(u) for u in rows], next_cursor=next_cursor)
 
@@ -86,7 +86,7 @@ def list_(
 @router.get("/{name}", response_model=UserPublic, responses=problem_responses(404))
 def get(name: UserName, caller: CurrentCaller, session: ReadSessionDep) -> UserPublic:
     """One user (admins)."""
-    require_action(caller, "iam:GetUser", principal_rn("user", name))
+    authorize(session, caller, "iam:GetUser", principal_rn("user", name))
     return _public(find_principal(session, "user", name))
 
 
@@ -100,7 +100,7 @@ def update(
     name: UserName, body: UserUpdate, caller: CurrentCaller, session: SessionDep
 ) -> UserPublic:
     """Change a user's email or admin flag (admins); the last admin stays an admin."""
-    require_action(caller, "iam:UpdateUser", principal_rn("user", name))
+    authorize(session, caller, "iam:UpdateUser", principal_rn("user", name))
     user = find_principal(session, "user", name)
     if "email" in body.model_fields_set:
         user.email = body.email
@@ -109,7 +109,7 @@ def update(
             raise Conflict(f"user '{name}' is the last admin and must stay an admin")
         user.is_admin = body.is_admin
     audit.record(session, caller, "iam:UpdateUser", principal_rn("user", name))
-    announce_change(session)
+    bump_generation(session)
     session.commit()
     return _public(user)
 
@@ -119,9 +119,9 @@ def update(
 )
 def delete(name: UserName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a user with their keys and private secrets (admins)."""
-    require_action(caller, "iam:DeleteUser", principal_rn("user", name))
+    authorize(session, caller, "iam:DeleteUser", principal_rn("user", name))
     delete_principal(session, find_principal(session, "user", name))
     audit.record(session, caller, "iam:DeleteUser", principal_rn("user", name))
-    announce_change(session)
+    bump_generation(session)
     session.commit()
     return Response(status_code=204)

@@ -1,0 +1,139 @@
+"""The one authorization function's machinery: a principal's policies, compiled and cached.
+
+A principal holds its attached policies plus managed ones: SelfService always,
+AdminAccess when it is an admin, and a project-role policy for each project it
+collaborates on. The compiled set and the decisions made with it are cached
+under the IAM generation read with the caller's key (see ``models.IamState``),
+so any change to policies, attachments, memberships or admin rights takes
+effect on the very next request, in every process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from keyhouse.domain.auth import Caller
+from keyhouse.domain.key_cache import announce_change
+from keyhouse.iam.conditions import Context
+from keyhouse.iam.document import validate
+from keyhouse.iam.engine import CompiledPolicies, Decision, PolicySource
+from keyhouse.iam.managed import ROLE_POLICY, instance
+from keyhouse.models import IamPolicy, IamState, PolicyAttachment, Project, ProjectMember
+
+SESSION_AUTHORIZER = "keyhouse_authorizer"
+_CURRENT_TIME = "keyhouse:CurrentTime"
+
+
+@dataclass(frozen=True)
+class PrincipalPolicies:
+    """What a principal holds, as of one generation."""
+
+    generation: int
+    compiled: CompiledPolicies
+    memberships: Mapping[str, str]  # project name -> project role
+
+
+def policy_sources(
+    caller_kind: str,
+    caller_name: str,
+    is_admin: bool,
+    attached: list[tuple[str, dict[str, Any]]],
+    memberships: Mapping[str, str],
+) -> list[PolicySource]:
+    """Every policy a principal holds, managed ones first."""
+    sources = [instance("keyhouse/SelfService", kind=caller_kind, name=caller_name)]
+    if is_admin:
+        sources.append(instance("keyhouse/AdminAccess"))
+    for project, role in sorted(memberships.items()):
+        policy = ROLE_POLICY[role]
+        sources.append(instance(policy, project=project, kind=caller_kind, name=caller_name))
+    for name, document in attached:
+        report = validate(document)
+        if report.document is not None:  # stored documents were validated when written
+            sources.append(PolicySource(name, f"khrn:policy:{name}", report.document))
+    return sources
+
+
+class Authorizer:
+    """Compiles and caches principals' policies and the decisions made with them."""
+
+    def __init__(self, max_decisions: int = 200_000) -> None:
+        self._policies: dict[str, PrincipalPolicies] = {}
+        self._decisions: dict[tuple[Any, ...], Decision] = {}
+        self._max = max_decisions
+        self._lock = threading.Lock()
+
+    def policies(self, session: Session, caller: Caller) -> PrincipalPolicies:
+        """The caller's compiled policies, loaded again only when the generation moved."""
+        held = self._policies.get(caller.principal_id)
+        if held is not None and held.generation == caller.generation:
+            return held
+        attached = [
+            (name, document)
+            for name, document in session.execute(
+                select(IamPolicy.name, IamPolicy.document)
+                .join(PolicyAttachment, PolicyAttachment.policy_id == IamPolicy.id)
+                .where(PolicyAttachment.principal_id == caller.principal_id)
+                .order_by(IamPolicy.name)
+            )
+        ]
+        memberships = {
+            name: role
+            for name, role in session.execute(
+                select(Project.name, ProjectMember.role)
+                .join(ProjectMember, ProjectMember.project_id == Project.id)
+                .where(ProjectMember.principal_id == caller.principal_id)
+            )
+        }
+        sources = policy_sources(
+            caller.principal_kind, caller.principal_name, caller.is_admin, attached, memberships
+        )
+        held = PrincipalPolicies(caller.generation, CompiledPolicies(sources), memberships)
+        with self._lock:
+            self._policies[caller.principal_id] = held
+        return held
+
+    def decide(
+        self, session: Session, caller: Caller, action: str, resource: str, context: Context
+    ) -> tuple[Decision, PrincipalPolicies]:
+        """The decision for ``action`` on ``resource``, from the cache when it can be."""
+        held = self.policies(session, caller)
+        keys = held.compiled.context_keys(action)
+        if _CURRENT_TIME in keys:  # time moves on: never cached
+            return held.compiled.evaluate(action, resource, context), held
+        cache_key = (
+            caller.principal_id,
+            held.generation,
+            action,
+            resource,
+            tuple(_frozen(context.get(k)) for k in sorted(keys)),
+        )
+        decision = self._decisions.get(cache_key)
+        if decision is None:
+            decision = held.compiled.evaluate(action, resource, context)
+            with self._lock:
+                if len(self._decisions) >= self._max:
+                    self._decisions.clear()
+                self._decisions[cache_key] = decision
+        return decision, held
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, (list, tuple, frozenset, set)) else value
+
+
+def bump_generation(session: Session) -> None:
+    """Record, in ``session``'s transaction, a change that may alter authorization decisions.
+
+    Every replica's cached key rows (which carry the generation) are dropped at commit too.
+    """
+    session.execute(
+        update(IamState).where(IamState.id == 1).values(generation=IamState.generation + 1)
+    )
+    announce_change(session)
