@@ -10,6 +10,7 @@ from keyhouse_client.resources import (
     AsyncApiKeys,
     AsyncAudit,
     AsyncHealth,
+    AsyncIam,
     AsyncKeys,
     AsyncProjects,
     AsyncRoles,
@@ -19,6 +20,7 @@ from keyhouse_client.resources import (
     AsyncUsers,
     Audit,
     Health,
+    Iam,
     Keys,
     Projects,
     Roles,
@@ -74,6 +76,8 @@ class Keyhouse(SyncTransport):
         """``users`` operations."""
         self.roles = Roles(self)
         """``roles`` operations."""
+        self.iam = Iam(self)
+        """``iam`` operations."""
         self.settings = Settings(self)
         """``settings`` operations."""
         self.scopes = Scopes(self)
@@ -133,6 +137,8 @@ class AsyncKeyhouse(AsyncTransport):
         """``users`` operations."""
         self.roles = AsyncRoles(self)
         """``roles`` operations."""
+        self.iam = AsyncIam(self)
+        """``iam`` operations."""
         self.settings = AsyncSettings(self)
         """``settings`` operations."""
         self.scopes = AsyncScopes(self)

@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class ActionPublic(BaseModel):
+    """
+    One action of the catalog.
+    """
+
+    name: Annotated[str, Field(title="Name")]
+    """
+    e.g. secrets:GetSecretValue
+    """
+    scope: Annotated[str, Field(title="Scope")]
+    """
+    The scope a key needs for it.
+    """
+    resource: Annotated[str, Field(title="Resource")]
+    """
+    What its resource names.
+    """
+
+
+class ActionsPublic(BaseModel):
+    """
+    The action catalog: every operation of the service is exactly one action.
+    """
+
+    data: Annotated[list[ActionPublic], Field(title="Data")]
 
 
 class Scope(RootModel[str]):
@@ -101,6 +128,41 @@ class ApiKeyUpdate(BaseModel):
     scopes: Annotated[Scopes | None, Field(title="Scopes")] = None
 
 
+class AttachmentCreate(BaseModel):
+    """
+    Attach a policy to a user or role.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
+        "role"
+    )
+    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+
+
+class AttachmentPublic(BaseModel):
+    """
+    A policy attached to a principal.
+    """
+
+    policy: Annotated[str, Field(title="Policy")]
+    principal_kind: Annotated[Literal["user", "role"], Field(title="Principal Kind")]
+    principal_name: Annotated[str, Field(title="Principal Name")]
+    principal_arn: Annotated[str, Field(title="Principal Arn")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+
+
+class AttachmentsPublic(BaseModel):
+    """
+    A page of a policy's attachments.
+    """
+
+    data: Annotated[list[AttachmentPublic], Field(title="Data")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
 class AuditEventPublic(BaseModel):
     """
     One audited action.
@@ -124,6 +186,26 @@ class AuditEventsPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
+class DecidingStatement(BaseModel):
+    """
+    A statement that decided.
+    """
+
+    policy: Annotated[str, Field(title="Policy")]
+    sid: Annotated[str | None, Field(title="Sid")]
+    index: Annotated[int, Field(title="Index")]
+    effect: Annotated[Literal["Allow", "Deny"], Field(title="Effect")]
+
+
+class Finding(BaseModel):
+    """
+    A problem in a document, located by a JSON pointer into it.
+    """
+
+    pointer: Annotated[str, Field(title="Pointer")]
+    message: Annotated[str, Field(title="Message")]
+
+
 class Health(BaseModel):
     """
     The service is up.
@@ -142,6 +224,20 @@ class InvalidParam(BaseModel):
     JSON pointer into the request, e.g. /body/name or /query/limit
     """
     detail: Annotated[str, Field(title="Detail")]
+
+
+class ManagedPolicyPublic(BaseModel):
+    """
+    A managed policy: implied by admin rights, by being a principal, or by a project role.
+    """
+
+    name: Annotated[str, Field(title="Name")]
+    arn: Annotated[str, Field(title="Arn")]
+    description: Annotated[str, Field(title="Description")]
+    document: Annotated[dict[str, Any], Field(title="Document")]
+    """
+    With placeholders: ${project}, ${kind} and ${name} are filled per holder.
+    """
 
 
 class MemberCreate(BaseModel):
@@ -191,6 +287,66 @@ class MembersPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
+class Description(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+
+
+class PolicyCreate(BaseModel):
+    """
+    A new customer policy.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    description: Annotated[Description | None, Field(title="Description")] = None
+    document: Annotated[dict[str, Any], Field(title="Document")]
+    """
+    The policy: {"Version": "2012-10-17", "Statement": [...]}.
+    """
+
+
+class PolicyPublic(BaseModel):
+    """
+    A customer policy.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:policy:<name>
+    """
+    name: Annotated[str, Field(title="Name")]
+    description: Annotated[str | None, Field(title="Description")]
+    document: Annotated[dict[str, Any], Field(title="Document")]
+    """
+    As stored: Statement a list, values lists.
+    """
+    version: Annotated[int, Field(title="Version")]
+    """
+    Starts at 1; increments with every new document.
+    """
+    attachments: Annotated[int, Field(title="Attachments")]
+    """
+    How many users and roles it is attached to.
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    updated_at: Annotated[datetime, Field(title="Updated At")]
+
+
+class PolicyUpdate(BaseModel):
+    """
+    Changes to a policy; a new document makes a new version.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    description: Annotated[Description | None, Field(title="Description")] = None
+    document: Annotated[dict[str, Any] | None, Field(title="Document")] = None
+
+
 class PrincipalRef(BaseModel):
     """
     A user or role, by kind and name.
@@ -238,10 +394,6 @@ class Problem(BaseModel):
     """
 
 
-class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
-
-
 class ProjectCreate(BaseModel):
     """
     A new project; its creator becomes its owner.
@@ -260,6 +412,10 @@ class ProjectPublic(BaseModel):
     """
 
     id: Annotated[str, Field(title="Id")]
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:project:<name>
+    """
     name: Annotated[str, Field(title="Name")]
     description: Annotated[str | None, Field(title="Description")]
     created_at: Annotated[datetime, Field(title="Created At")]
@@ -307,6 +463,10 @@ class RolePublic(BaseModel):
     """
 
     id: Annotated[str, Field(title="Id")]
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:role:<name>
+    """
     name: Annotated[str, Field(title="Name")]
     description: Annotated[str | None, Field(title="Description")]
     created_at: Annotated[datetime, Field(title="Created At")]
@@ -403,6 +563,10 @@ class SecretPublic(BaseModel):
     """
 
     id: Annotated[str, Field(title="Id")]
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:secret:project/<project>/<name> or khrn:secret:<kind>/<owner>/<name>
+    """
     name: Annotated[str, Field(title="Name")]
     type: Annotated[Literal["text", "file"], Field(title="Type")]
     visibility: Annotated[Literal["private", "project"], Field(title="Visibility")]
@@ -510,6 +674,45 @@ class SettingsUpdate(BaseModel):
     ] = None
 
 
+class SimulateRequest(BaseModel):
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal: PrincipalRef | None = None
+    """
+    Evaluate with everything this principal holds.
+    """
+    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
+    """
+    Further documents to evaluate.
+    """
+    action: Annotated[str, Field(max_length=128, min_length=1, title="Action")]
+    resource: Annotated[str, Field(max_length=1024, min_length=1, title="Resource")]
+    context: Annotated[dict[str, str | list[str]] | None, Field(title="Context")] = None
+    """
+    Condition keys, e.g. keyhouse:SourceIp.
+    """
+
+
+class SimulateResponse(BaseModel):
+    """
+    The decision and the statements behind it.
+    """
+
+    decision: Annotated[
+        Literal["allowed", "explicit_deny", "implicit_deny"], Field(title="Decision")
+    ]
+    statements: Annotated[list[DecidingStatement], Field(title="Statements")]
+    policies: Annotated[list[str], Field(title="Policies")]
+    """
+    The policies that were evaluated.
+    """
+
+
 class UserCreate(BaseModel):
     """
     A new user (a person).
@@ -529,6 +732,10 @@ class UserPublic(BaseModel):
     """
 
     id: Annotated[str, Field(title="Id")]
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:user:<name>
+    """
     name: Annotated[str, Field(title="Name")]
     email: Annotated[str | None, Field(title="Email")]
     is_admin: Annotated[bool, Field(title="Is Admin")]
@@ -554,6 +761,30 @@ class UsersPublic(BaseModel):
 
     data: Annotated[list[UserPublic], Field(title="Data")]
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class ValidateRequest(BaseModel):
+    """
+    A document to check: an object, or its JSON text.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document: Annotated[Any, Field(title="Document")]
+    """
+    The policy document, or a string holding its JSON.
+    """
+
+
+class ValidateResponse(BaseModel):
+    """
+    Whether a document is valid, what is wrong, and what is suspicious.
+    """
+
+    valid: Annotated[bool, Field(title="Valid")]
+    errors: Annotated[list[Finding], Field(title="Errors")]
+    warnings: Annotated[list[Finding], Field(title="Warnings")]
 
 
 class VerifyResponse(BaseModel):
@@ -627,6 +858,10 @@ class ApiKeyCreated(BaseModel):
     """
     The Key ID, also the middle part of the key.
     """
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:apikey:<key id>
+    """
     name: Annotated[str, Field(title="Name")]
     prefix: Annotated[str, Field(title="Prefix")]
     """
@@ -658,6 +893,10 @@ class ApiKeyPublic(BaseModel):
     """
     The Key ID, also the middle part of the key.
     """
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:apikey:<key id>
+    """
     name: Annotated[str, Field(title="Name")]
     prefix: Annotated[str, Field(title="Prefix")]
     """
@@ -682,6 +921,23 @@ class ApiKeysPublic(BaseModel):
     """
 
     data: Annotated[list[ApiKeyPublic], Field(title="Data")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class ManagedPoliciesPublic(BaseModel):
+    """
+    Every managed policy.
+    """
+
+    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
+
+
+class PoliciesPublic(BaseModel):
+    """
+    A page of customer policies.
+    """
+
+    data: Annotated[list[PolicyPublic], Field(title="Data")]
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 

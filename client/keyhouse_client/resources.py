@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from keyhouse_client import models
@@ -33,6 +33,8 @@ __all__ = [
     "AsyncUsers",
     "Roles",
     "AsyncRoles",
+    "Iam",
+    "AsyncIam",
     "Settings",
     "AsyncSettings",
     "Scopes",
@@ -3605,6 +3607,1171 @@ class AsyncRoles:
         await self.with_response.delete(
             name=name,
         )
+
+
+class IamWithResponse:
+    """``iam`` operations returning the whole response (status, headers, parsed body)."""
+
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
+
+    def list_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.PoliciesPublic]:
+        """List the customer policies.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/policies",
+            query={
+                "limit": limit,
+                "cursor": cursor,
+            },
+            retryable=True,
+        )
+        return self._transport._request(call, models.PoliciesPublic)
+
+    def create_policy(
+        self,
+        *,
+        name: str,
+        document: builtins.dict[str, Any],
+        description: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.PolicyPublic]:
+        """Create a policy from a document (validated: errors point into it).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: body parameter name
+            document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
+            description: body parameter description
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam/policies",
+            body={
+                "name": name,
+                "document": document,
+                "description": description,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return self._transport._request(call, models.PolicyPublic)
+
+    def get_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[models.PolicyPublic]:
+        """One policy, with its current document and version.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            retryable=True,
+        )
+        return self._transport._request(call, models.PolicyPublic)
+
+    def update_policy(
+        self,
+        *,
+        name: str,
+        description: str | None | NotGiven = NOT_GIVEN,
+        document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.PolicyPublic]:
+        """Change a policy's description, or its document (a new version, in force at once).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            description: body parameter description
+            document: body parameter document
+        """
+        call = make_call(
+            "PATCH",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            body={
+                "description": description,
+                "document": document,
+            },
+            retryable=True,
+        )
+        return self._transport._request(call, models.PolicyPublic)
+
+    def delete_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[None]:
+        """Delete a policy; refused while it is attached (the answer says to whom).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+        """
+        call = make_call(
+            "DELETE",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            retryable=True,
+        )
+        return self._transport._request(call, None)
+
+    def list_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.AttachmentsPublic]:
+        """The users and roles a policy is attached to.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments",
+            query={
+                "limit": limit,
+                "cursor": cursor,
+            },
+            retryable=True,
+        )
+        return self._transport._request(call, models.AttachmentsPublic)
+
+    def attach_policy(
+        self,
+        *,
+        name: str,
+        principal_name: str,
+        principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.AttachmentPublic]:
+        """Attach a policy to a user or role; it is in force from the next request.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            principal_name: body parameter principal_name
+            principal_kind: body parameter principal_kind
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments",
+            body={
+                "principal_name": principal_name,
+                "principal_kind": principal_kind,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return self._transport._request(call, models.AttachmentPublic)
+
+    def detach_policy(
+        self,
+        *,
+        name: str,
+        principal_kind: Literal["user", "role"],
+        principal_name: str,
+    ) -> Response[None]:
+        """Detach a policy from a user or role; it stops applying from the next request.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            principal_kind: path parameter principal_kind
+            principal_name: path parameter principal_name
+        """
+        call = make_call(
+            "DELETE",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments/{_segment(principal_kind)}/{_segment(principal_name)}",
+            retryable=True,
+        )
+        return self._transport._request(call, None)
+
+    def list_actions(
+        self,
+    ) -> Response[models.ActionsPublic]:
+        """Every action of the service, the scope a key needs for it, and what its resource is.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/actions",
+            retryable=True,
+        )
+        return self._transport._request(call, models.ActionsPublic)
+
+    def list_managed_policies(
+        self,
+    ) -> Response[models.ManagedPoliciesPublic]:
+        """The managed policies: what admins, every principal and each project role hold.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/managed-policies",
+            retryable=True,
+        )
+        return self._transport._request(call, models.ManagedPoliciesPublic)
+
+    def get_managed_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[models.ManagedPolicyPublic]:
+        """One managed policy, by its short name (``ProjectViewer``) or full one.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: e.g. ProjectViewer
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/managed-policies/{_segment(name)}",
+            retryable=True,
+        )
+        return self._transport._request(call, models.ManagedPolicyPublic)
+
+    def validate_policy(
+        self,
+        *,
+        document: Any,
+    ) -> Response[models.ValidateResponse]:
+        """Check a document: errors and warnings, each with a JSON pointer into it.
+
+        Needs no scope: plans call it to fail early.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            document: The policy document, or a string holding its JSON.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam/policies:validate",
+            body={
+                "document": document,
+            },
+            retryable=True,
+        )
+        return self._transport._request(call, models.ValidateResponse)
+
+    def simulate(
+        self,
+        *,
+        action: str,
+        resource: str,
+        principal: models.PrincipalRef | None | NotGiven = NOT_GIVEN,
+        policies: builtins.list[builtins.dict[str, Any]] | NotGiven = NOT_GIVEN,
+        context: builtins.dict[str, Any] | NotGiven = NOT_GIVEN,
+    ) -> Response[models.SimulateResponse]:
+        """Ask the policy engine: would this principal (or these policies) be allowed, and why?
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            action: body parameter action
+            resource: body parameter resource
+            principal: Evaluate with everything this principal holds.
+            policies: Further documents to evaluate.
+            context: Condition keys, e.g. keyhouse:SourceIp.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam:simulate",
+            body={
+                "action": action,
+                "resource": resource,
+                "principal": principal,
+                "policies": policies,
+                "context": context,
+            },
+            retryable=True,
+        )
+        return self._transport._request(call, models.SimulateResponse)
+
+
+class Iam:
+    """``iam`` operations: ``kh.iam.<operation>(...)``."""
+
+    def __init__(self, transport: SyncTransport) -> None:
+        self.with_response = IamWithResponse(transport)
+
+    def list_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.PoliciesPublic:
+        """List the customer policies.
+
+        Args:
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        return self.with_response.list_policies(
+            limit=limit,
+            cursor=cursor,
+        ).parsed
+
+    def iter_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+    ) -> Iterator[models.PolicyPublic]:
+        """Every item of ``list_policies``, fetching page after page as the loop goes."""
+        cursor: str | NotGiven = NOT_GIVEN
+        while True:
+            page = self.list_policies(limit=limit, cursor=cursor)
+            yield from page.data
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def create_policy(
+        self,
+        *,
+        name: str,
+        document: builtins.dict[str, Any],
+        description: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.PolicyPublic:
+        """Create a policy from a document (validated: errors point into it).
+
+        Args:
+            name: body parameter name
+            document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
+            description: body parameter description
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return self.with_response.create_policy(
+            name=name, document=document, description=description, idempotency_key=idempotency_key
+        ).parsed
+
+    def get_policy(
+        self,
+        *,
+        name: str,
+    ) -> models.PolicyPublic:
+        """One policy, with its current document and version.
+
+        Args:
+            name: The policy's name.
+        """
+        return self.with_response.get_policy(
+            name=name,
+        ).parsed
+
+    def update_policy(
+        self,
+        *,
+        name: str,
+        description: str | None | NotGiven = NOT_GIVEN,
+        document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
+    ) -> models.PolicyPublic:
+        """Change a policy's description, or its document (a new version, in force at once).
+
+        Args:
+            name: The policy's name.
+            description: body parameter description
+            document: body parameter document
+        """
+        return self.with_response.update_policy(
+            name=name,
+            description=description,
+            document=document,
+        ).parsed
+
+    def delete_policy(
+        self,
+        *,
+        name: str,
+    ) -> None:
+        """Delete a policy; refused while it is attached (the answer says to whom).
+
+        Args:
+            name: The policy's name.
+        """
+        self.with_response.delete_policy(
+            name=name,
+        )
+
+    def list_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.AttachmentsPublic:
+        """The users and roles a policy is attached to.
+
+        Args:
+            name: The policy's name.
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        return self.with_response.list_attachments(
+            name=name,
+            limit=limit,
+            cursor=cursor,
+        ).parsed
+
+    def iter_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+    ) -> Iterator[models.AttachmentPublic]:
+        """Every item of ``list_attachments``, fetching page after page as the loop goes."""
+        cursor: str | NotGiven = NOT_GIVEN
+        while True:
+            page = self.list_attachments(name=name, limit=limit, cursor=cursor)
+            yield from page.data
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def attach_policy(
+        self,
+        *,
+        name: str,
+        principal_name: str,
+        principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.AttachmentPublic:
+        """Attach a policy to a user or role; it is in force from the next request.
+
+        Args:
+            name: The policy's name.
+            principal_name: body parameter principal_name
+            principal_kind: body parameter principal_kind
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return self.with_response.attach_policy(
+            name=name,
+            principal_name=principal_name,
+            principal_kind=principal_kind,
+            idempotency_key=idempotency_key,
+        ).parsed
+
+    def detach_policy(
+        self,
+        *,
+        name: str,
+        principal_kind: Literal["user", "role"],
+        principal_name: str,
+    ) -> None:
+        """Detach a policy from a user or role; it stops applying from the next request.
+
+        Args:
+            name: The policy's name.
+            principal_kind: path parameter principal_kind
+            principal_name: path parameter principal_name
+        """
+        self.with_response.detach_policy(
+            name=name,
+            principal_kind=principal_kind,
+            principal_name=principal_name,
+        )
+
+    def list_actions(
+        self,
+    ) -> models.ActionsPublic:
+        """Every action of the service, the scope a key needs for it, and what its resource is."""
+        return self.with_response.list_actions().parsed
+
+    def list_managed_policies(
+        self,
+    ) -> models.ManagedPoliciesPublic:
+        """The managed policies: what admins, every principal and each project role hold."""
+        return self.with_response.list_managed_policies().parsed
+
+    def get_managed_policy(
+        self,
+        *,
+        name: str,
+    ) -> models.ManagedPolicyPublic:
+        """One managed policy, by its short name (``ProjectViewer``) or full one.
+
+        Args:
+            name: e.g. ProjectViewer
+        """
+        return self.with_response.get_managed_policy(
+            name=name,
+        ).parsed
+
+    def validate_policy(
+        self,
+        *,
+        document: Any,
+    ) -> models.ValidateResponse:
+        """Check a document: errors and warnings, each with a JSON pointer into it.
+
+        Needs no scope: plans call it to fail early.
+
+        Args:
+            document: The policy document, or a string holding its JSON.
+        """
+        return self.with_response.validate_policy(
+            document=document,
+        ).parsed
+
+    def simulate(
+        self,
+        *,
+        action: str,
+        resource: str,
+        principal: models.PrincipalRef | None | NotGiven = NOT_GIVEN,
+        policies: builtins.list[builtins.dict[str, Any]] | NotGiven = NOT_GIVEN,
+        context: builtins.dict[str, Any] | NotGiven = NOT_GIVEN,
+    ) -> models.SimulateResponse:
+        """Ask the policy engine: would this principal (or these policies) be allowed, and why?
+
+        Args:
+            action: body parameter action
+            resource: body parameter resource
+            principal: Evaluate with everything this principal holds.
+            policies: Further documents to evaluate.
+            context: Condition keys, e.g. keyhouse:SourceIp.
+        """
+        return self.with_response.simulate(
+            action=action,
+            resource=resource,
+            principal=principal,
+            policies=policies,
+            context=context,
+        ).parsed
+
+
+class AsyncIamWithResponse:
+    """``iam`` operations returning the whole response (status, headers, parsed body)."""
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def list_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.PoliciesPublic]:
+        """List the customer policies.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/policies",
+            query={
+                "limit": limit,
+                "cursor": cursor,
+            },
+            retryable=True,
+        )
+        return await self._transport._request(call, models.PoliciesPublic)
+
+    async def create_policy(
+        self,
+        *,
+        name: str,
+        document: builtins.dict[str, Any],
+        description: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.PolicyPublic]:
+        """Create a policy from a document (validated: errors point into it).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: body parameter name
+            document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
+            description: body parameter description
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam/policies",
+            body={
+                "name": name,
+                "document": document,
+                "description": description,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return await self._transport._request(call, models.PolicyPublic)
+
+    async def get_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[models.PolicyPublic]:
+        """One policy, with its current document and version.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.PolicyPublic)
+
+    async def update_policy(
+        self,
+        *,
+        name: str,
+        description: str | None | NotGiven = NOT_GIVEN,
+        document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.PolicyPublic]:
+        """Change a policy's description, or its document (a new version, in force at once).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            description: body parameter description
+            document: body parameter document
+        """
+        call = make_call(
+            "PATCH",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            body={
+                "description": description,
+                "document": document,
+            },
+            retryable=True,
+        )
+        return await self._transport._request(call, models.PolicyPublic)
+
+    async def delete_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[None]:
+        """Delete a policy; refused while it is attached (the answer says to whom).
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+        """
+        call = make_call(
+            "DELETE",
+            f"/api/v1/iam/policies/{_segment(name)}",
+            retryable=True,
+        )
+        return await self._transport._request(call, None)
+
+    async def list_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> Response[models.AttachmentsPublic]:
+        """The users and roles a policy is attached to.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments",
+            query={
+                "limit": limit,
+                "cursor": cursor,
+            },
+            retryable=True,
+        )
+        return await self._transport._request(call, models.AttachmentsPublic)
+
+    async def attach_policy(
+        self,
+        *,
+        name: str,
+        principal_name: str,
+        principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.AttachmentPublic]:
+        """Attach a policy to a user or role; it is in force from the next request.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            principal_name: body parameter principal_name
+            principal_kind: body parameter principal_kind
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments",
+            body={
+                "principal_name": principal_name,
+                "principal_kind": principal_kind,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return await self._transport._request(call, models.AttachmentPublic)
+
+    async def detach_policy(
+        self,
+        *,
+        name: str,
+        principal_kind: Literal["user", "role"],
+        principal_name: str,
+    ) -> Response[None]:
+        """Detach a policy from a user or role; it stops applying from the next request.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: The policy's name.
+            principal_kind: path parameter principal_kind
+            principal_name: path parameter principal_name
+        """
+        call = make_call(
+            "DELETE",
+            f"/api/v1/iam/policies/{_segment(name)}/attachments/{_segment(principal_kind)}/{_segment(principal_name)}",
+            retryable=True,
+        )
+        return await self._transport._request(call, None)
+
+    async def list_actions(
+        self,
+    ) -> Response[models.ActionsPublic]:
+        """Every action of the service, the scope a key needs for it, and what its resource is.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/actions",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.ActionsPublic)
+
+    async def list_managed_policies(
+        self,
+    ) -> Response[models.ManagedPoliciesPublic]:
+        """The managed policies: what admins, every principal and each project role hold.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/api/v1/iam/managed-policies",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.ManagedPoliciesPublic)
+
+    async def get_managed_policy(
+        self,
+        *,
+        name: str,
+    ) -> Response[models.ManagedPolicyPublic]:
+        """One managed policy, by its short name (``ProjectViewer``) or full one.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            name: e.g. ProjectViewer
+        """
+        call = make_call(
+            "GET",
+            f"/api/v1/iam/managed-policies/{_segment(name)}",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.ManagedPolicyPublic)
+
+    async def validate_policy(
+        self,
+        *,
+        document: Any,
+    ) -> Response[models.ValidateResponse]:
+        """Check a document: errors and warnings, each with a JSON pointer into it.
+
+        Needs no scope: plans call it to fail early.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            document: The policy document, or a string holding its JSON.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam/policies:validate",
+            body={
+                "document": document,
+            },
+            retryable=True,
+        )
+        return await self._transport._request(call, models.ValidateResponse)
+
+    async def simulate(
+        self,
+        *,
+        action: str,
+        resource: str,
+        principal: models.PrincipalRef | None | NotGiven = NOT_GIVEN,
+        policies: builtins.list[builtins.dict[str, Any]] | NotGiven = NOT_GIVEN,
+        context: builtins.dict[str, Any] | NotGiven = NOT_GIVEN,
+    ) -> Response[models.SimulateResponse]:
+        """Ask the policy engine: would this principal (or these policies) be allowed, and why?
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            action: body parameter action
+            resource: body parameter resource
+            principal: Evaluate with everything this principal holds.
+            policies: Further documents to evaluate.
+            context: Condition keys, e.g. keyhouse:SourceIp.
+        """
+        call = make_call(
+            "POST",
+            "/api/v1/iam:simulate",
+            body={
+                "action": action,
+                "resource": resource,
+                "principal": principal,
+                "policies": policies,
+                "context": context,
+            },
+            retryable=True,
+        )
+        return await self._transport._request(call, models.SimulateResponse)
+
+
+class AsyncIam:
+    """``iam`` operations: ``kh.iam.<operation>(...)``."""
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self.with_response = AsyncIamWithResponse(transport)
+
+    async def list_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.PoliciesPublic:
+        """List the customer policies.
+
+        Args:
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        return (
+            await self.with_response.list_policies(
+                limit=limit,
+                cursor=cursor,
+            )
+        ).parsed
+
+    async def iter_policies(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncIterator[models.PolicyPublic]:
+        """Every item of ``list_policies``, fetching page after page as the loop goes."""
+        cursor: str | NotGiven = NOT_GIVEN
+        while True:
+            page = await self.list_policies(limit=limit, cursor=cursor)
+            for item in page.data:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def create_policy(
+        self,
+        *,
+        name: str,
+        document: builtins.dict[str, Any],
+        description: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.PolicyPublic:
+        """Create a policy from a document (validated: errors point into it).
+
+        Args:
+            name: body parameter name
+            document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
+            description: body parameter description
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return (
+            await self.with_response.create_policy(
+                name=name,
+                document=document,
+                description=description,
+                idempotency_key=idempotency_key,
+            )
+        ).parsed
+
+    async def get_policy(
+        self,
+        *,
+        name: str,
+    ) -> models.PolicyPublic:
+        """One policy, with its current document and version.
+
+        Args:
+            name: The policy's name.
+        """
+        return (
+            await self.with_response.get_policy(
+                name=name,
+            )
+        ).parsed
+
+    async def update_policy(
+        self,
+        *,
+        name: str,
+        description: str | None | NotGiven = NOT_GIVEN,
+        document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
+    ) -> models.PolicyPublic:
+        """Change a policy's description, or its document (a new version, in force at once).
+
+        Args:
+            name: The policy's name.
+            description: body parameter description
+            document: body parameter document
+        """
+        return (
+            await self.with_response.update_policy(
+                name=name,
+                description=description,
+                document=document,
+            )
+        ).parsed
+
+    async def delete_policy(
+        self,
+        *,
+        name: str,
+    ) -> None:
+        """Delete a policy; refused while it is attached (the answer says to whom).
+
+        Args:
+            name: The policy's name.
+        """
+        await self.with_response.delete_policy(
+            name=name,
+        )
+
+    async def list_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.AttachmentsPublic:
+        """The users and roles a policy is attached to.
+
+        Args:
+            name: The policy's name.
+            limit: Items per page (1-200).
+            cursor: The next_cursor of the previous page.
+        """
+        return (
+            await self.with_response.list_attachments(
+                name=name,
+                limit=limit,
+                cursor=cursor,
+            )
+        ).parsed
+
+    async def iter_attachments(
+        self,
+        *,
+        name: str,
+        limit: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncIterator[models.AttachmentPublic]:
+        """Every item of ``list_attachments``, fetching page after page as the loop goes."""
+        cursor: str | NotGiven = NOT_GIVEN
+        while True:
+            page = await self.list_attachments(name=name, limit=limit, cursor=cursor)
+            for item in page.data:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def attach_policy(
+        self,
+        *,
+        name: str,
+        principal_name: str,
+        principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.AttachmentPublic:
+        """Attach a policy to a user or role; it is in force from the next request.
+
+        Args:
+            name: The policy's name.
+            principal_name: body parameter principal_name
+            principal_kind: body parameter principal_kind
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return (
+            await self.with_response.attach_policy(
+                name=name,
+                principal_name=principal_name,
+                principal_kind=principal_kind,
+                idempotency_key=idempotency_key,
+            )
+        ).parsed
+
+    async def detach_policy(
+        self,
+        *,
+        name: str,
+        principal_kind: Literal["user", "role"],
+        principal_name: str,
+    ) -> None:
+        """Detach a policy from a user or role; it stops applying from the next request.
+
+        Args:
+            name: The policy's name.
+            principal_kind: path parameter principal_kind
+            principal_name: path parameter principal_name
+        """
+        await self.with_response.detach_policy(
+            name=name,
+            principal_kind=principal_kind,
+            principal_name=principal_name,
+        )
+
+    async def list_actions(
+        self,
+    ) -> models.ActionsPublic:
+        """Every action of the service, the scope a key needs for it, and what its resource is."""
+        return (await self.with_response.list_actions()).parsed
+
+    async def list_managed_policies(
+        self,
+    ) -> models.ManagedPoliciesPublic:
+        """The managed policies: what admins, every principal and each project role hold."""
+        return (await self.with_response.list_managed_policies()).parsed
+
+    async def get_managed_policy(
+        self,
+        *,
+        name: str,
+    ) -> models.ManagedPolicyPublic:
+        """One managed policy, by its short name (``ProjectViewer``) or full one.
+
+        Args:
+            name: e.g. ProjectViewer
+        """
+        return (
+            await self.with_response.get_managed_policy(
+                name=name,
+            )
+        ).parsed
+
+    async def validate_policy(
+        self,
+        *,
+        document: Any,
+    ) -> models.ValidateResponse:
+        """Check a document: errors and warnings, each with a JSON pointer into it.
+
+        Needs no scope: plans call it to fail early.
+
+        Args:
+            document: The policy document, or a string holding its JSON.
+        """
+        return (
+            await self.with_response.validate_policy(
+                document=document,
+            )
+        ).parsed
+
+    async def simulate(
+        self,
+        *,
+        action: str,
+        resource: str,
+        principal: models.PrincipalRef | None | NotGiven = NOT_GIVEN,
+        policies: builtins.list[builtins.dict[str, Any]] | NotGiven = NOT_GIVEN,
+        context: builtins.dict[str, Any] | NotGiven = NOT_GIVEN,
+    ) -> models.SimulateResponse:
+        """Ask the policy engine: would this principal (or these policies) be allowed, and why?
+
+        Args:
+            action: body parameter action
+            resource: body parameter resource
+            principal: Evaluate with everything this principal holds.
+            policies: Further documents to evaluate.
+            context: Condition keys, e.g. keyhouse:SourceIp.
+        """
+        return (
+            await self.with_response.simulate(
+                action=action,
+                resource=resource,
+                principal=principal,
+                policies=policies,
+                context=context,
+            )
+        ).parsed
 
 
 class SettingsWithResponse:

@@ -15,7 +15,7 @@ from keyhouse.domain.auth import Caller
 from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES
 from keyhouse.domain.lifetime import resolve_expiry
 from keyhouse.domain.principals import find_principal
-from keyhouse.domain.resource_names import principal_rn
+from keyhouse.domain.resource_names import key_rn, principal_rn
 from keyhouse.models import ApiKey, Principal, Scope
 from keyhouse.schemas.api_keys import (
     ApiKeyCreate,
@@ -39,6 +39,7 @@ def key_status(key: ApiKey, now: datetime) -> KeyStatusName:
 def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
     """The listable view of a key."""
     return ApiKeyPublic(
+        arn=key_rn(key.id),
         id=key.id,
         name=key.name,
         prefix=key.prefix,

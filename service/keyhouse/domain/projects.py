@@ -11,6 +11,7 @@ from keyhouse.core.problems import Conflict, NotFound, Unprocessable
 from keyhouse.domain.access import project_role
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.principals import find_principal
+from keyhouse.domain.resource_names import project_rn
 from keyhouse.models import ApiKey, Project, ProjectMember, Secret
 from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate, ProjectPublic
 
@@ -18,6 +19,7 @@ from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate,
 def to_public(session: Session, caller: Caller, project: Project) -> ProjectPublic:
     """A project, with the caller's role in it."""
     return ProjectPublic(
+        arn=project_rn(project.name),
         id=project.id,
         name=project.name,
         description=project.description,

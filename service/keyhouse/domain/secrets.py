@@ -41,6 +41,7 @@ def project_namespace(project_id: str) -> str:
 def to_public(secret: Secret) -> SecretPublic:
     """A secret's metadata, without its value."""
     return SecretPublic(
+        arn=secret_rn(secret),
         id=secret.id,
         name=secret.name,
         type=secret.kind,

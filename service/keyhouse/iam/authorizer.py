@@ -60,6 +60,30 @@ def policy_sources(
     return sources
 
 
+def load_sources(
+    session: Session, principal_id: str, kind: str, name: str, is_admin: bool
+) -> tuple[list[PolicySource], dict[str, str]]:
+    """A principal's policies as stored now, and its memberships (project -> role)."""
+    attached = [
+        (policy_name, document)
+        for policy_name, document in session.execute(
+            select(IamPolicy.name, IamPolicy.document)
+            .join(PolicyAttachment, PolicyAttachment.policy_id == IamPolicy.id)
+            .where(PolicyAttachment.principal_id == principal_id)
+            .order_by(IamPolicy.name)
+        )
+    ]
+    memberships = {
+        project: role
+        for project, role in session.execute(
+            select(Project.name, ProjectMember.role)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .where(ProjectMember.principal_id == principal_id)
+        )
+    }
+    return policy_sources(kind, name, is_admin, attached, memberships), memberships
+
+
 class Authorizer:
     """Compiles and caches principals' policies and the decisions made with them."""
 
@@ -74,25 +98,12 @@ class Authorizer:
         held = self._policies.get(caller.principal_id)
         if held is not None and held.generation == caller.generation:
             return held
-        attached = [
-            (name, document)
-            for name, document in session.execute(
-                select(IamPolicy.name, IamPolicy.document)
-                .join(PolicyAttachment, PolicyAttachment.policy_id == IamPolicy.id)
-                .where(PolicyAttachment.principal_id == caller.principal_id)
-                .order_by(IamPolicy.name)
-            )
-        ]
-        memberships = {
-            name: role
-            for name, role in session.execute(
-                select(Project.name, ProjectMember.role)
-                .join(ProjectMember, ProjectMember.project_id == Project.id)
-                .where(ProjectMember.principal_id == caller.principal_id)
-            )
-        }
-        sources = policy_sources(
-            caller.principal_kind, caller.principal_name, caller.is_admin, attached, memberships
+        sources, memberships = load_sources(
+            session,
+            caller.principal_id,
+            caller.principal_kind,
+            caller.principal_name,
+            caller.is_admin,
         )
         held = PrincipalPolicies(caller.generation, CompiledPolicies(sources), memberships)
         with self._lock:

@@ -63,6 +63,7 @@ class ApiKeyPublic(BaseModel):
     """An API key as listed: never the key itself."""
 
     id: str = Field(description="The Key ID, also the middle part of the key.")
+    arn: str = Field(description="khrn:apikey:<key id>")
     name: str
     prefix: str = Field(description="The first characters of the key, to recognise it.")
     owner: PrincipalRef

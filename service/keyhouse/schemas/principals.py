@@ -28,6 +28,7 @@ class UserPublic(BaseModel):
     """A user."""
 
     id: str
+    arn: str = Field(description="khrn:user:<name>")
     name: str
     email: str | None
     is_admin: bool
@@ -58,6 +59,7 @@ class RolePublic(BaseModel):
     """A role."""
 
     id: str
+    arn: str = Field(description="khrn:role:<name>")
     name: str
     description: str | None
     created_at: datetime = Field()

@@ -32,6 +32,7 @@ class ProjectPublic(BaseModel):
     """A project."""
 
     id: str
+    arn: str = Field(description="khrn:project:<name>")
     name: str
     description: str | None
     created_at: datetime

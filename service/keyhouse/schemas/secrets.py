@@ -89,6 +89,9 @@ class SecretPublic(BaseModel):
     """A secret's metadata: never its value."""
 
     id: str
+    arn: str = Field(
+        description="khrn:secret:project/<project>/<name> or khrn:secret:<kind>/<owner>/<name>"
+    )
     name: str
     type: SecretType
     visibility: Visibility

@@ -34,7 +34,11 @@ RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
 
 def _public(role: Principal) -> RolePublic:
     return RolePublic(
-        id=role.id, name=role.name, description=role.description, created_at=role.created_at
+        arn=principal_rn("role", role.name),
+        id=role.id,
+        name=role.name,
+        description=role.description,
+        created_at=role.created_at,
     )
 
 

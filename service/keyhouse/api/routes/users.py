@@ -40,6 +40,7 @@ UserName = Annotated[str, Path(max_length=64, description="The user's name.")]
 
 def _public(user: Principal) -> UserPublic:
     return UserPublic(
+        arn=principal_rn("user", user.name),
         id=user.id,
         name=user.name,
         email=user.email,

@@ -1,0 +1,83 @@
+"""Customer policies and their attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from keyhouse.core.problems import Conflict, NotFound, ProblemError
+from keyhouse.domain.resource_names import policy_rn, principal_rn
+from keyhouse.iam.document import normalize, validate
+from keyhouse.models import IamPolicy, PolicyAttachment
+from keyhouse.schemas.iam import PolicyPublic
+
+
+class InvalidDocument(ProblemError):
+    """422: the policy document does not validate; ``errors`` points into the body."""
+
+    status, slug, title = 422, "validation", "Invalid request"
+
+
+def checked_document(raw: Any, field: str = "document") -> dict[str, Any]:
+    """The normalized document, or a 422 listing every error with its pointer."""
+    report = validate(raw)
+    if not report.valid:
+        errors = [
+            {"pointer": f"/body/{field}{finding.pointer}", "detail": finding.message}
+            for finding in report.errors
+        ]
+        summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+        raise InvalidDocument(f"the policy document is invalid: {summary}", errors=errors)
+    return normalize(raw if isinstance(raw, dict) else {})
+
+
+def find_policy(session: Session, name: str) -> IamPolicy:
+    """A customer policy by name, or 404."""
+    policy = session.scalar(select(IamPolicy).where(IamPolicy.name == name))
+    if policy is None:
+        raise NotFound(f"policy '{name}' does not exist")
+    return policy
+
+
+def attachment_count(session: Session, policy: IamPolicy) -> int:
+    """How many principals ``policy`` is attached to."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(PolicyAttachment)
+            .where(PolicyAttachment.policy_id == policy.id)
+        )
+        or 0
+    )
+
+
+def to_public(session: Session, policy: IamPolicy) -> PolicyPublic:
+    """A policy as the API shows it."""
+    return PolicyPublic(
+        id=policy.id,
+        arn=policy_rn(policy.name),
+        name=policy.name,
+        description=policy.description,
+        document=policy.document,
+        version=policy.version,
+        attachments=attachment_count(session, policy),
+        created_at=policy.created_at,
+        updated_at=policy.updated_at,
+    )
+
+
+def delete_policy(session: Session, policy: IamPolicy) -> None:
+    """Delete a policy; refused while it is attached, naming to whom."""
+    holders = [
+        principal_rn(a.principal.kind, a.principal.name)
+        for a in session.scalars(
+            select(PolicyAttachment).where(PolicyAttachment.policy_id == policy.id)
+        )
+    ]
+    if holders:
+        raise Conflict(
+            f"policy '{policy.name}' is attached to {', '.join(sorted(holders))}; detach it first"
+        )
+    session.delete(policy)
