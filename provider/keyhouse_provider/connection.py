@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from keyhouse_provider.framework.base import ProviderError
+from keyhouse_provider.snapshots import Snapshots
 
 if TYPE_CHECKING:
     from keyhouse_client import Keyhouse, Response, models
@@ -47,6 +48,7 @@ class Connection:
         self._identity: models.Whoami | None = None
         self._settings: models.SettingsPublic | None = None
         self._scopes: list[models.ScopePublic] | None = None
+        self.snapshots = Snapshots()
 
     def __repr__(self) -> str:
         return f"Connection(url={self.url!r})"

@@ -64,6 +64,7 @@ def plan(block: Any, config: Any) -> None:
 
 def store(connection: Connection, type_name: str, block: State, key: str) -> Any:
     """Create the secret holding ``key`` (once per key); its metadata."""
+    connection.snapshots.invalidate("secret")
     secrets = connection.client.secrets
     body = {
         "name": block["name"],
@@ -102,6 +103,7 @@ def drifted(ctx: Context, connection: Connection, key_id: str, current: State) -
 def remove(connection: Connection, secret_id: Any) -> None:
     """Delete the secret holding a key (gone already is fine)."""
     if isinstance(secret_id, str):
+        connection.snapshots.invalidate("secret")
         gone_ok(lambda: connection.client.secrets.delete(secret_id=secret_id))
 
 

@@ -119,6 +119,7 @@ class Secret(Resource):
 
     def create(self, ctx: Context, planned: State) -> State:
         """``POST /secrets``, once per resource instance."""
+        self.connection.snapshots.invalidate("secret")
         secrets = self.connection.client.secrets
         body = {
             "name": planned["name"],
@@ -140,7 +141,7 @@ class Secret(Resource):
     def read(self, ctx: Context, current: State) -> State | None:
         """Metadata always; the value only when its version moved (reading it is audited)."""
         secrets = self.connection.client.secrets
-        secret = or_none(lambda: secrets.get(secret_id=current["id"]))
+        secret = self._metadata(current)
         if secret is None:
             return None
         value = current["value"]
@@ -155,8 +156,25 @@ class Secret(Resource):
             )
         return _state(secret, value)
 
+    def _metadata(self, current: State) -> models.SecretPublic | None:
+        secrets = self.connection.client.secrets
+        secret_id, project = current["id"], current["project"]
+        if current["visibility"] not in ("private", "project"):
+            return or_none(lambda: secrets.get(secret_id=secret_id))
+        return self.connection.snapshots.read(
+            "secret",
+            f"project/{project}" if current["visibility"] == "project" else "private",
+            secret_id,
+            one=lambda: or_none(lambda: secrets.get(secret_id=secret_id)),
+            every=lambda: secrets.iter(
+                project=project, visibility=current["visibility"], limit=200
+            ),
+            key_of=lambda found: found.id,
+        )
+
     def update(self, ctx: Context, prior: State, planned: State) -> State:
         """A new value (``PUT /secrets/{id}/value``) and/or description (``PATCH``)."""
+        self.connection.snapshots.invalidate("secret")
         secrets = self.connection.client.secrets
         secret: Any = None
         if planned["value"] != prior["value"] or planned["type"] != prior["type"]:
@@ -171,6 +189,7 @@ class Secret(Resource):
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /secrets/{id}``."""
+        self.connection.snapshots.invalidate("secret")
         gone_ok(lambda: self.connection.client.secrets.delete(secret_id=prior["id"]))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
