@@ -21,6 +21,7 @@ class ApiKeyData(DataSource):
         ),
         attributes=(
             Attr("id", STRING, "The Key ID.", required=True),
+            Attr("arn", STRING, "The key's Keyhouse Resource Name.", computed=True),
             Attr("name", STRING, "The key's name.", computed=True),
             Attr("prefix", STRING, "The key's first characters.", computed=True),
             Attr("owner_user", STRING, "The owning user, when a user owns it.", computed=True),
@@ -45,6 +46,7 @@ class ApiKeyData(DataSource):
         found = self.connection.client.api_keys.get(key_id=config["id"])
         return {
             "id": found.id,
+            "arn": found.arn,
             "name": found.name,
             "prefix": found.prefix,
             "owner_user": found.owner.name if found.owner.kind == "user" else None,

@@ -78,6 +78,7 @@ class SecretData(DataSource):
         stored = secrets.get_value(secret_id=secret.id)
         return {
             "id": secret.id,
+            "arn": secret.arn,
             "name": secret.name,
             "project": secret.project,
             "value": stored.value,

@@ -48,6 +48,16 @@ def bad_import_id(type_name: str, given: str, expected: str) -> ProviderError:
     )
 
 
+def arn(what: str) -> Attr:
+    """The read-only ``arn`` attribute: the Keyhouse Resource Name policies use."""
+    return Attr(
+        "arn",
+        STRING,
+        f"The {what}'s Keyhouse Resource Name (`khrn:...`), for policy documents.",
+        computed=True,
+    )
+
+
 def created_at(what: str) -> Attr:
     """The read-only ``created_at`` attribute."""
     return Attr(

@@ -12,6 +12,7 @@ from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING, SetOf
 from keyhouse_provider.resources import _stored_secret as stored
 from keyhouse_provider.resources._common import (
+    arn,
     bad_import_id,
     created_at,
     gone_ok,
@@ -111,6 +112,7 @@ class ApiKey(Resource):
                 "`active`, `revoked` or `expired`. Anything but `active` plans a new key.",
                 computed=True,
             ),
+            arn("key"),
             created_at("key"),
             Attr("expires_at", STRING, "When the key expires (RFC 3339, UTC).", computed=True),
             Attr(
@@ -299,6 +301,7 @@ def _state(found: models.ApiKeyPublic | models.ApiKeyCreated, previous: State) -
         days = lifetime_days(found.created_at, found.expires_at)
     return {
         "id": found.id,
+        "arn": found.arn,
         "name": found.name,
         "scopes": list(found.scopes),
         "owner_user": found.owner.name if found.owner.kind == "user" else None,

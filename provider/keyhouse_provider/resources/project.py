@@ -8,7 +8,7 @@ from keyhouse_provider.framework.base import Context, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
-from keyhouse_provider.resources._common import created_at, gone_ok, or_none, timestamp
+from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_none, timestamp
 
 if TYPE_CHECKING:
     from keyhouse_client import models
@@ -48,6 +48,7 @@ class Project(Resource):
                 optional=True,
             ),
             Attr("project_id", STRING, "The service's internal id of the project.", computed=True),
+            arn("project"),
             created_at("project"),
         ),
     )
@@ -88,6 +89,7 @@ class Project(Resource):
 
 def _state(project: models.ProjectPublic) -> State:
     return {
+        "arn": project.arn,
         "id": project.name,
         "name": project.name,
         "description": project.description,

@@ -8,7 +8,7 @@ from keyhouse_provider.framework.base import Context, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
-from keyhouse_provider.resources._common import created_at, gone_ok, or_none, timestamp
+from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_none, timestamp
 
 if TYPE_CHECKING:
     from keyhouse_client import models
@@ -47,6 +47,7 @@ class Role(Resource):
                 optional=True,
             ),
             Attr("role_id", STRING, "The service's internal id of the role.", computed=True),
+            arn("role"),
             created_at("role"),
         ),
     )
@@ -87,6 +88,7 @@ class Role(Resource):
 
 def _state(role: models.RolePublic) -> State:
     return {
+        "arn": role.arn,
         "id": role.name,
         "name": role.name,
         "description": role.description,

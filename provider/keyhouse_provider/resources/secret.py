@@ -11,7 +11,7 @@ from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING
-from keyhouse_provider.resources._common import created_at, gone_ok, or_none, timestamp
+from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_none, timestamp
 
 if TYPE_CHECKING:
     from keyhouse_client import models
@@ -95,6 +95,7 @@ class Secret(Resource):
                 "Who created the secret: `user/<name>` or `role/<name>`.",
                 computed=True,
             ),
+            arn("secret"),
             created_at("secret"),
         ),
     )
@@ -254,6 +255,7 @@ def check_visibility(ctx: Context, visibility: Any, project: Any, where: list[An
 
 def _state(secret: models.SecretPublic, value: Any) -> State:
     return {
+        "arn": secret.arn,
         "id": secret.id,
         "name": secret.name,
         "value": value,

@@ -8,7 +8,7 @@ from keyhouse_provider.framework.base import Context, PlanContext, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import BOOL, STRING
-from keyhouse_provider.resources._common import created_at, gone_ok, or_none, timestamp
+from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_none, timestamp
 
 if TYPE_CHECKING:
     from keyhouse_client import models
@@ -50,6 +50,7 @@ class User(Resource):
                 default=False,
             ),
             Attr("user_id", STRING, "The service's internal id of the user.", computed=True),
+            arn("user"),
             created_at("user"),
         ),
     )
@@ -108,6 +109,7 @@ def _same_email(written: Any, stored: Any) -> bool:
 def _state(user: models.UserPublic, previous: State) -> State:
     email = previous.get("email") if _same_email(previous.get("email"), user.email) else user.email
     return {
+        "arn": user.arn,
         "id": user.name,
         "name": user.name,
         "email": email,
