@@ -69,6 +69,12 @@ class Snapshots:
             found: T | None = space.objects.get(key)
         return found if found is not None else one()
 
+    def listed(self, kind: str, namespace: str) -> bool:
+        """Whether reads in ``namespace`` are being answered from a listing."""
+        with self._lock:
+            space = self._namespaces.get((kind, namespace))
+        return space is not None and space.listed_at is not None
+
     def invalidate(self, kind: str) -> None:
         """Forget the listings of ``kind`` (this process changed one of its objects)."""
         with self._lock:

@@ -50,6 +50,7 @@ class SecretData(DataSource):
                 computed=True,
                 sensitive=True,
             ),
+            Attr("arn", STRING, "The secret's Keyhouse Resource Name.", computed=True),
             Attr("type", STRING, "`text` or `file`.", computed=True),
             Attr("visibility", STRING, "`private` or `project`.", computed=True),
             Attr("description", STRING, "The secret's description.", computed=True),

@@ -106,7 +106,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         new_state = current
         with self._guard(ctx, f"read {request.type_name}", klass):
             new_state = normalize(
-                klass.schema, self._resource(request.type_name).read(ctx, current)
+                klass.schema, self._resource(request.type_name).read(ctx, current), strict=True
             )
         if ctx.failed:
             new_state = current
@@ -161,7 +161,9 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         with self._guard(ctx, f"{action} {request.type_name}", klass):
             result = call()
             if not ctx.failed:
-                new_state = None if planned is None else normalize(klass.schema, result)
+                new_state = (
+                    None if planned is None else normalize(klass.schema, result, strict=True)
+                )
         return pb.ApplyResourceChange.Response(
             new_state=to_dynamic_value(new_state),
             private=request.planned_private,
@@ -178,7 +180,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
                 imported.append(
                     pb.ImportResourceState.ImportedResource(
                         type_name=request.type_name,
-                        state=to_dynamic_value(normalize(klass.schema, state)),
+                        state=to_dynamic_value(normalize(klass.schema, state, strict=True)),
                     )
                 )
         return pb.ImportResourceState.Response(
@@ -192,7 +194,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         state: Any = None
         with self._guard(ctx, f"read data.{request.type_name}", klass):
             source: DataSource = self.app.new_data_source(klass)
-            state = normalize(klass.schema, source.read(ctx, config))
+            state = normalize(klass.schema, source.read(ctx, config), strict=True)
         return pb.ReadDataSource.Response(
             state=to_dynamic_value(None if ctx.failed else state),
             diagnostics=ctx.diagnostics.to_pb(),

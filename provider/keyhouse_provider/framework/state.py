@@ -17,19 +17,27 @@ AttributePath = Sequence[str | tuple[str | int]]
 Shape = Schema | NestedBlock
 
 
-def normalize(shape: Shape, value: Any) -> Any:
-    """``value`` with exactly the shape's attributes and blocks (missing ones null or empty)."""
+def normalize(shape: Shape, value: Any, *, strict: bool = False) -> Any:
+    """``value`` with exactly the shape's attributes and blocks (missing ones null or empty).
+
+    ``strict``: a key the shape does not have is a bug (in a value the provider
+    made), not old state to drop.
+    """
     if value is None or value is Unknown:
         return value
+    if strict:
+        extra = set(value) - {a.name for a in shape.attributes} - {b.name for b in shape.blocks}
+        if extra:
+            raise ValueError(f"values for attributes the schema does not have: {sorted(extra)}")
     out: State = {a.name: value.get(a.name) for a in shape.attributes}
     for block in shape.blocks:
         inner = value.get(block.name)
         if block.mode == "single":
-            out[block.name] = normalize(block, inner)
+            out[block.name] = normalize(block, inner, strict=strict)
         elif inner is Unknown:
             out[block.name] = inner
         else:
-            out[block.name] = [normalize(block, item) for item in inner or ()]
+            out[block.name] = [normalize(block, item, strict=strict) for item in inner or ()]
     return out
 
 

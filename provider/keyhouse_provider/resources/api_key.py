@@ -118,14 +118,15 @@ class ApiKey(Resource):
             Attr(
                 "stored_secret_id",
                 STRING,
-                "The id of the secret `store_in_secret` wrote; null when a refresh found that "
-                "secret deleted or changed (the plan then replaces the key).",
+                "The id of the secret `store_in_secret` wrote.",
                 computed=True,
             ),
             Attr(
                 "stored_secret_version",
                 NUMBER,
-                "The version of that secret holding this key.",
+                "The version of that secret that holds this key; null when a refresh found the "
+                "secret deleted or its value changed (the plan then replaces the key, and the "
+                "replacement deletes and writes the secret again).",
                 computed=True,
             ),
         ),
@@ -168,9 +169,9 @@ class ApiKey(Resource):
         if prior["status"] != "active":
             planned["status"] = "active"
             ctx.require_replace(["status"])
-        if planned["store_in_secret"] is not None and prior["stored_secret_id"] is None:
-            planned["stored_secret_id"] = Unknown
-            ctx.require_replace(["stored_secret_id"])
+        if planned["store_in_secret"] is not None and prior["stored_secret_version"] is None:
+            planned["stored_secret_version"] = Unknown
+            ctx.require_replace(["stored_secret_version"])
 
     def _check(self, ctx: Context, scopes: Any, days: Any) -> None:
         """Against the service: scopes in the catalog, lifetime within the admin's maximum."""
@@ -238,10 +239,10 @@ class ApiKey(Resource):
         if found is None:
             return None
         state = _state(found, current)
-        if current["stored_secret_id"] is not None and stored.drifted(
+        if current["stored_secret_version"] is not None and stored.drifted(
             ctx, self.connection, found.id, current
         ):
-            state["stored_secret_id"] = None
+            state["stored_secret_version"] = None
         return state
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
