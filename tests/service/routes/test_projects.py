@@ -73,7 +73,7 @@ def assert_forbidden_for(response: httpx.Response, project: str) -> None:
 def test_creator_becomes_owner(user: Actor) -> None:
     name = unique("proj")
     created = expect(user.post(PROJECTS, json={"name": name, "description": "ml team"}), 201)
-    assert set(created) == {"id", "name", "description", "created_at", "my_role"}
+    assert set(created) == {"id", "arn", "name", "description", "created_at", "my_role"}
     assert created["name"] == name
     assert created["description"] == "ml team"
     assert created["my_role"] == "owner"

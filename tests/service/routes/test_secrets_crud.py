@@ -19,6 +19,7 @@ SECRETS = "/api/v1/secrets"
 
 METADATA_FIELDS = {
     "id",
+    "arn",
     "name",
     "type",
     "visibility",

@@ -33,8 +33,8 @@ from tests.support.postgres import PostgresServer
 
 USERS = "/api/v1/users"
 ROLES = "/api/v1/roles"
-USER_FIELDS = {"id", "name", "email", "is_admin", "created_at"}
-ROLE_FIELDS = {"id", "name", "description", "created_at"}
+USER_FIELDS = {"id", "arn", "name", "email", "is_admin", "created_at"}
+ROLE_FIELDS = {"id", "arn", "name", "description", "created_at"}
 
 
 def listed(actor: Actor | httpx.Client, path: str) -> dict[str, dict[str, Any]]:
