@@ -1,0 +1,91 @@
+"""Installing the launcher, and what it starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from keyhouse_provider import SOURCE, VERSION
+from keyhouse_provider.install import install, platform_name
+
+
+def test_the_launcher_goes_into_the_mirror_layout(tmp_path: Path) -> None:
+    launcher = install(tmp_path)
+    expected = tmp_path.joinpath(
+        "registry.terraform.io", "keyhouse", "keyhouse", VERSION, platform_name()
+    )
+    assert launcher == expected / f"terraform-provider-keyhouse_v{VERSION}"
+    assert os.access(launcher, os.X_OK)
+    text = launcher.read_text()
+    assert text.startswith("#!/bin/sh\n")
+    assert f"exec {sys.executable} -m keyhouse_provider" in text
+    assert install(tmp_path).read_text() == text  # again: the same bytes, the same lock hash
+
+
+def test_by_default_it_is_terraforms_implied_local_mirror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    launcher = install()
+    assert launcher.is_relative_to(tmp_path / ".terraform.d" / "plugins" / "registry.terraform.io")
+
+
+def test_the_cli_command_installs_and_says_where(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "keyhouse.cli", "provider", "install", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    launcher = Path(result.stdout.strip())
+    assert launcher.exists()
+    assert launcher.is_relative_to(tmp_path)
+    assert f"Installed {SOURCE} {VERSION}" in result.stderr
+    assert f'path    = "{tmp_path}"' in result.stderr
+
+
+def _start(launcher: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(launcher)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_the_launcher_starts_the_provider_to_its_handshake(tmp_path: Path) -> None:
+    process = _start(install(tmp_path))
+    try:
+        assert process.stdout is not None
+        fields = process.stdout.readline().decode().strip().split("|")
+    finally:
+        process.kill()
+        process.wait()
+    assert fields[:3] == ["1", "6", "unix"]
+    assert fields[4] == "grpc"
+    assert len(fields[5]) > 50
+
+
+def test_the_provider_leaves_when_terraform_is_gone(tmp_path: Path) -> None:
+    """kill -9 of Terraform must not leave provider processes behind."""
+    launcher = install(tmp_path)
+    parent = subprocess.run(
+        ["sh", "-c", f"'{launcher}' >/dev/null 2>&1 & echo $!; sleep 1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(parent.stdout.strip())
+    deadline = time.monotonic() + 20
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
