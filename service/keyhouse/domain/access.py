@@ -9,6 +9,7 @@ special cases here.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import select
@@ -82,14 +83,38 @@ def request_context(caller: Caller, project: Project | None) -> dict[str, Any]:
     }
 
 
-def decide(
-    session: Session, caller: Caller, action: str, resource: str, project: Project | None = None
-) -> tuple[Decision, PrincipalPolicies]:
-    """The policies' decision alone (no scope or key restriction check)."""
+def _fingerprint(caller: Caller, project: Project | None) -> Hashable:
+    # Everything in request_context but the time, without building the dict again.
+    return (
+        caller.source_ip,
+        caller.principal_name,
+        caller.principal_kind,
+        caller.key_id,
+        caller.scopes,
+        project.name if project is not None else caller.project_name,
+    )
+
+
+def _authorizer(session: Session) -> Authorizer:
     authorizer = session.info.get(SESSION_AUTHORIZER)
     if not isinstance(authorizer, Authorizer):
         raise RuntimeError("this session was not opened by the service's session dependency")
-    return authorizer.decide(session, caller, action, resource, request_context(caller, project))
+    return authorizer
+
+
+def decide(
+    session: Session, caller: Caller, action: str, resource: str, project: Project | None = None
+) -> Decision:
+    """The policies' decision alone (no scope or key restriction check)."""
+    context = request_context(caller, project)
+    return _authorizer(session).decide(
+        session, caller, action, resource, context, _fingerprint(caller, project)
+    )
+
+
+def held_policies(session: Session, caller: Caller) -> PrincipalPolicies:
+    """What the caller holds (its memberships, for the words of a refusal)."""
+    return _authorizer(session).policies(session, caller)
 
 
 def authorize(
@@ -108,9 +133,9 @@ def authorize(
     require_scope(caller, action, resource)
     if project is not None:
         require_project_key(caller, project, action, resource)
-    decision, held = decide(session, caller, action, resource, project)
+    decision = decide(session, caller, action, resource, project)
     if not decision.allowed:
-        raise refusal(caller, action, resource, project, decision, held)
+        raise refusal(caller, action, resource, project, decision, held_policies(session, caller))
 
 
 def refusal(

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
 from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
-from keyhouse.domain.access import authorize, decide, find_project, refusal, require_scope
+from keyhouse.domain.access import (
+    authorize,
+    decide,
+    find_project,
+    held_policies,
+    refusal,
+    require_scope,
+)
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.resource_names import own_secret_rn, project_secret_rn, secret_rn
 from keyhouse.iam.authorizer import PrincipalPolicies
@@ -80,9 +87,7 @@ def _granted_ids(session: Session, caller: Caller, held: PrincipalPolicies) -> l
     return [
         secret.id
         for secret in session.scalars(outside)
-        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project)[
-            0
-        ].allowed
+        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project).allowed
     ]
 
 
@@ -91,7 +96,7 @@ def visible_to(session: Session, caller: Caller) -> Select[Secret]:
 
     Membership is read on every request: it can end after a key is made.
     """
-    _, held = decide(session, caller, "secrets:ListSecrets", "khrn:secret:*")
+    held = held_policies(session, caller)
     member_of = select(ProjectMember.project_id).where(
         ProjectMember.principal_id == caller.principal_id
     )
@@ -114,9 +119,7 @@ def readable(session: Session, caller: Caller, secrets: list[Secret]) -> list[Se
     return [
         secret
         for secret in secrets
-        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project)[
-            0
-        ].outcome
+        if decide(session, caller, "secrets:GetSecret", secret_rn(secret), secret.project).outcome
         != "explicit_deny"
     ]
 
@@ -144,14 +147,15 @@ def accessible(session: Session, caller: Caller, secret_id: str, action: str) ->
     if caller.project_id is not None and caller.project_id != secret.project_id:
         raise missing
     require_scope(caller, action, arn)
-    decision, held = decide(session, caller, action, arn, secret.project)
+    decision = decide(session, caller, action, arn, secret.project)
     if decision.allowed:
         return secret
+    held = held_policies(session, caller)
     knows = (
         caller.is_admin
         or decision.outcome == "explicit_deny"
         or secret.project.name in held.memberships
-        or decide(session, caller, "secrets:GetSecret", arn, secret.project)[0].allowed
+        or decide(session, caller, "secrets:GetSecret", arn, secret.project).allowed
     )
     if not knows:
         raise missing

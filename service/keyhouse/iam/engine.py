@@ -52,6 +52,20 @@ class Decision:
         return self.outcome == "allowed"
 
 
+def _resource_test(pattern: str) -> tuple[str, re.Pattern[str] | None]:
+    """A pattern as (literal prefix, regex or None when the prefix test is the whole test).
+
+    Most resource patterns are a literal followed by one trailing ``*``
+    (``khrn:secret:project/fs/*``): ``startswith`` decides those, and the
+    prefix turns away most other resources before any regex runs.
+    """
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    prefix = pattern[:cut]
+    if pattern == prefix + "*":
+        return prefix, None
+    return prefix, compile_pattern(pattern, ignore_case=False)
+
+
 class _Entry:
     """One statement, compiled."""
 
@@ -62,9 +76,7 @@ class _Entry:
         self.deny = statement.effect == "Deny"
         self.not_resource = statement.not_resource
         self.exact = frozenset(r for r in statement.resources if not is_wildcard(r))
-        self.patterns: tuple[re.Pattern[str], ...] = tuple(
-            compile_pattern(r, ignore_case=False) for r in statement.resources if is_wildcard(r)
-        )
+        self.patterns = tuple(_resource_test(r) for r in statement.resources if is_wildcard(r))
         self.conditions = statement.conditions
         self.decider = Decider(source.name, statement.sid, statement.index, statement.effect)
 
@@ -73,7 +85,12 @@ class _Entry:
         return hit != self.statement.not_action
 
     def covers_resource(self, resource: str) -> bool:
-        hit = resource in self.exact or any(p.fullmatch(resource) for p in self.patterns)
+        hit = resource in self.exact
+        if not hit:
+            for prefix, regex in self.patterns:
+                if resource.startswith(prefix) and (regex is None or regex.fullmatch(resource)):
+                    hit = True
+                    break
         return hit != self.not_resource
 
 
