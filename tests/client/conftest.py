@@ -34,6 +34,7 @@ import pytest
 from pydantic import BaseModel
 
 from keyhouse_client import (
+    NOT_GIVEN,
     APIError,
     AsyncKeyhouse,
     AuthenticationError,
@@ -44,6 +45,7 @@ from keyhouse_client import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
+    models,
     resources,
 )
 from tests.support.actors import (
@@ -266,6 +268,7 @@ class Caller(enum.StrEnum):
     NARROW = "narrow"  # a key of ``user`` holding only the featurestore scope
     REVOKED = "revoked"  # a key of ``user``, revoked
     MALFORMED = "malformed"  # not a key at all
+    FORMER_ADMIN = "former-admin"  # a key given the iam scope while its owner was an admin
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,9 @@ class World:
     other_key_name: str  # another API key of the admin's
     role: str  # the only owner of a project
     sole_owner: str  # a user who is the only owner of a project
+    policy: str  # a customer IAM policy, attached to nobody
+    attached_policy: str  # a customer IAM policy, attached to ``role``
+    former_admin: str  # a user who was an admin when its key got the iam scope
     keys: dict[Caller, str] = field(repr=False)
 
     def key(self, caller: Caller) -> str:
@@ -301,6 +307,55 @@ class World:
                 if page["next_cursor"] is None:
                     return names
                 params["cursor"] = page["next_cursor"]
+
+
+POLICY_DOCUMENT: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadTokens",
+            "Effect": "Allow",
+            "Action": "secrets:GetSecretValue",
+            "Resource": "khrn:secret:project/no-such-project-for-the-client-tests/*",
+        }
+    ],
+}
+"""A valid policy document that grants nothing any test relies on."""
+
+UNKNOWN_ACTION_DOCUMENT: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "secrets:GetSecrett", "Resource": "*"}],
+}
+"""A policy document naming an action that does not exist (at /Statement/0/Action)."""
+
+
+MANAGED_POLICIES = [
+    "keyhouse/AdminAccess",
+    "keyhouse/SelfService",
+    "keyhouse/ProjectViewer",
+    "keyhouse/ProjectMember",
+    "keyhouse/ProjectOwner",
+]
+"""The managed policies, in the order the service lists them."""
+
+
+def policy_document(
+    effect: str, action: str, resource: str, sid: str | None = None
+) -> dict[str, Any]:
+    """A one-statement document, Statement an object and values single strings."""
+    statement: dict[str, Any] = {"Effect": effect, "Action": action, "Resource": resource}
+    if sid is not None:
+        statement["Sid"] = sid
+    return {"Version": "2012-10-17", "Statement": statement}
+
+
+def stored_document(
+    effect: str, action: str, resource: str, sid: str | None = None
+) -> dict[str, Any]:
+    """``policy_document`` as the service stores it: Statement a list, values lists, Sid first."""
+    statement: dict[str, Any] = {} if sid is None else {"Sid": sid}
+    statement |= {"Effect": effect, "Action": [action], "Resource": [resource]}
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def _only_owner(admin: httpx.Client, kind: str, name: str, admin_name: str) -> None:
@@ -351,6 +406,17 @@ def world(sqlite_service: KeyhouseServer) -> World:
         expect(admin.post("/api/v1/users", json={"name": sole_owner}), 201)
         _only_owner(admin, "user", sole_owner, admin_name)
 
+        policy, attached_policy = unique("client-policy"), unique("client-policy")
+        for name in (policy, attached_policy):
+            new_policy = {"name": name, "document": POLICY_DOCUMENT}
+            expect(admin.post("/api/v1/iam/policies", json=new_policy), 201)
+        attach = {"principal_kind": "role", "principal_name": role}
+        expect(admin.post(f"/api/v1/iam/policies/{attached_policy}/attachments", json=attach), 201)
+
+        former = make_user(admin, url, is_admin=True, scopes=["iam"])
+        former.http.close()
+        expect(admin.patch(f"/api/v1/users/{former.name}", json={"is_admin": False}), 200)
+
     return World(
         url=url,
         admin_name=admin_name,
@@ -364,12 +430,16 @@ def world(sqlite_service: KeyhouseServer) -> World:
         other_key_name=other_key_name,
         role=role,
         sole_owner=sole_owner,
+        policy=policy,
+        attached_policy=attached_policy,
+        former_admin=former.name,
         keys={
             Caller.ADMIN: sqlite_service.admin_key,
             Caller.USER: user.key,
             Caller.NARROW: narrow.key,
             Caller.REVOKED: revoked.key,
             Caller.MALFORMED: "kh_this-is-not-a-key",
+            Caller.FORMER_ADMIN: former.key,
         },
     )
 
@@ -383,6 +453,7 @@ NO_SECRET_ID = "0" * 32
 NO_PROJECT = "no-such-project-for-the-client-tests"
 NO_USER = "no-such-user-for-the-client-tests"
 NO_ROLE = "no-such-role-for-the-client-tests"
+NO_POLICY = "no-such-policy-for-the-client-tests"
 TOO_LONG_NAME = "n" * 65  # path names are at most 64 characters
 TOO_LONG_DESCRIPTION = "d" * 501
 BAD_IDEMPOTENCY_KEY = "k" * 300  # the header allows 1 to 255 characters
@@ -403,6 +474,7 @@ class Case:
     scope: str | None = None  # 403: PermissionDeniedError.scope
     names_project: bool = False  # 403: PermissionDeniedError.project is the world's project
     pointer: str | None = None  # 422: one of ValidationError.errors points here
+    detail: Callable[[World], str] | None = None  # what the error's detail must say (part of it)
     # Sets the world up for the case and back afterwards (e.g. leave one admin).
     arrange: Callable[[World], AbstractContextManager[None]] | None = None
 
@@ -436,6 +508,13 @@ class Case:
             pointers = [item["pointer"] for item in error.errors]
             assert self.pointer in pointers
             assert all(item["detail"] for item in error.errors)
+        if self.detail is not None:
+            expected = self.detail(world)
+            assert expected in str(error.detail), f"{expected!r} not in {error.detail!r}"
+        if self.caller is Caller.FORMER_ADMIN:
+            # The key holds the scope: the refusal comes from the policies, and names none.
+            assert isinstance(error, PermissionDeniedError)
+            assert error.scope is None
 
 
 # A request each operation would accept from a caller allowed to make it. The
@@ -490,6 +569,30 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
     ("scopes", "list"): lambda w: {},
     ("scopes", "create"): lambda w: {"name": unique("client-scope")},
     ("audit", "list"): lambda w: {},
+    ("iam", "list_policies"): lambda w: {},
+    ("iam", "create_policy"): lambda w: {
+        "name": unique("client-policy"),
+        "document": POLICY_DOCUMENT,
+    },
+    ("iam", "get_policy"): lambda w: {"name": NO_POLICY},
+    ("iam", "update_policy"): lambda w: {"name": NO_POLICY, "description": "d"},
+    ("iam", "delete_policy"): lambda w: {"name": NO_POLICY},
+    ("iam", "list_attachments"): lambda w: {"name": NO_POLICY},
+    ("iam", "attach_policy"): lambda w: {"name": NO_POLICY, "principal_name": w.role},
+    ("iam", "detach_policy"): lambda w: {
+        "name": NO_POLICY,
+        "principal_kind": "role",
+        "principal_name": w.role,
+    },
+    ("iam", "list_actions"): lambda w: {},
+    ("iam", "list_managed_policies"): lambda w: {},
+    ("iam", "get_managed_policy"): lambda w: {"name": "ProjectViewer"},
+    ("iam", "validate_policy"): lambda w: {"document": POLICY_DOCUMENT},
+    ("iam", "simulate"): lambda w: {
+        "principal": models.PrincipalRef(kind="role", name=NO_ROLE),
+        "action": "secrets:GetSecretValue",
+        "resource": "khrn:secret:project/no-such-project-for-the-client-tests/token",
+    },
 }
 
 # The scope each operation needs; a key holding only ``featurestore`` lacks it.
@@ -502,10 +605,32 @@ SCOPE_OF = {
     "settings": "admin",
     "scopes": "admin",
     "audit": "admin",
+    "iam": "iam",
 }
 
 # Operations that need no scope (any valid key) document no 403.
-NO_SCOPE_NEEDED = {("keys", "whoami"), ("settings", "get"), ("scopes", "list")}
+NO_SCOPE_NEEDED = {
+    ("keys", "whoami"),
+    ("settings", "get"),
+    ("scopes", "list"),
+    ("iam", "list_actions"),
+    ("iam", "list_managed_policies"),
+    ("iam", "get_managed_policy"),
+    ("iam", "validate_policy"),
+}
+
+IAM_ACTIONS = {
+    "list_policies": "iam:ListPolicies",
+    "create_policy": "iam:CreatePolicy",
+    "get_policy": "iam:GetPolicy",
+    "update_policy": "iam:UpdatePolicy",
+    "delete_policy": "iam:DeletePolicy",
+    "list_attachments": "iam:ListAttachments",
+    "attach_policy": "iam:AttachPolicy",
+    "detach_policy": "iam:DetachPolicy",
+    "simulate": "iam:SimulatePolicy",
+}
+"""The admin-only IAM operations, and the action each performs."""
 
 
 def _unauthenticated() -> list[Case]:
@@ -606,6 +731,22 @@ def _not_admin(resource: str, operation: str, scope: str) -> Case:
         ALLOWED[(resource, operation)],
         "not-an-admin",
         scope=scope,
+    )
+
+
+def _former_admin(operation: str) -> Case:
+    """An iam-scoped key whose owner is no admin any more: the policies refuse it."""
+    return Case(
+        "iam",
+        operation,
+        403,
+        PermissionDeniedError,
+        Caller.FORMER_ADMIN,
+        ALLOWED[("iam", operation)],
+        "reserved-to-admins",
+        detail=lambda w: (
+            f"{IAM_ACTIONS[operation]} is reserved to admins; user/{w.former_admin} is not an admin"
+        ),
     )
 
 
@@ -891,6 +1032,113 @@ SPECIFIC_CASES: list[Case] = [
     # audit
     _not_admin("audit", "list", "admin"),
     _limit_zero("audit"),
+    # iam: a non-admin's key holding the iam scope (its owner was demoted)
+    *(_former_admin(operation) for operation in IAM_ACTIONS),
+    # iam: policies
+    _bad_idempotency_key("iam", "create_policy", ALLOWED[("iam", "create_policy")]),
+    _conflict(
+        "iam",
+        "create_policy",
+        lambda w: {"name": w.policy, "document": POLICY_DOCUMENT},
+        "name-taken",
+    ),
+    _invalid(
+        "iam",
+        "create_policy",
+        lambda w: {"name": unique("client-policy"), "document": UNKNOWN_ACTION_DOCUMENT},
+        "/body/document/Statement/0/Action",
+    ),
+    _limit_zero("iam", "list_policies"),
+    _not_found("iam", "get_policy", lambda w: {"name": NO_POLICY}, "unknown-policy"),
+    _invalid("iam", "get_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _not_found(
+        "iam", "update_policy", lambda w: {"name": NO_POLICY, "description": "d"}, "unknown-policy"
+    ),
+    _invalid(
+        "iam",
+        "update_policy",
+        lambda w: {"name": w.policy, "document": UNKNOWN_ACTION_DOCUMENT},
+        "/body/document/Statement/0/Action",
+    ),
+    _not_found("iam", "delete_policy", lambda w: {"name": NO_POLICY}, "unknown-policy"),
+    Case(
+        "iam",
+        "delete_policy",
+        409,
+        ConflictError,
+        Caller.ADMIN,
+        lambda w: {"name": w.attached_policy},
+        "attached",
+        detail=lambda w: f"is attached to khrn:role:{w.role}; detach it first",
+    ),
+    _invalid("iam", "delete_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    # iam: attachments
+    _bad_idempotency_key("iam", "attach_policy", ALLOWED[("iam", "attach_policy")]),
+    _not_found(
+        "iam",
+        "attach_policy",
+        lambda w: {"name": NO_POLICY, "principal_name": w.role},
+        "unknown-policy",
+    ),
+    Case(
+        "iam",
+        "attach_policy",
+        409,
+        ConflictError,
+        Caller.ADMIN,
+        lambda w: {"name": w.attached_policy, "principal_name": w.role},
+        "already-attached",
+        detail=lambda w: f"policy '{w.attached_policy}' is already attached to khrn:role:{w.role}",
+    ),
+    _invalid(
+        "iam",
+        "attach_policy",
+        lambda w: {"name": w.policy, "principal_name": NO_ROLE},
+        "/body/principal_name",
+    ),
+    _not_found("iam", "list_attachments", lambda w: {"name": NO_POLICY}, "unknown-policy"),
+    _limit_zero("iam", "list_attachments", name=lambda w: w.policy),
+    Case(
+        "iam",
+        "detach_policy",
+        404,
+        NotFoundError,
+        Caller.ADMIN,
+        lambda w: {"name": w.policy, "principal_kind": "role", "principal_name": w.role},
+        "not-attached",
+        detail=lambda w: f"policy '{w.policy}' is not attached to khrn:role:{w.role}",
+    ),
+    _invalid(
+        "iam",
+        "detach_policy",
+        lambda w: {"name": TOO_LONG_NAME, "principal_kind": "role", "principal_name": w.role},
+        "/path/name",
+    ),
+    # iam: tools
+    _not_found(
+        "iam", "get_managed_policy", lambda w: {"name": "NoSuchManagedPolicy"}, "unknown-name"
+    ),
+    _invalid("iam", "get_managed_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    # The client requires the document (any JSON is one): leaving it out is the only
+    # request it can send that does not validate.
+    _invalid("iam", "validate_policy", lambda w: {"document": NOT_GIVEN}, "/body/document"),
+    _not_found("iam", "simulate", ALLOWED[("iam", "simulate")], "unknown-principal"),
+    _invalid(
+        "iam",
+        "simulate",
+        lambda w: {"action": "secrets:GetSecretValue", "resource": "khrn:secret:x/y/z"},
+        "/body/principal",
+    ),
+    _invalid(
+        "iam",
+        "simulate",
+        lambda w: {
+            "policies": [POLICY_DOCUMENT, UNKNOWN_ACTION_DOCUMENT],
+            "action": "secrets:GetSecretValue",
+            "resource": "khrn:secret:x/y/z",
+        },
+        "/body/policies/1/Statement/0/Action",
+    ),
 ]
 
 ERROR_CASES: list[Case] = [*_unauthenticated(), *_missing_scope(), *SPECIFIC_CASES]

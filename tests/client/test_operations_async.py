@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,18 +18,24 @@ from keyhouse_client import (
     APIError,
     AsyncKeyhouse,
     AuthenticationError,
+    ConflictError,
     NotFoundError,
+    PermissionDeniedError,
     models,
 )
 from tests.client.conftest import (
     ERROR_CASES,
+    MANAGED_POLICIES,
+    POLICY_DOCUMENT,
     AsyncRunner,
     Caller,
     Case,
     Credentials,
     World,
     masked,
+    policy_document,
     same_secret,
+    stored_document,
 )
 from tests.support.actors import ALL_SCOPES, unique
 
@@ -533,6 +540,345 @@ def test_audit(akh: AsyncRunner, user_akh: AsyncRunner, user: Credentials) -> No
     akh(body)
 
 
+# IAM: customer policies and attachments (admins), the catalog, validation, simulation.
+
+
+def test_iam_policies_lifecycle(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        name = unique("policy")
+        read = policy_document(
+            "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
+        )
+        created = await kh.iam.create_policy(name=name, document=read, description="ml tokens")
+        assert isinstance(created, models.PolicyPublic)
+        assert (created.name, created.arn, created.description) == (
+            name,
+            f"khrn:policy:{name}",
+            "ml tokens",
+        )
+        assert (created.version, created.attachments) == (1, 0)
+        assert created.document == stored_document(
+            "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
+        )
+        assert created.updated_at == created.created_at
+        assert await kh.iam.get_policy(name=name) == created
+
+        described = await kh.iam.update_policy(name=name, description="ml team tokens")
+        assert isinstance(described, models.PolicyPublic)
+        assert (described.description, described.version) == ("ml team tokens", 1)
+        same = await kh.iam.update_policy(name=name, document=read)  # no new version
+        assert (same.version, same.document) == (1, created.document)
+
+        write = policy_document("Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*")
+        updated = await kh.iam.update_policy(name=name, document=write)
+        assert (updated.id, updated.version, updated.description) == (
+            created.id,
+            2,
+            "ml team tokens",
+        )
+        assert updated.document == stored_document(
+            "Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*"
+        )
+        assert updated.updated_at > created.updated_at
+        assert await kh.iam.get_policy(name=name) == updated
+        cleared = await kh.iam.update_policy(name=name, description=None)
+        assert (cleared.description, cleared.version) == (None, 2)
+
+        page = await kh.iam.list_policies(limit=1)
+        assert isinstance(page, models.PoliciesPublic)
+        assert len(page.data) == 1
+        assert isinstance(page.data[0], models.PolicyPublic)
+        assert page.next_cursor is not None  # the world's policies and this one at least
+        assert name in {policy.name async for policy in kh.iam.iter_policies()}
+
+        await kh.iam.delete_policy(name=name)
+        with pytest.raises(NotFoundError) as caught:
+            await kh.iam.get_policy(name=name)
+        assert caught.value.detail == f"policy '{name}' does not exist"
+
+    akh(body)
+
+
+def test_iam_attachments(akh: AsyncRunner, user: Credentials) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        name = (await kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT)).name
+        role = (await kh.roles.create(name=unique("role"))).name
+
+        to_role = await kh.iam.attach_policy(name=name, principal_name=role)  # a role unless told
+        assert isinstance(to_role, models.AttachmentPublic)
+        assert (to_role.policy, to_role.principal_kind, to_role.principal_name) == (
+            name,
+            "role",
+            role,
+        )
+        assert to_role.principal_arn == f"khrn:role:{role}"
+        to_user = await kh.iam.attach_policy(
+            name=name, principal_kind="user", principal_name=user.name
+        )
+        assert (to_user.principal_kind, to_user.principal_arn) == ("user", f"khrn:user:{user.name}")
+
+        listed = await kh.iam.list_attachments(name=name)
+        assert isinstance(listed, models.AttachmentsPublic)
+        assert listed.data == [to_role, to_user]  # in the order they were made
+        assert listed.next_cursor is None
+        assert (await kh.iam.get_policy(name=name)).attachments == 2
+
+        with pytest.raises(ConflictError) as caught:
+            await kh.iam.delete_policy(name=name)
+        assert caught.value.status == 409
+        detail = str(caught.value.detail)
+        assert f"khrn:role:{role}" in detail
+        assert f"khrn:user:{user.name}" in detail
+        assert (await kh.iam.get_policy(name=name)).attachments == 2  # nothing changed
+
+        await kh.iam.detach_policy(name=name, principal_kind="role", principal_name=role)
+        assert (await kh.iam.list_attachments(name=name)).data == [to_user]
+        await kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+        assert (await kh.iam.list_attachments(name=name)).data == []
+        assert (await kh.iam.get_policy(name=name)).attachments == 0
+        await kh.iam.delete_policy(name=name)
+
+    akh(body)
+
+
+def test_iam_deleting_a_principal_drops_its_attachments(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        name = (await kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT)).name
+        role = (await kh.roles.create(name=unique("role"))).name
+        await kh.iam.attach_policy(name=name, principal_name=role)
+        with pytest.raises(ConflictError):
+            await kh.iam.delete_policy(name=name)
+        await kh.roles.delete(name=role)
+        assert (await kh.iam.list_attachments(name=name)).data == []
+        assert (await kh.iam.get_policy(name=name)).attachments == 0
+        await kh.iam.delete_policy(name=name)
+
+    akh(body)
+
+
+def test_iam_attached_policies_are_in_force_at_once(
+    akh: AsyncRunner, user_akh: AsyncRunner, user: Credentials
+) -> None:
+    project, name = unique("proj"), unique("policy")
+    allow = policy_document("Allow", "projects:GetProject", f"khrn:project:{project}")
+    deny = policy_document("Deny", "projects:GetProject", f"khrn:project:{project}", sid="Hidden")
+
+    async def refused(kh: AsyncKeyhouse) -> str:
+        with pytest.raises(PermissionDeniedError) as caught:
+            await kh.projects.get(project=project)
+        assert caught.value.project == project
+        return str(caught.value.detail)
+
+    async def seen(kh: AsyncKeyhouse) -> models.ProjectPublic:
+        return await kh.projects.get(project=project)
+
+    async def create_project(kh: AsyncKeyhouse) -> None:
+        await kh.projects.create(name=project)  # the user is no member
+
+    async def create_and_attach(kh: AsyncKeyhouse) -> None:
+        await kh.iam.create_policy(name=name, document=allow)
+        await kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+
+    async def update(kh: AsyncKeyhouse, document: dict[str, Any]) -> int:
+        return (await kh.iam.update_policy(name=name, document=document)).version
+
+    async def detach(kh: AsyncKeyhouse) -> None:
+        await kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+
+    akh(create_project)
+    assert "is not a collaborator" in user_akh(refused)
+    akh(create_and_attach)
+    project_seen = user_akh(seen)
+    assert (project_seen.name, project_seen.my_role) == (project, None)
+
+    assert akh(lambda kh: update(kh, deny)) == 2
+    assert user_akh(refused) == (
+        f"projects:GetProject on khrn:project:{project} is denied by policy "
+        f"'{name}' (statement 'Hidden')"
+    )
+    assert akh(lambda kh: update(kh, allow)) == 3
+    assert user_akh(seen).name == project
+    akh(detach)
+    assert "is not a collaborator" in user_akh(refused)
+
+
+def test_iam_list_actions(user_akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        catalog = await kh.iam.list_actions()  # any valid key reads it
+        assert isinstance(catalog, models.ActionsPublic)
+        assert all(isinstance(action, models.ActionPublic) for action in catalog.data)
+        names = [action.name for action in catalog.data]
+        assert names == sorted(set(names))
+        scopes = {action.name: action.scope for action in catalog.data}
+        assert scopes["secrets:GetSecretValue"] == "secrets"
+        assert scopes["projects:AddMember"] == "project"
+        assert scopes["iam:PassRole"] == "keys"  # part of making keys
+        iam_only = {name for name in names if name.startswith("iam:") and name != "iam:PassRole"}
+        assert {"iam:CreatePolicy", "iam:AttachPolicy", "iam:SimulatePolicy"} <= iam_only
+        assert {scopes[name] for name in iam_only} == {"iam"}
+        resources = {action.name: action.resource for action in catalog.data}
+        assert resources["audit:ListEvents"] == "khrn:audit"
+
+    user_akh(body)
+
+
+def test_iam_managed_policies(user_akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        listed = await kh.iam.list_managed_policies()  # any valid key reads them
+        assert isinstance(listed, models.ManagedPoliciesPublic)
+        assert [policy.name for policy in listed.data] == MANAGED_POLICIES
+        assert all(isinstance(policy, models.ManagedPolicyPublic) for policy in listed.data)
+        assert all(policy.arn == f"khrn:policy:{policy.name}" for policy in listed.data)
+        by_name = {policy.name: policy for policy in listed.data}
+
+        owner = await kh.iam.get_managed_policy(name="ProjectOwner")
+        assert isinstance(owner, models.ManagedPolicyPublic)
+        assert owner == by_name["keyhouse/ProjectOwner"]
+        sids = {statement["Sid"] for statement in owner.document["Statement"]}
+        assert {"ReadProject", "WriteSecrets", "ManageProject", "ManageMembers"} <= sids
+        self_service = await kh.iam.get_managed_policy(name="SelfService")
+        resources = {s["Sid"]: s["Resource"] for s in self_service.document["Statement"]}
+        assert resources["OwnSecrets"] == "khrn:secret:${kind}/${name}/*"
+
+    user_akh(body)
+
+
+def test_iam_get_managed_policy_by_its_full_name(user_akh: AsyncRunner) -> None:
+    # Documented: "by its short name (ProjectViewer) or full one"; the full name is
+    # the one list_managed_policies gives, and it holds a slash.
+    async def body(kh: AsyncKeyhouse) -> None:
+        listed = {policy.name: policy for policy in (await kh.iam.list_managed_policies()).data}
+        for name in MANAGED_POLICIES:
+            assert await kh.iam.get_managed_policy(name=name) == listed[name]
+
+    user_akh(body)
+
+
+def test_iam_validate_policy(user_akh: AsyncRunner) -> None:
+    # Any valid key may validate (no iam scope): plans call it to fail early.
+    async def body(kh: AsyncKeyhouse) -> None:
+        valid = await kh.iam.validate_policy(document=POLICY_DOCUMENT)
+        assert isinstance(valid, models.ValidateResponse)
+        assert (valid.valid, valid.errors, valid.warnings) == (True, [], [])
+
+        unknown = await kh.iam.validate_policy(
+            document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "secrets:GetSecretValue", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "secrets:GetSecrett", "Resource": "*"},
+                ],
+            }
+        )
+        assert unknown.valid is False
+        assert len(unknown.errors) == 1
+        assert isinstance(unknown.errors[0], models.Finding)
+        assert unknown.errors[0].pointer == "/Statement/1/Action"
+        assert "did you mean secrets:GetSecret?" in unknown.errors[0].message
+
+        malformed = await kh.iam.validate_policy(document='{"Version": "2012-10-17",')
+        assert malformed.valid is False
+        assert [error.pointer for error in malformed.errors] == [""]  # the whole document
+        assert malformed.errors[0].message.startswith("malformed JSON")
+
+        loose = await kh.iam.validate_policy(
+            document={
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "secrets:Get*Typo", "Resource": "*"}],
+            }
+        )
+        assert (loose.valid, loose.errors) == (True, [])
+        assert [warning.pointer for warning in loose.warnings] == ["/Statement/0/Action"]
+        assert "matches no action" in loose.warnings[0].message
+
+    user_akh(body)
+
+
+def test_iam_simulate(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        admin = (await kh.keys.whoami()).principal.name
+        role = (await kh.roles.create(name=unique("role"))).name
+        name, project = unique("policy"), unique("proj")
+        deny = policy_document(
+            "Deny", "secrets:GetSecretValue", f"khrn:secret:project/{project}/*", sid="NoProject"
+        )
+        await kh.iam.create_policy(name=name, document=deny)
+        await kh.iam.attach_policy(name=name, principal_name=role)
+        self_service = f"keyhouse/SelfService(kind=role, name={role})"
+        principal = models.PrincipalRef(kind="role", name=role)
+
+        denied = await kh.iam.simulate(
+            principal=principal,
+            action="secrets:GetSecretValue",
+            resource=f"khrn:secret:project/{project}/token",
+        )
+        assert isinstance(denied, models.SimulateResponse)
+        assert denied.decision == "explicit_deny"
+        assert denied.statements == [
+            models.DecidingStatement(policy=name, sid="NoProject", index=0, effect="Deny")
+        ]
+        assert denied.policies == [self_service, name]
+
+        own = await kh.iam.simulate(
+            principal=principal,
+            action="secrets:GetSecretValue",
+            resource=f"khrn:secret:role/{role}/x",
+        )
+        assert own.decision == "allowed"
+        assert own.statements == [
+            models.DecidingStatement(policy=self_service, sid="OwnSecrets", index=1, effect="Allow")
+        ]
+
+        as_admin = await kh.iam.simulate(
+            principal=models.PrincipalRef(kind="user", name=admin),
+            action="iam:DeletePolicy",
+            resource=f"khrn:policy:{name}",
+        )
+        assert as_admin.decision == "allowed"
+        assert as_admin.statements == [
+            models.DecidingStatement(
+                policy="keyhouse/AdminAccess", sid="Everything", index=0, effect="Allow"
+            )
+        ]
+
+        # A project member's role policy takes part, filled in for that project.
+        member_project = (await kh.projects.create(name=unique("proj"))).name
+        await kh.projects.add_member(
+            project=member_project, principal_kind="role", principal_name=role, role="viewer"
+        )
+        viewer = f"keyhouse/ProjectViewer(kind=role, name={role}, project={member_project})"
+        reads = await kh.iam.simulate(
+            principal=principal,
+            action="secrets:GetSecretValue",
+            resource=f"khrn:secret:project/{member_project}/token",
+        )
+        assert reads.decision == "allowed"
+        assert reads.statements == [
+            models.DecidingStatement(policy=viewer, sid="ReadSecrets", index=1, effect="Allow")
+        ]
+        assert reads.policies == [self_service, viewer, name]
+        writes = await kh.iam.simulate(
+            principal=principal,
+            action="secrets:PutSecretValue",
+            resource=f"khrn:secret:project/{member_project}/token",
+        )
+        assert (writes.decision, writes.statements) == ("implicit_deny", [])
+
+        only_documents = await kh.iam.simulate(
+            policies=[POLICY_DOCUMENT, deny],
+            action="secrets:GetSecretValue",
+            resource=f"khrn:secret:project/{project}/token",
+            context={"keyhouse:SourceIp": "10.1.2.3"},
+        )
+        assert only_documents.policies == ["policies[0]", "policies[1]"]
+        assert only_documents.decision == "explicit_deny"
+        assert [(s.policy, s.sid) for s in only_documents.statements] == [
+            ("policies[1]", "NoProject")
+        ]
+
+    akh(body)
+
+
 # with_response.
 
 
@@ -585,6 +931,34 @@ def test_with_response_shows_an_idempotent_replay(user_akh: AsyncRunner) -> None
         assert [secret.id for secret in listed.data] == [first.parsed.id]
 
     user_akh(body)
+
+
+def test_iam_creates_replay_with_their_idempotency_key(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        name, token = unique("policy"), unique("idem")
+        first = await kh.iam.with_response.create_policy(
+            name=name, document=POLICY_DOCUMENT, idempotency_key=token
+        )
+        again = await kh.iam.with_response.create_policy(
+            name=name, document=POLICY_DOCUMENT, idempotency_key=token
+        )
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.parsed == first.parsed
+
+        role, attach_token = (await kh.roles.create(name=unique("role"))).name, unique("idem")
+        attached = await kh.iam.with_response.attach_policy(
+            name=name, principal_name=role, idempotency_key=attach_token
+        )
+        replayed = await kh.iam.with_response.attach_policy(
+            name=name, principal_name=role, idempotency_key=attach_token
+        )
+        assert (attached.status_code, replayed.status_code) == (201, 201)  # not a 409
+        assert replayed.headers["idempotent-replayed"] == "true"
+        assert replayed.parsed == attached.parsed
+        assert (await kh.iam.get_policy(name=name)).attachments == 1
+
+    akh(body)
 
 
 def test_with_response_on_an_update(user_akh: AsyncRunner) -> None:
@@ -697,6 +1071,35 @@ def test_scopes_iter(akh: AsyncRunner) -> None:
         assert made | set(ALL_SCOPES) <= set(names)
 
     akh(body)
+
+
+def test_iam_iter_policies(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> tuple[set[str], list[models.PolicyPublic]]:
+        made = {
+            (await kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT)).name
+            for _ in range(MANY)
+        }
+        return made, [item async for item in kh.iam.iter_policies(limit=PAGE)]
+
+    made, items = akh(body)
+    assert all(isinstance(item, models.PolicyPublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(set(names))  # ordered by name, none twice
+    assert made <= set(names)
+
+
+def test_iam_iter_attachments(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> tuple[str, list[str], list[models.AttachmentPublic]]:
+        name = (await kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT)).name
+        made = [(await kh.roles.create(name=unique("role"))).name for _ in range(MANY)]
+        for role in made:
+            await kh.iam.attach_policy(name=name, principal_name=role)
+        return name, made, [item async for item in kh.iam.iter_attachments(name=name, limit=PAGE)]
+
+    name, made, items = akh(body)
+    assert all(isinstance(item, models.AttachmentPublic) for item in items)
+    assert [item.principal_name for item in items] == made  # oldest first, none twice
+    assert {item.policy for item in items} == {name}
 
 
 def test_audit_iter(akh: AsyncRunner, user_akh: AsyncRunner, user: Credentials) -> None:

@@ -17,19 +17,25 @@ import pytest
 from keyhouse_client import (
     APIError,
     AuthenticationError,
+    ConflictError,
     Keyhouse,
     NotFoundError,
+    PermissionDeniedError,
     models,
 )
 from tests.client.conftest import (
     ERROR_CASES,
+    MANAGED_POLICIES,
+    POLICY_DOCUMENT,
     Caller,
     Case,
     Credentials,
     World,
     masked,
+    policy_document,
     recording,
     same_secret,
+    stored_document,
 )
 from tests.support.actors import ALL_SCOPES, unique
 
@@ -445,6 +451,358 @@ def test_audit(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
     assert events.next_cursor is None
 
 
+# IAM: customer policies and attachments (admins), the catalog, validation, simulation.
+
+
+def test_iam_policies_lifecycle(kh: Keyhouse) -> None:
+    name = unique("policy")
+    read = policy_document(
+        "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
+    )
+    created = kh.iam.create_policy(name=name, document=read, description="ml tokens")
+    assert isinstance(created, models.PolicyPublic)
+    assert (created.name, created.arn, created.description) == (
+        name,
+        f"khrn:policy:{name}",
+        "ml tokens",
+    )
+    assert created.version == 1
+    assert created.attachments == 0
+    assert created.document == stored_document(
+        "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
+    )
+    assert created.updated_at == created.created_at
+    assert kh.iam.get_policy(name=name) == created
+
+    described = kh.iam.update_policy(name=name, description="ml team tokens")
+    assert isinstance(described, models.PolicyPublic)
+    assert (described.description, described.version) == ("ml team tokens", 1)
+    same = kh.iam.update_policy(name=name, document=read)  # the same document: no new version
+    assert (same.version, same.document) == (1, created.document)
+
+    write = policy_document("Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*")
+    updated = kh.iam.update_policy(name=name, document=write)
+    assert (updated.id, updated.version, updated.description) == (created.id, 2, "ml team tokens")
+    assert updated.document == stored_document(
+        "Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*"
+    )
+    assert updated.updated_at > created.updated_at
+    assert kh.iam.get_policy(name=name) == updated
+    cleared = kh.iam.update_policy(name=name, description=None)
+    assert (cleared.description, cleared.version) == (None, 2)
+
+    page = kh.iam.list_policies(limit=1)
+    assert isinstance(page, models.PoliciesPublic)
+    assert len(page.data) == 1
+    assert isinstance(page.data[0], models.PolicyPublic)
+    assert page.next_cursor is not None  # the world's policies and this one at least
+    assert name in {policy.name for policy in kh.iam.iter_policies()}
+
+    kh.iam.delete_policy(name=name)
+    with pytest.raises(NotFoundError) as caught:
+        kh.iam.get_policy(name=name)
+    assert caught.value.detail == f"policy '{name}' does not exist"
+
+
+def test_iam_attachments(kh: Keyhouse, user: Credentials) -> None:
+    name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
+    role = kh.roles.create(name=unique("role")).name
+
+    to_role = kh.iam.attach_policy(name=name, principal_name=role)  # a role unless told
+    assert isinstance(to_role, models.AttachmentPublic)
+    assert (to_role.policy, to_role.principal_kind, to_role.principal_name) == (name, "role", role)
+    assert to_role.principal_arn == f"khrn:role:{role}"
+    to_user = kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    assert (to_user.principal_kind, to_user.principal_arn) == ("user", f"khrn:user:{user.name}")
+
+    listed = kh.iam.list_attachments(name=name)
+    assert isinstance(listed, models.AttachmentsPublic)
+    assert listed.data == [to_role, to_user]  # in the order they were made
+    assert listed.next_cursor is None
+    assert kh.iam.get_policy(name=name).attachments == 2
+
+    with pytest.raises(ConflictError) as caught:
+        kh.iam.delete_policy(name=name)
+    assert caught.value.status == 409
+    detail = str(caught.value.detail)
+    assert f"khrn:role:{role}" in detail
+    assert f"khrn:user:{user.name}" in detail
+    assert kh.iam.get_policy(name=name).attachments == 2  # the refusal changed nothing
+
+    kh.iam.detach_policy(name=name, principal_kind="role", principal_name=role)
+    assert kh.iam.list_attachments(name=name).data == [to_user]
+    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+    assert kh.iam.list_attachments(name=name).data == []
+    assert kh.iam.get_policy(name=name).attachments == 0
+    kh.iam.delete_policy(name=name)
+
+
+def test_iam_deleting_a_principal_drops_its_attachments(kh: Keyhouse) -> None:
+    name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
+    role = kh.roles.create(name=unique("role")).name
+    kh.iam.attach_policy(name=name, principal_name=role)
+    with pytest.raises(ConflictError):
+        kh.iam.delete_policy(name=name)
+    kh.roles.delete(name=role)
+    assert kh.iam.list_attachments(name=name).data == []
+    assert kh.iam.get_policy(name=name).attachments == 0
+    kh.iam.delete_policy(name=name)
+
+
+def test_iam_attached_policies_are_in_force_at_once(
+    kh: Keyhouse, user_kh: Keyhouse, user: Credentials
+) -> None:
+    project = kh.projects.create(name=unique("proj")).name  # the user is no member
+    with pytest.raises(PermissionDeniedError) as refused:
+        user_kh.projects.get(project=project)
+    assert refused.value.project == project
+
+    name = unique("policy")
+    allow = policy_document("Allow", "projects:GetProject", f"khrn:project:{project}")
+    kh.iam.create_policy(name=name, document=allow)
+    kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    seen = user_kh.projects.get(project=project)
+    assert (seen.name, seen.my_role) == (project, None)
+
+    deny = policy_document("Deny", "projects:GetProject", f"khrn:project:{project}", sid="Hidden")
+    assert kh.iam.update_policy(name=name, document=deny).version == 2
+    with pytest.raises(PermissionDeniedError) as denied:
+        user_kh.projects.get(project=project)
+    assert denied.value.detail == (
+        f"projects:GetProject on khrn:project:{project} is denied by policy "
+        f"'{name}' (statement 'Hidden')"
+    )
+
+    kh.iam.update_policy(name=name, document=allow)
+    assert user_kh.projects.get(project=project).name == project
+    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+    with pytest.raises(PermissionDeniedError):
+        user_kh.projects.get(project=project)
+
+
+def test_iam_list_actions(user_kh: Keyhouse) -> None:
+    catalog = user_kh.iam.list_actions()  # any valid key reads it
+    assert isinstance(catalog, models.ActionsPublic)
+    assert all(isinstance(action, models.ActionPublic) for action in catalog.data)
+    names = [action.name for action in catalog.data]
+    assert names == sorted(set(names))
+    scopes = {action.name: action.scope for action in catalog.data}
+    assert scopes["secrets:GetSecretValue"] == "secrets"
+    assert scopes["keys:CreateKey"] == "keys"
+    assert scopes["projects:AddMember"] == "project"
+    assert scopes["settings:UpdateSettings"] == "admin"
+    assert scopes["iam:PassRole"] == "keys"  # part of making keys
+    policy_actions = {
+        "iam:CreatePolicy",
+        "iam:ListPolicies",
+        "iam:GetPolicy",
+        "iam:UpdatePolicy",
+        "iam:DeletePolicy",
+        "iam:AttachPolicy",
+        "iam:DetachPolicy",
+        "iam:ListAttachments",
+        "iam:SimulatePolicy",
+    }
+    assert {name: scopes[name] for name in policy_actions} == dict.fromkeys(policy_actions, "iam")
+    resources = {action.name: action.resource for action in catalog.data}
+    assert resources["settings:UpdateSettings"] == "khrn:settings"
+    assert "khrn:policy:<name>" in resources["iam:CreatePolicy"]
+
+
+def test_iam_managed_policies(user_kh: Keyhouse) -> None:
+    listed = user_kh.iam.list_managed_policies()  # any valid key reads them
+    assert isinstance(listed, models.ManagedPoliciesPublic)
+    assert [policy.name for policy in listed.data] == MANAGED_POLICIES
+    assert all(isinstance(policy, models.ManagedPolicyPublic) for policy in listed.data)
+    assert all(policy.arn == f"khrn:policy:{policy.name}" for policy in listed.data)
+    by_name = {policy.name: policy for policy in listed.data}
+    assert by_name["keyhouse/AdminAccess"].document == {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+
+    viewer = user_kh.iam.get_managed_policy(name="ProjectViewer")
+    assert isinstance(viewer, models.ManagedPolicyPublic)
+    assert viewer == by_name["keyhouse/ProjectViewer"]
+    sids = [statement["Sid"] for statement in viewer.document["Statement"]]
+    assert sids == ["ReadProject", "ReadSecrets", "Leave"]
+    assert "${project}" in viewer.document["Statement"][0]["Resource"]
+    # A project viewer may not write: that is the member's policy.
+    member = user_kh.iam.get_managed_policy(name="ProjectMember")
+    assert "WriteSecrets" in {statement["Sid"] for statement in member.document["Statement"]}
+    assert "WriteSecrets" not in sids
+
+
+def test_iam_get_managed_policy_by_its_full_name(user_kh: Keyhouse) -> None:
+    # Documented: "by its short name (ProjectViewer) or full one"; the full name is
+    # the one list_managed_policies gives, and it holds a slash.
+    listed = {policy.name: policy for policy in user_kh.iam.list_managed_policies().data}
+    for name in MANAGED_POLICIES:
+        assert user_kh.iam.get_managed_policy(name=name) == listed[name]
+
+
+def test_iam_validate_policy(user_kh: Keyhouse) -> None:
+    # Any valid key may validate (no iam scope): plans call it to fail early.
+    valid = user_kh.iam.validate_policy(document=POLICY_DOCUMENT)
+    assert isinstance(valid, models.ValidateResponse)
+    assert (valid.valid, valid.errors, valid.warnings) == (True, [], [])
+
+    unknown = user_kh.iam.validate_policy(
+        document={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "secrets:GetSecrett", "Resource": "*"}],
+        }
+    )
+    assert unknown.valid is False
+    assert len(unknown.errors) == 1
+    assert isinstance(unknown.errors[0], models.Finding)
+    assert unknown.errors[0].pointer == "/Statement/0/Action"
+    assert unknown.errors[0].message == (
+        "unknown action 'secrets:GetSecrett'; did you mean secrets:GetSecret?"
+    )
+    single = user_kh.iam.validate_policy(  # Statement an object, Action a list
+        document={
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Action": ["secrets:GetSecret", "secrets:GetSecrett"],
+                "Resource": "*",
+            },
+        }
+    )
+    assert [error.pointer for error in single.errors] == ["/Statement/Action/1"]
+
+    as_text = user_kh.iam.validate_policy(
+        document='{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "NotAction": "secrets:*", "Resource": "*"}]}'
+    )
+    assert (as_text.valid, as_text.errors) == (True, [])
+    assert [warning.pointer for warning in as_text.warnings] == ["/Statement/0"]
+
+    broken = user_kh.iam.validate_policy(
+        document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Permit",
+                    "Action": "secrets:GetSecretValue",
+                    "Resource": "arn:aws:s3:::bucket",
+                    "Condition": {"IpAddress": {"keyhouse:SourceIP": "10.0.0.0/8"}},
+                }
+            ],
+        }
+    )
+    assert broken.valid is False
+    assert sorted(error.pointer for error in broken.errors) == [
+        "/Statement/0/Condition/IpAddress/keyhouse:SourceIP",
+        "/Statement/0/Effect",
+        "/Statement/0/Resource",
+    ]
+    hints = {error.pointer: error.message for error in broken.errors}
+    assert (
+        "did you mean keyhouse:SourceIp?"
+        in hints["/Statement/0/Condition/IpAddress/keyhouse:SourceIP"]
+    )
+
+
+def test_iam_simulate(kh: Keyhouse) -> None:
+    admin = kh.keys.whoami().principal.name
+    role = kh.roles.create(name=unique("role")).name
+    name = unique("policy")
+    project = unique("proj")
+    kh.iam.create_policy(
+        name=name,
+        document=policy_document(
+            "Deny", "secrets:GetSecretValue", f"khrn:secret:project/{project}/*", sid="NoProject"
+        ),
+    )
+    kh.iam.attach_policy(name=name, principal_name=role)
+    self_service = f"keyhouse/SelfService(kind=role, name={role})"
+    principal = models.PrincipalRef(kind="role", name=role)
+
+    denied = kh.iam.simulate(
+        principal=principal,
+        action="secrets:GetSecretValue",
+        resource=f"khrn:secret:project/{project}/token",
+    )
+    assert isinstance(denied, models.SimulateResponse)
+    assert denied.decision == "explicit_deny"
+    assert denied.statements == [
+        models.DecidingStatement(policy=name, sid="NoProject", index=0, effect="Deny")
+    ]
+    assert denied.policies == [self_service, name]
+
+    own = kh.iam.simulate(
+        principal=principal, action="secrets:GetSecretValue", resource=f"khrn:secret:role/{role}/x"
+    )
+    assert own.decision == "allowed"
+    assert own.statements == [
+        models.DecidingStatement(policy=self_service, sid="OwnSecrets", index=1, effect="Allow")
+    ]
+    other = kh.iam.simulate(
+        principal=principal, action="secrets:GetSecretValue", resource="khrn:secret:user/x/y"
+    )
+    assert (other.decision, other.statements) == ("implicit_deny", [])
+
+    as_admin = kh.iam.simulate(
+        principal=models.PrincipalRef(kind="user", name=admin),
+        action="iam:CreatePolicy",
+        resource="khrn:policy:anything",
+    )
+    assert as_admin.decision == "allowed"
+    assert as_admin.statements == [
+        models.DecidingStatement(
+            policy="keyhouse/AdminAccess", sid="Everything", index=0, effect="Allow"
+        )
+    ]
+    # An extra document evaluated with what the admin holds: an explicit Deny wins.
+    overruled = kh.iam.simulate(
+        principal=models.PrincipalRef(kind="user", name=admin),
+        policies=[policy_document("Deny", "iam:*", "*", sid="Freeze")],
+        action="iam:CreatePolicy",
+        resource="khrn:policy:anything",
+    )
+    assert overruled.decision == "explicit_deny"
+    assert overruled.statements == [
+        models.DecidingStatement(policy="policies[0]", sid="Freeze", index=0, effect="Deny")
+    ]
+    assert overruled.policies[-1] == "policies[0]"
+
+
+def test_iam_simulate_conditions_with_a_context(kh: Keyhouse) -> None:
+    vpn = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "FromTheVpn",
+                "Effect": "Allow",
+                "Action": "secrets:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"keyhouse:SourceIp": "10.0.0.0/8"}},
+            }
+        ],
+    }
+    inside = kh.iam.simulate(
+        policies=[vpn],
+        action="secrets:GetSecretValue",
+        resource="khrn:secret:role/ci/token",
+        context={"keyhouse:SourceIp": "10.1.2.3"},
+    )
+    assert (inside.decision, inside.policies) == ("allowed", ["policies[0]"])
+    assert [statement.sid for statement in inside.statements] == ["FromTheVpn"]
+    outside = kh.iam.simulate(
+        policies=[vpn],
+        action="secrets:GetSecretValue",
+        resource="khrn:secret:role/ci/token",
+        context={"keyhouse:SourceIp": "192.168.1.1"},
+    )
+    assert (outside.decision, outside.statements) == ("implicit_deny", [])
+    unknown = kh.iam.simulate(
+        policies=[vpn], action="secrets:GetSecretValue", resource="khrn:secret:role/ci/token"
+    )
+    assert unknown.decision == "implicit_deny"  # no source address: the condition fails
+
+
 # with_response.
 
 
@@ -489,6 +847,32 @@ def test_with_response_shows_an_idempotent_replay(user_kh: Keyhouse) -> None:
     assert [secret.id for secret in user_kh.secrets.list(name_prefix=name).data] == [
         first.parsed.id
     ]
+
+
+def test_iam_creates_replay_with_their_idempotency_key(kh: Keyhouse) -> None:
+    name, token = unique("policy"), unique("idem")
+    first = kh.iam.with_response.create_policy(
+        name=name, document=POLICY_DOCUMENT, idempotency_key=token
+    )
+    again = kh.iam.with_response.create_policy(
+        name=name, document=POLICY_DOCUMENT, idempotency_key=token
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.parsed == first.parsed
+    assert again.parsed.version == 1
+
+    role, attach_token = kh.roles.create(name=unique("role")).name, unique("idem")
+    attached = kh.iam.with_response.attach_policy(
+        name=name, principal_name=role, idempotency_key=attach_token
+    )
+    replayed = kh.iam.with_response.attach_policy(
+        name=name, principal_name=role, idempotency_key=attach_token
+    )
+    assert (attached.status_code, replayed.status_code) == (201, 201)  # not a 409
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.parsed == attached.parsed
+    assert kh.iam.get_policy(name=name).attachments == 1
 
 
 def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
@@ -564,6 +948,29 @@ def test_scopes_iter(kh: Keyhouse) -> None:
     names = [item.name for item in items]
     assert names == sorted(set(names))
     assert made | set(ALL_SCOPES) <= set(names)
+
+
+def test_iam_iter_policies(kh: Keyhouse) -> None:
+    made = {
+        kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
+        for _ in range(MANY)
+    }
+    items = list(kh.iam.iter_policies(limit=PAGE))
+    assert all(isinstance(item, models.PolicyPublic) for item in items)
+    names = [item.name for item in items]
+    assert names == sorted(set(names))  # ordered by name, none twice
+    assert made <= set(names)
+
+
+def test_iam_iter_attachments(kh: Keyhouse) -> None:
+    name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
+    made = [kh.roles.create(name=unique("role")).name for _ in range(MANY)]
+    for role in made:
+        kh.iam.attach_policy(name=name, principal_name=role)
+    items = list(kh.iam.iter_attachments(name=name, limit=PAGE))
+    assert all(isinstance(item, models.AttachmentPublic) for item in items)
+    assert [item.principal_name for item in items] == made  # oldest first, none twice
+    assert {item.policy for item in items} == {name}
 
 
 def test_audit_iter(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:

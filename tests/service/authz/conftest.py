@@ -5,8 +5,9 @@ The world is built once per test module and backend, through the real API:
 * a project owned by ``owner``, with ``member`` and ``viewer`` as collaborators;
 * ``outsider``, a user with every non-admin scope who collaborates on nothing;
 * ``role``, a role with every non-admin scope, in no project;
-* targets: a project secret, a private secret of the owner, and an API key the
-  owner made for itself (so the admin neither owns nor created it);
+* targets: a project secret, a private secret of the owner, an API key the
+  owner made for itself (so the admin neither owns nor created it), and a
+  customer IAM policy attached to a role that holds no key;
 * keys that must not authenticate: malformed (bad checksum), unknown (well
   formed, never issued), revoked, and expired (``expires_at`` moved to the past
   in the database: the API cannot make one);
@@ -51,6 +52,19 @@ from tests.support.database import set_key_expiry
 from tests.support.keyhouse_server import KeyhouseServer
 
 PROBLEM = "application/problem+json"
+
+POLICY_DOCUMENT: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadNothingReal",
+            "Effect": "Allow",
+            "Action": "secrets:GetSecret",
+            "Resource": "khrn:secret:project/no-such-project-for-authz/*",
+        }
+    ],
+}
+"""The document of the matrix's policies: it grants nothing any test relies on."""
 
 
 class Caller(enum.StrEnum):
@@ -134,6 +148,7 @@ class World:
     owner_key_id: str
     subject_user: str
     subject_role: str
+    policy: str
     restricted_member: Actor
     former_member: Actor
     clients: dict[Caller, httpx.Client]
@@ -189,6 +204,16 @@ class World:
         """The name of a new role with no keys."""
         name = unique("role")
         expect(self.admin.post("/api/v1/roles", json={"name": name}), 201)
+        return name
+
+    def new_policy(self, *, attached: bool = False) -> str:
+        """The name of a new customer policy (attached to ``subject_role`` if asked)."""
+        name = unique("policy")
+        body = {"name": name, "document": POLICY_DOCUMENT}
+        expect(self.admin.post("/api/v1/iam/policies", json=body), 201)
+        if attached:
+            attach = {"principal_kind": "role", "principal_name": self.subject_role}
+            expect(self.admin.post(f"/api/v1/iam/policies/{name}/attachments", json=attach), 201)
         return name
 
     def new_project(self, *, admin_role: str | None = None) -> str:
@@ -251,6 +276,13 @@ def build_world(service: KeyhouseServer, stack: ExitStack) -> World:
     expect(admin.post("/api/v1/users", json={"name": subject_user}), 201)
     subject_role = unique("subject")
     expect(admin.post("/api/v1/roles", json={"name": subject_role}), 201)
+    policy = unique("policy")
+    expect(
+        admin.post("/api/v1/iam/policies", json={"name": policy, "document": POLICY_DOCUMENT}),
+        201,
+    )
+    attach = {"principal_kind": "role", "principal_name": subject_role}
+    expect(admin.post(f"/api/v1/iam/policies/{policy}/attachments", json=attach), 201)
 
     # Keys of the admin that must not get through: revoked, expired, missing scopes.
     every_scope = [*ALL_SCOPES, "iam", "admin"]  # the built-in catalog (custom scopes come and go)
@@ -327,6 +359,7 @@ def build_world(service: KeyhouseServer, stack: ExitStack) -> World:
         owner_key_id=owner_key["id"],
         subject_user=subject_user,
         subject_role=subject_role,
+        policy=policy,
         restricted_member=restricted_member,
         former_member=former_member,
         clients=clients,

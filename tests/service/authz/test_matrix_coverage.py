@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.service.authz import (
     test_matrix_api_keys,
+    test_matrix_iam,
     test_matrix_iam_settings,
     test_matrix_projects,
     test_matrix_secrets,
@@ -19,6 +20,7 @@ ALL_ROWS: list[Row] = [
     *test_matrix_secrets.ROWS,
     *test_matrix_projects.ROWS,
     *test_matrix_iam_settings.ROWS,
+    *test_matrix_iam.ROWS,
 ]
 
 
