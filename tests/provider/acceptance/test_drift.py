@@ -93,7 +93,8 @@ def test_drift_is_planned_and_apply_restores_it(workspace: Workspace, kh: Keyhou
     changed = restored["keyhouse_secret.changed"]
     assert kh.secrets.get_value(secret_id=changed["id"]).value == "ours"
     members = {
-        (m.principal_kind, m.principal_name): m.role for m in kh.projects.iter_members(project=project)
+        (m.principal_kind, m.principal_name): m.role
+        for m in kh.projects.iter_members(project=project)
     }
     assert members[("role", project)] == "member"
     assert members[("user", project)] == "member"
