@@ -1,0 +1,5 @@
+data "keyhouse_scopes" "all" {}
+
+output "scopes" {
+  value = data.keyhouse_scopes.all.names
+}

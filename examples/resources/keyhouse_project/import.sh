@@ -1,0 +1,2 @@
+# A project is imported by its name.
+terraform import keyhouse_project.featurestore featurestore

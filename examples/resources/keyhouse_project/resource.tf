@@ -1,0 +1,4 @@
+resource "keyhouse_project" "featurestore" {
+  name        = "featurestore"
+  description = "Feature store pipelines"
+}

@@ -1,0 +1,4 @@
+resource "keyhouse_role" "databricks" {
+  name        = "databricks-cluster"
+  description = "The Databricks compute cluster"
+}
