@@ -56,7 +56,7 @@ def list_managed_policies(caller: CurrentCaller) -> ManagedPoliciesPublic:
 
 
 @router.get(
-    "/iam/managed-policies/{name}",
+    "/iam/managed-policies/{name:path}",
     response_model=ManagedPolicyPublic,
     responses=problem_responses(404, 422),
 )
