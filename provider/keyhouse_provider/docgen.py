@@ -112,7 +112,7 @@ def _nested(attributes: Iterable[Attr], blocks: Iterable[NestedBlock], prefix: s
 def schema_markdown(schema: Schema) -> str:
     """The "Schema" section: Required, Optional, Read-Only, then nested schemas."""
     parts = [
-        "<!-- schema generated from the provider's schema by keyhouse_provider.docgen -->\n## Schema\n"
+        "<!-- generated from the provider's schema by keyhouse_provider.docgen -->\n## Schema\n"
     ]
     for title, lines in _groups(schema.attributes, schema.blocks, ""):
         parts.append(f"### {title}\n\n" + "\n".join(lines) + "\n")
@@ -166,8 +166,8 @@ The provider is the Python package `keyhouse_provider`, installed with Keyhouse
 (`pip install keyhouse[provider]`). Put it where Terraform finds it:
 
 ```shell
-keyhouse provider install              # into ~/.terraform.d/plugins, Terraform's implied local mirror
-keyhouse provider install --dir DIR    # into a filesystem mirror of your own
+keyhouse provider install            # into ~/.terraform.d/plugins, the implied local mirror
+keyhouse provider install --dir DIR  # into a filesystem mirror of your own
 ```
 
 A plain `terraform init` then installs `keyhouse/keyhouse` offline and records it
@@ -257,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         stale = differences(args.root)
-        for path in stale:
-            print(f"out of date: {path}", file=sys.stderr)
+        for page in stale:
+            print(f"out of date: {page}", file=sys.stderr)
         return 1 if stale else 0
     for path, text in render(args.root).items():
         target = args.root / path
