@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -254,6 +255,28 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def _either(
+    raw: dict[str, Any],
+    key: str,
+    pointer: str,
+    check: Callable[[str, str, Report], None],
+    report: Report,
+) -> tuple[bool, tuple[str, ...] | None]:
+    """``key`` or ``Not<key>`` (exactly one): whether it is the Not form, and its checked values."""
+    negated = f"Not{key}" in raw
+    if (key in raw) == negated:
+        report.errors.append(
+            Finding(pointer, f"a statement needs exactly one of {key} and Not{key}")
+        )
+        return negated, None
+    name = f"Not{key}" if negated else key
+    values = _strings(raw[name], f"{pointer}/{name}", name, report)
+    for i, value in enumerate(values or ()):
+        at = f"{pointer}/{name}" if isinstance(raw[name], str) else f"{pointer}/{name}/{i}"
+        check(value, at, report)
+    return negated, values
+
+
 def _statement(raw: Any, index: int, pointer: str, report: Report) -> Statement | None:
     if not isinstance(raw, dict):
         report.errors.append(Finding(pointer, "a statement must be an object"))
@@ -273,30 +296,8 @@ def _statement(raw: Any, index: int, pointer: str, report: Report) -> Statement 
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         report.errors.append(Finding(f"{pointer}/Effect", "Effect must be 'Allow' or 'Deny'"))
-    actions: tuple[str, ...] | None = None
-    not_action = "NotAction" in raw
-    if ("Action" in raw) == not_action:
-        report.errors.append(
-            Finding(pointer, "a statement needs exactly one of Action and NotAction")
-        )
-    else:
-        name = "NotAction" if not_action else "Action"
-        actions = _strings(raw[name], f"{pointer}/{name}", name, report)
-        for i, action in enumerate(actions or ()):
-            at = f"{pointer}/{name}" if isinstance(raw[name], str) else f"{pointer}/{name}/{i}"
-            _check_action(action, at, report)
-    resources: tuple[str, ...] | None = None
-    not_resource = "NotResource" in raw
-    if ("Resource" in raw) == not_resource:
-        report.errors.append(
-            Finding(pointer, "a statement needs exactly one of Resource and NotResource")
-        )
-    else:
-        name = "NotResource" if not_resource else "Resource"
-        resources = _strings(raw[name], f"{pointer}/{name}", name, report)
-        for i, resource in enumerate(resources or ()):
-            at = f"{pointer}/{name}" if isinstance(raw[name], str) else f"{pointer}/{name}/{i}"
-            _check_resource(resource, at, report)
+    not_action, actions = _either(raw, "Action", pointer, _check_action, report)
+    not_resource, resources = _either(raw, "Resource", pointer, _check_resource, report)
     conditions = (
         _conditions(raw["Condition"], f"{pointer}/Condition", report) if "Condition" in raw else ()
     )
