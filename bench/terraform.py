@@ -1,0 +1,162 @@
+"""Benchmark: the Terraform provider against Terraform's built-in ``terraform_data``.
+
+Starts the key service on SQLite, installs the provider into a temporary
+filesystem mirror, and in one run, for N = 100 and N = 1000:
+
+* applies N ``keyhouse_secret`` resources (creates), then plans them again with
+  refresh (no changes: N refreshes through the service);
+* does the same with N ``terraform_data`` resources, the floor: Terraform's own
+  cost per resource, without a provider process or a service.
+
+Prints wall seconds (and the CPU seconds of terraform and its provider
+processes, steadier on a busy machine), the ratios, and the provider's start-up
+time, from launch to the handshake line Terraform waits for.
+Goals at N = 1000: plan <= 2x, apply <= 3x the built-in; start-up <= 300 ms.
+
+    .venv/bin/python bench/terraform.py [--counts 100,1000] [--plans 3] [--starts 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from keyhouse_provider.install import install  # noqa: E402
+from tests.provider.harness.terraform import (  # noqa: E402
+    TERRAFORM,
+    Toolchain,
+    Workspace,
+    init_toolchain,
+)
+from tests.support.keyhouse_server import start_server  # noqa: E402
+
+SECRETS = """
+resource "keyhouse_secret" "s" {{
+  count = {count}
+  name  = "bench/{run}/${{count.index}}"
+  value = "value ${{count.index}} of {count}"
+}}
+"""
+BUILTIN = """
+resource "terraform_data" "d" {{
+  count = {count}
+  input = "value ${{count.index}} of {count}"
+}}
+"""
+
+
+@dataclass
+class Timing:
+    """Wall and CPU seconds of one terraform command (CPU: terraform and its providers)."""
+
+    wall: float
+    cpu: float
+
+
+def _timed(workspace: Workspace, *args: str) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    workspace.run(*args).check()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def _median(timings: list[Timing]) -> Timing:
+    return Timing(
+        statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings)
+    )
+
+
+def _measure(workspace: Workspace, configuration: str, plans: int) -> tuple[Timing, Timing]:
+    """Apply (create) once, then plan with refresh ``plans`` times: both timings."""
+    workspace.write(configuration)
+    applied = _timed(workspace, "apply", "-auto-approve", "-no-color", "-input=false")
+    planned = _median(
+        [
+            _timed(workspace, "plan", "-no-color", "-input=false", "-detailed-exitcode")
+            for _ in range(plans)
+        ]
+    )
+    return applied, planned
+
+
+def _startup(launcher: Path, starts: int) -> list[float]:
+    """Seconds from launch to the handshake line, ``starts`` times."""
+    times = []
+    for _ in range(starts):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(launcher)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        times.append(time.perf_counter() - started)
+        process.kill()
+        process.wait()
+        assert line.startswith(b"1|6|unix|"), line
+    return times
+
+
+def _row(name: str, ours: Timing, floor: Timing, goal: float) -> str:
+    ratio = ours.wall / floor.wall
+    verdict = "met" if ratio <= goal else "NOT met"
+    return (
+        f"  {name:<6}{ours.wall:9.2f}{floor.wall:10.2f}{ratio:8.2f}x"
+        f"{ours.cpu:10.2f}{floor.cpu:10.2f}{ours.cpu / floor.cpu:8.2f}x"
+        f"   goal <= {goal:g}x: {verdict}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--counts", default="100,1000", help="resource counts, comma-separated")
+    parser.add_argument("--plans", type=int, default=3, help="plans per count (median)")
+    parser.add_argument("--starts", type=int, default=20, help="provider start-ups to time")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.counts.split(",")]
+    directory = Path(tempfile.mkdtemp(prefix="keyhouse-bench-terraform-"))
+    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory / "svc")
+    try:
+        mirror = directory / "mirror"
+        launcher = install(mirror)
+        toolchain: Toolchain = init_toolchain(directory / "tf", mirror)
+        print(f"terraform {TERRAFORM}; key service on SQLite at {server.url}")
+        print(f"{'':8}{'keyhouse':>9}{'built-in':>10}{'ratio':>9}{'cpu kh':>10}{'cpu b-in':>10}")
+        for count in counts:
+            ours = Workspace(toolchain, directory / f"kh-{count}", server.url, server.admin_key)
+            floor = Workspace(toolchain, directory / f"b-{count}", server.url, server.admin_key)
+            kh_apply, kh_plan = _measure(ours, SECRETS.format(count=count, run=count), args.plans)
+            b_apply, b_plan = _measure(floor, BUILTIN.format(count=count), args.plans)
+            print(f"N = {count}: wall seconds, then CPU seconds (terraform and providers)")
+            print(_row("apply", kh_apply, b_apply, 3))
+            print(_row("plan", kh_plan, b_plan, 2))
+        startups = sorted(_startup(launcher, args.starts))
+        median = statistics.median(startups) * 1000
+        p90 = startups[int(len(startups) * 0.9) - 1] * 1000
+        verdict = "met" if median <= 300 else "NOT met"
+        print(
+            f"provider start-up to handshake: median {median:.0f} ms, p90 {p90:.0f} ms "
+            f"over {len(startups)} starts (goal <= 300 ms: {verdict})"
+        )
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
