@@ -7,5 +7,26 @@ patterns written by hand: ``Secret`` with ``grant_read`` / ``grant_write``,
 """
 
 from keyhouse_cdk import _node  # noqa: F401 - imported for its effect, before cdktf
+from keyhouse_cdk.api_keys import ApiKey, StoreIn
+from keyhouse_cdk.cluster import CLUSTER_SCOPES, ClusterApiKey, secret_name_for
+from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
+from keyhouse_cdk.principals import Grantee, Principal
+from keyhouse_cdk.props import BUILTIN_SCOPES, PropError
+from keyhouse_cdk.secrets import Secret, StoredSecret
 
-__all__: list[str] = []
+__all__ = [
+    "BUILTIN_SCOPES",
+    "CLUSTER_SCOPES",
+    "SECRET_READ_ACTIONS",
+    "SECRET_WRITE_ACTIONS",
+    "ApiKey",
+    "ClusterApiKey",
+    "Grant",
+    "Grantee",
+    "Principal",
+    "PropError",
+    "Secret",
+    "StoreIn",
+    "StoredSecret",
+    "secret_name_for",
+]

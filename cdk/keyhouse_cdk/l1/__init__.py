@@ -18,6 +18,8 @@ from keyhouse_cdk.l1.data_keyhouse_iam_policy_document import (
 )
 from keyhouse_cdk.l1.data_keyhouse_scopes import DataKeyhouseScopes
 from keyhouse_cdk.l1.data_keyhouse_secret import DataKeyhouseSecret
+from keyhouse_cdk.l1.iam_policy import IamPolicy
+from keyhouse_cdk.l1.policy_attachment import PolicyAttachment
 from keyhouse_cdk.l1.project import Project
 from keyhouse_cdk.l1.project_member import ProjectMember
 from keyhouse_cdk.l1.provider import KeyhouseProvider
@@ -36,7 +38,9 @@ __all__ = [
     "DataKeyhouseIamPolicyDocumentStatementCondition",
     "DataKeyhouseScopes",
     "DataKeyhouseSecret",
+    "IamPolicy",
     "KeyhouseProvider",
+    "PolicyAttachment",
     "Project",
     "ProjectMember",
     "Role",

@@ -287,6 +287,15 @@ class ApiKey(cdktf.TerraformResource):
         return self.get_string_attribute("status")
 
     @property
+    def stored_secret_arn(self) -> str:
+        """The Keyhouse Resource Name of that secret, for a policy that lets the key's owner read
+        it.
+
+        A token: it synthesizes to a reference to ``stored_secret_arn``.
+        """
+        return self.get_string_attribute("stored_secret_arn")
+
+    @property
     def stored_secret_id(self) -> str:
         """The id of the secret `store_in_secret` wrote.
 

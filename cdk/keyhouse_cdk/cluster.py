@@ -1,0 +1,148 @@
+"""``ClusterApiKey``: seed 000 in one construct.
+
+A compute cluster (Databricks, say) reaches the feature store with an API key that
+its role reads from a secret at start-up. This construct makes that role, a key
+owned by it with the downstream scopes, keeps the key in the project-shared secret
+``hopsworks/role/<role>/type/api-key``, and lets the role read exactly that
+secret: a policy allowing ``secrets:GetSecret`` and ``secrets:GetSecretValue`` on
+the secret's arn, attached to the role. The role is deliberately not made a member
+of the project: membership would let it read every secret the project shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import constructs
+
+from keyhouse_cdk import l1
+from keyhouse_cdk.api_keys import ApiKey, StoreIn
+from keyhouse_cdk.grants import Grant
+from keyhouse_cdk.principals import Grantee
+from keyhouse_cdk.props import (
+    PropError,
+    check_identifier,
+    check_lifetime,
+    check_scopes,
+    is_token,
+)
+
+CLUSTER_SCOPES: tuple[str, ...] = ("featurestore", "project", "job", "kafka")
+"""The scopes seed 000 asks for: what the feature store's clients need."""
+
+
+def secret_name_for(role: str) -> str:
+    """Where a cluster role's key is kept: ``hopsworks/role/<role>/type/api-key``."""
+    return f"hopsworks/role/{role}/type/api-key"
+
+
+class ClusterApiKey(constructs.Construct):
+    """A cluster role, its API key in a project secret, and read access to exactly that secret.
+
+    Attributes:
+        role: The ``keyhouse_role`` (made here when ``role`` was a name).
+        api_key: The key, owned by the role, restricted to the project.
+        secret_name: The name of the secret holding the key.
+        read_grant: The policy and attachment letting the role read the secret.
+        pass_role_grants: Policies letting principals make keys for the role.
+    """
+
+    def __init__(
+        self,
+        scope: constructs.Construct,
+        id_: str,
+        *,
+        role: str | l1.Role,
+        project: str | l1.Project,
+        scopes: Sequence[str] = CLUSTER_SCOPES,
+        lifetime_days: int | None = None,
+        key_name: str = "cluster",
+        secret_name: str | None = None,
+        pass_role_to: Sequence[Grantee] = (),
+    ) -> None:
+        """Define the cluster's access.
+
+        Args:
+            scope: The construct it belongs to.
+            id_: Its id within ``scope``.
+            role: The role's name (a ``keyhouse_role`` is made), or a ``Role`` construct.
+            project: The project the secret is shared with and the key is restricted to:
+                a name or a ``Project`` construct.
+            scopes: The key's scopes, from the built-in catalog. Default: featurestore,
+                project, job, kafka.
+            lifetime_days: The key's lifetime. Default: the admin's default lifetime.
+            key_name: The key's name (unique among the role's keys). Default: ``cluster``.
+            secret_name: The secret to keep the key in. Default:
+                ``hopsworks/role/<role>/type/api-key``.
+            pass_role_to: Principals allowed to pass the role, i.e. to make further keys
+                for it (``iam:PassRole`` on the role). Default: nobody but admins.
+        """
+        super().__init__(scope, id_)
+        if isinstance(role, str):
+            check_identifier(self, "role", role)
+        project_name = project.name if isinstance(project, l1.Project) else project
+        if not project_name:
+            raise PropError(
+                self,
+                "project",
+                "the key's secret is shared with a project (visibility 'project'): "
+                "give the project",
+            )
+        check_identifier(self, "project", project_name)
+        check_scopes(self, "scopes", scopes)
+        check_lifetime(self, "lifetime_days", lifetime_days)
+        check_identifier(self, "key_name", key_name)
+
+        self.role = l1.Role(self, "Role", name=role) if isinstance(role, str) else role
+        role_name = role if isinstance(role, str) else self.role.name
+        self.secret_name = secret_name or secret_name_for(role_name)
+        self.api_key = ApiKey(
+            self,
+            "Key",
+            name=key_name,
+            owner_role=self.role.name,
+            project=project_name,
+            scopes=list(scopes),
+            expires_in_days=lifetime_days,
+            store_in=StoreIn(
+                name=self.secret_name,
+                visibility="project",
+                description=f"API key of the cluster role {role_name}",
+            ),
+        )
+        stored = self.api_key.stored_secret
+        assert stored is not None  # store_in was given
+        # A name that says what the policy is for, when the role's name is known now.
+        read_policy = None if is_token(role_name) else f"{role_name}-read-api-key"
+        self.read_grant: Grant = stored.grant_read(self.role, policy_name=read_policy)
+        self.pass_role_grants = [
+            Grant(
+                self,
+                f"PassRole-{index}",
+                grantee=grantee,
+                actions=["iam:PassRole"],
+                resources=[f"khrn:role:{role_name}"],
+                sid="PassClusterRole",
+            )
+            for index, grantee in enumerate(pass_role_to)
+        ]
+
+    @property
+    def key_id(self) -> str:
+        """The Key ID (a token)."""
+        return self.api_key.id
+
+    @property
+    def key_prefix(self) -> str:
+        """The key's display prefix (a token)."""
+        return self.api_key.prefix
+
+    @property
+    def secret_arn(self) -> str:
+        """The secret's Keyhouse Resource Name (a token)."""
+        return self.api_key.stored_secret_arn
+
+    @property
+    def policy_arn(self) -> str:
+        """The read policy's Keyhouse Resource Name (a token)."""
+        return self.read_grant.policy_arn

@@ -1,0 +1,106 @@
+"""Checking props when a stack is built, so that a mistake stops ``cdktf synth`` with a
+message naming the construct and the prop, not a failed plan later.
+
+Values that are tokens (references to other constructs, variables, functions) are
+not known until Terraform runs; they are left to the provider's plan-time checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+import cdktf
+import constructs
+
+BUILTIN_SCOPES: tuple[str, ...] = (
+    "featurestore",
+    "project",
+    "job",
+    "kafka",
+    "secrets",
+    "keys",
+    "iam",
+    "admin",
+)
+"""The service's built-in scope catalog (``GET /api/v1/scopes``)."""
+
+ADMIN_ONLY_SCOPES = frozenset({"iam", "admin"})
+"""Scopes only an admin user's key can hold: never a role's."""
+
+VISIBILITIES = ("private", "project")
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class PropError(ValueError):
+    """A construct was given a prop it cannot use."""
+
+    def __init__(self, scope: constructs.IConstruct, prop: str, problem: str) -> None:
+        self.path = scope.node.path
+        self.prop = prop
+        super().__init__(f"{self.path}: {prop}: {problem}")
+
+
+def is_token(value: object) -> bool:
+    """Whether ``value`` (or anything in it) is only known when Terraform runs."""
+    if isinstance(value, str):
+        # CDKTF encodes string tokens as "${TfToken[...]}": no call into jsii needed.
+        return "${" in value
+    if isinstance(value, float | int):
+        return cdktf.Token.is_unresolved(value)
+    return True
+
+
+def check_identifier(scope: constructs.IConstruct, prop: str, value: str) -> None:
+    """A user, role, project or policy name: 1-64 of letters, digits, ``.``, ``_``, ``-``."""
+    if is_token(value):
+        return
+    if not _IDENTIFIER.fullmatch(value) or ".." in value:
+        raise PropError(
+            scope,
+            prop,
+            f"{value!r} is not a valid name: 1 to 64 letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit",
+        )
+
+
+def check_scopes(scope: constructs.IConstruct, prop: str, scopes: Sequence[str]) -> None:
+    """At least one scope, each spelled as in the built-in catalog, none admin-only."""
+    if not scopes:
+        raise PropError(scope, prop, "give at least one scope")
+    for name in scopes:
+        if is_token(name):
+            continue
+        if name in ADMIN_ONLY_SCOPES:
+            raise PropError(scope, prop, f"{name!r} is reserved to admins' keys")
+        if name not in BUILTIN_SCOPES:
+            raise PropError(scope, prop, f"unknown scope {name!r}{_suggest(name, BUILTIN_SCOPES)}")
+
+
+def check_lifetime(scope: constructs.IConstruct, prop: str, days: float | None) -> None:
+    """A whole number of days, at least 1 (None: the admin's default)."""
+    if days is None or is_token(days):
+        return
+    if days <= 0 or not float(days).is_integer():
+        raise PropError(scope, prop, f"must be a whole number of days, at least 1 (got {days})")
+
+
+def check_visibility(
+    scope: constructs.IConstruct, prop: str, visibility: str | None, project: str | None
+) -> None:
+    """``private`` or ``project``; ``project`` needs a project to share with."""
+    if visibility is None or is_token(visibility):
+        return
+    if visibility not in VISIBILITIES:
+        raise PropError(scope, prop, f"must be 'private' or 'project' (got {visibility!r})")
+    if visibility == "project" and not project:
+        raise PropError(
+            scope, prop, "visibility 'project' needs a project to share the secret with"
+        )
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"

@@ -1,0 +1,36 @@
+"""What every stack shares: the provider, where its state lives, and outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import cdktf
+import constructs
+
+import keyhouse_cdk  # noqa: F401 - sets up jsii's environment before cdktf starts Node
+from keyhouse_cdk.l1 import KeyhouseProvider
+
+STATE_DIR_ENV = "KEYHOUSE_CDK_STATE_DIR"
+"""Where the stacks keep their state files (default: CDKTF's, the project root)."""
+
+
+class KeyhouseStack(cdktf.TerraformStack):
+    """A stack with the Keyhouse provider configured from the environment.
+
+    The provider reads ``KEYHOUSE_URL`` and ``KEYHOUSE_API_KEY`` itself, when
+    Terraform runs: the admin key is never written into the synthesized JSON.
+    """
+
+    def __init__(self, scope: constructs.Construct, name: str) -> None:
+        super().__init__(scope, name)
+        state_dir = os.environ.get(STATE_DIR_ENV)
+        if state_dir:
+            path = Path(state_dir).expanduser().resolve() / f"terraform.{name}.tfstate"
+            cdktf.LocalBackend(self, path=str(path))
+        self.provider = KeyhouseProvider(self, "keyhouse")
+
+    def output(self, name: str, value: Any, description: str) -> cdktf.TerraformOutput:
+        """A stack output (never a secret: every value here is safe to print)."""
+        return cdktf.TerraformOutput(self, name, value=value, description=description)
