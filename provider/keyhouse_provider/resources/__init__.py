@@ -2,6 +2,8 @@
 
 from keyhouse_provider.framework.base import Resource
 from keyhouse_provider.resources.api_key import ApiKey
+from keyhouse_provider.resources.iam_policy import IamPolicy
+from keyhouse_provider.resources.policy_attachment import PolicyAttachment
 from keyhouse_provider.resources.project import Project
 from keyhouse_provider.resources.project_member import ProjectMember
 from keyhouse_provider.resources.role import Role
@@ -11,6 +13,8 @@ from keyhouse_provider.resources.user import User
 
 RESOURCES: tuple[type[Resource], ...] = (
     ApiKey,
+    IamPolicy,
+    PolicyAttachment,
     Project,
     ProjectMember,
     Role,

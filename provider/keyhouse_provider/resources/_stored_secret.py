@@ -136,5 +136,6 @@ def adopt(connection: Connection, key_id: str, secret_id: str) -> State:
             "description": secret.description,
         },
         "stored_secret_id": secret.id,
+        "stored_secret_arn": secret.arn,
         "stored_secret_version": secret.version,
     }

@@ -122,6 +122,13 @@ class ApiKey(Resource):
                 computed=True,
             ),
             Attr(
+                "stored_secret_arn",
+                STRING,
+                "The Keyhouse Resource Name of that secret, for a policy that lets the key's "
+                "owner read it.",
+                computed=True,
+            ),
+            Attr(
                 "stored_secret_version",
                 NUMBER,
                 "The version of that secret that holds this key; null when a refresh found the "
@@ -230,6 +237,7 @@ class ApiKey(Resource):
             gone_ok(lambda: api_keys.delete(key_id=state["id"]))
             raise
         state["stored_secret_id"] = secret.id
+        state["stored_secret_arn"] = secret.arn
         state["stored_secret_version"] = secret.version
         return state
 
@@ -315,6 +323,7 @@ def _state(found: models.ApiKeyPublic | models.ApiKeyCreated, previous: State) -
         "created_at": timestamp(found.created_at),
         "expires_at": timestamp(found.expires_at),
         "stored_secret_id": _known(previous.get("stored_secret_id")),
+        "stored_secret_arn": _known(previous.get("stored_secret_arn")),
         "stored_secret_version": _known(previous.get("stored_secret_version")),
         "store_in_secret": previous.get("store_in_secret"),
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.provider.harness.slow_proxy import slow_proxy
 from tests.provider.harness.terraform import TERRAFORM, Toolchain, Workspace
 from tests.support.actors import unique
 from tests.support.keyhouse_server import KeyhouseServer
@@ -70,21 +71,24 @@ def test_a_killed_apply_run_again_makes_each_key_once(
     role = unique("killed")
     workspace = Workspace(toolchain, tmp_path / "work", service.url, service.admin_key)
     workspace.write(CONFIG.format(s=role, count=COUNT))
-    process = subprocess.Popen(
-        [TERRAFORM, "apply", "-auto-approve", "-no-color", "-parallelism=2"],
-        cwd=workspace.directory,
-        env=workspace.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     providers: list[int] = []
-    try:
-        while process.poll() is None and len(_keys(service.database_url, role)) < COUNT // 4:
-            providers = _children(process.pid) or providers
-            time.sleep(0.02)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+    # Answers to creates come late, so that the kill finds keys the service made and
+    # terraform has not heard of (whatever terraform has saved of its state by then).
+    with slow_proxy(service.url, delay=0.4) as url:
+        process = subprocess.Popen(
+            [TERRAFORM, "apply", "-auto-approve", "-no-color", "-parallelism=4"],
+            cwd=workspace.directory,
+            env={**workspace.env, "KEYHOUSE_URL": url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while process.poll() is None and len(_keys(service.database_url, role)) < COUNT // 4:
+                providers = _children(process.pid) or providers
+                time.sleep(0.02)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
     made = len(_keys(service.database_url, role))
     assert COUNT // 4 <= made < COUNT, f"killed after {made} keys"
     deadline = time.monotonic() + 30  # the providers notice that terraform is gone

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from keyhouse_client import Keyhouse, NotFoundError
+from keyhouse_provider.resources.iam_policy import same_policy
 from tests.provider.harness.terraform import Workspace
 from tests.support.actors import unique
 
@@ -69,6 +70,15 @@ resource "keyhouse_settings" "this" {{
   default_key_lifetime_days = {default_days}
   max_key_lifetime_days     = 730
 }}
+resource "keyhouse_iam_policy" "read" {{
+  name        = "read-{s}"
+  description = "{policy_description}"
+  policy      = data.keyhouse_iam_policy_document.read.json
+}}
+resource "keyhouse_policy_attachment" "read" {{
+  policy_arn = keyhouse_iam_policy.read.arn
+  {attach_to}
+}}
 data "keyhouse_secret" "token" {{
   name    = keyhouse_secret.token.name
   project = keyhouse_project.fs.name
@@ -105,6 +115,8 @@ V1 = {
     "cluster_scopes": '["featurestore", "project", "job", "kafka"]',
     "cluster_days": 90,
     "default_days": 365,
+    "policy_description": "read the token",
+    "attach_to": "role = keyhouse_role.dbx.name",
 }
 V2 = {  # everything here changes in place
     **V1,
@@ -118,6 +130,7 @@ V2 = {  # everything here changes in place
     "personal_scopes": '["secrets", "keys"]',
     "cluster_scopes": '["featurestore", "job"]',
     "default_days": 300,
+    "policy_description": "read the shared token",
 }
 V3 = {  # the secret's name, a key's project and a key's lifetime need new objects
     **V2,
@@ -125,7 +138,13 @@ V3 = {  # the secret's name, a key's project and a key's lifetime need new objec
     "personal_project": "keyhouse_project.fs.name",
     "cluster_days": 60,
     "default_days": 365,
+    "attach_to": "user = keyhouse_user.alice.name",
 }
+UNCHANGED_IN_V2 = (
+    "keyhouse_secret.mine",
+    "keyhouse_project_member.dbx",
+    "keyhouse_policy_attachment.read",
+)
 ADDRESSES = [
     "keyhouse_user.alice",
     "keyhouse_role.dbx",
@@ -137,6 +156,8 @@ ADDRESSES = [
     "keyhouse_api_key.personal",
     "keyhouse_api_key.cluster",
     "keyhouse_settings.this",
+    "keyhouse_iam_policy.read",
+    "keyhouse_policy_attachment.read",
 ]
 
 
@@ -153,7 +174,7 @@ def test_every_resource_through_terraform(
     workspace.write(CONFIG.format(s=s, **V1))
     applied = workspace.apply()
     assert "Warning" not in applied.output
-    assert "Apply complete! Resources: 10 added" in applied.stdout
+    assert f"Apply complete! Resources: {len(ADDRESSES)} added" in applied.stdout
     workspace.assert_no_changes()
     outputs = workspace.outputs()
     assert outputs["token_read_back"] is True
@@ -168,9 +189,7 @@ def test_every_resource_through_terraform(
     workspace.write(CONFIG.format(s=s, **V2))
     changes = workspace.changes()
     assert changes == {
-        address: ["update"]
-        for address in ADDRESSES
-        if address not in ("keyhouse_secret.mine", "keyhouse_project_member.dbx")
+        address: ["update"] for address in ADDRESSES if address not in UNCHANGED_IN_V2
     }
     workspace.apply()
     workspace.assert_no_changes()
@@ -186,6 +205,7 @@ def test_every_resource_through_terraform(
         "keyhouse_secret.mine",
         "keyhouse_api_key.personal",
         "keyhouse_api_key.cluster",
+        "keyhouse_policy_attachment.read",
     }
     changes = workspace.changes()
     assert changes == {
@@ -212,6 +232,7 @@ def test_every_resource_through_terraform(
         lambda: kh.roles.get(name=f"dbx-{s}"),
         lambda: kh.projects.get(project=f"fs-{s}"),
         lambda: kh.secrets.get(secret_id=after["keyhouse_secret.mine"]["id"]),
+        lambda: kh.iam.get_policy(name=f"read-{s}"),
     ):
         with pytest.raises(NotFoundError):
             gone()
@@ -248,4 +269,7 @@ def _import_and_compare(imported: Workspace, s: str, created: dict[str, dict]) -
             expected["key"] = None  # shown once, at creation: an import cannot know it
         if address == "keyhouse_user.alice":
             expected["email"] = "alice@example.com"  # as the service keeps it; plans see no change
+        if address == "keyhouse_iam_policy.read":  # the service's spelling, the same meaning
+            assert same_policy(state[address]["policy"], expected["policy"])
+            expected["policy"] = state[address]["policy"]
         assert state[address] == expected, address

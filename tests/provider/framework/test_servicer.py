@@ -61,6 +61,8 @@ def test_the_schema_has_every_type_with_descriptions() -> None:
     assert diagnostics(schema.diagnostics) == []
     assert set(schema.resource_schemas) == {
         "keyhouse_api_key",
+        "keyhouse_iam_policy",
+        "keyhouse_policy_attachment",
         "keyhouse_project",
         "keyhouse_project_member",
         "keyhouse_role",
