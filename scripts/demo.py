@@ -1,9 +1,11 @@
-"""The main job's walk-through: seed 000 by hand, through the key service's API.
+"""The main job: seed 000 as code, deployed with ``cdktf deploy`` against the local service.
 
-Waits for the service, then as the bootstrap admin creates a project, a role
-for a compute cluster, an API key for that role, and stores the key in a
-project secret named ``hopsworks/role/<role>/type/api-key`` that the role can
-read. Prints what it did, never the key itself.
+Waits for the service, installs the Terraform provider into ``<home>/terraform``,
+deploys the ``cluster-access`` stack (a project, a cluster role, the role's API
+key kept in the project secret ``hopsworks/role/<role>/type/api-key``, and a
+policy letting the role read that secret), prints what exists, then checks
+through the generated client that the cluster's key reads its own secret and
+nothing else. Never prints a key.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from typing import Any
 
 import httpx
 
-PROJECT = "featurestore"
-ROLE = "databricks-cluster"
-SECRET = f"hopsworks/role/{ROLE}/type/api-key"
+from keyhouse_client import Keyhouse, KeyhouseError, PermissionDeniedError, models
+from stacks.cdktf_cli import Cdktf, install_provider
+
+STACK = "cluster-access"
 
 
 def wait_for(url: str, seconds: float = 60) -> None:
+    """Until the service answers ``/healthz``."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -35,87 +39,110 @@ def wait_for(url: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def ensure(http: httpx.Client, path: str, body: dict[str, Any], lookup: str) -> dict[str, Any]:
-    """Create unless it exists (the job can run again on the same database)."""
-    created = http.post(path, json=body)
-    if created.status_code == 409:
-        found: dict[str, Any] = http.get(lookup).raise_for_status().json()
-        return found
-    if created.is_error:
-        sys.exit(f"error: POST {path}: {created.json().get('detail')}")
-    result: dict[str, Any] = created.json()
-    return result
+def deploy(cdktf: Cdktf, log: Path) -> dict[str, Any]:
+    """``cdktf deploy cluster-access``; its outputs. The full log goes to ``log``."""
+    print(f"==> cdktf deploy {STACK} (log: {log})")
+    result = cdktf.deploy([STACK])
+    log.write_text(result.output)
+    if result.returncode != 0:
+        sys.exit(f"error: cdktf deploy failed; the end of {log}:\n{result.output[-3000:]}")
+    if result.unchanged():
+        print("==> no changes: the stack was already in place")
+    for added, changed, destroyed in result.applied():
+        if added or changed or destroyed:
+            print(f"==> applied: {added} added, {changed} changed, {destroyed} destroyed")
+    return cdktf.outputs()[STACK]
+
+
+def check_access(kh: Keyhouse, url: str, out: dict[str, Any]) -> None:
+    """The cluster's key, taken from its secret, reads that secret and nothing else."""
+    role = out["role"]
+    secret = kh.secrets.get_by_name(name=out["secret_name"], project=out["project"])
+    key = kh.secrets.get_value(secret_id=secret.id).value
+    with Keyhouse(base_url=url, api_key=key) as cluster:
+        me = cluster.keys.whoami()
+        if me.key is None or me.key.id != out["key_id"]:
+            sys.exit("error: the secret does not hold the key the stack made")
+        print(
+            f"==> the key in the secret authenticates as {me.principal.kind}/{me.principal.name} "
+            f"(key {me.key.id}, scopes {', '.join(me.key.scopes)})"
+        )
+        if cluster.secrets.get_value(secret_id=secret.id).value != key:
+            sys.exit("error: the cluster read back something else than its key")
+        print(f"==> check: role/{role} read its key back from the secret with that key")
+        refused = []
+        for what, attempt in (
+            ("write its secret", lambda: cluster.secrets.put_value(secret_id=secret.id, value="x")),
+            ("list secrets", lambda: cluster.secrets.list()),
+            ("create a key", lambda: cluster.api_keys.create(name="more", scopes=["job"])),
+        ):
+            try:
+                attempt()
+            except PermissionDeniedError:
+                refused.append(what)
+            else:
+                sys.exit(f"error: the cluster's key could {what}")
+        print(f"==> check: it may not {', '.join(refused)} (403 each)")
+    principal = models.PrincipalRef(kind="role", name=role)
+    neighbour = f"khrn:secret:project/{out['project']}/hopsworks/role/another-cluster/type/api-key"
+    decisions = {
+        arn: kh.iam.simulate(principal=principal, action="secrets:GetSecretValue", resource=arn)
+        for arn in (out["secret_arn"], neighbour)
+    }
+    if decisions[out["secret_arn"]].decision != "allowed" or decisions[neighbour].decision == (
+        "allowed"
+    ):
+        sys.exit("error: the policy engine does not limit the role to its own secret")
+    members = {m.principal_name for m in kh.projects.iter_members(project=out["project"])}
+    if role in members:
+        sys.exit(f"error: role/{role} is a member of {out['project']}")
+    print(
+        f"==> check: the policy engine allows role/{role} its own secret and no other "
+        f"({decisions[neighbour].decision} for the rest of {out['project']}); "
+        "the role is not a project member"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", type=Path, default=Path(".keyhouse"))
     args = parser.parse_args()
+    home: Path = args.home.resolve()
     url = os.environ.get("KEYHOUSE_URL", "http://127.0.0.1:8787")
     wait_for(url)
-    key_file = args.home / "admin.key"
+    key_file = home / "admin.key"
     if not key_file.exists():
         sys.exit(
             f"error: {key_file} is missing. The admin key is only made on an empty database; "
-            f"remove {args.home} to start afresh."
+            f"remove {home} to start afresh."
         )
     admin_key = key_file.read_text().strip()
-    with httpx.Client(base_url=url, headers={"x-api-key": admin_key}, timeout=30) as admin:
-        me = admin.get("/api/v1/whoami").raise_for_status().json()
-        print(f"==> signed in as {me['principal']['kind']}/{me['principal']['name']}")
-        ensure(admin, "/api/v1/projects", {"name": PROJECT}, f"/api/v1/projects/{PROJECT}")
-        ensure(admin, "/api/v1/roles", {"name": ROLE}, f"/api/v1/roles/{ROLE}")
-        members = admin.get(f"/api/v1/projects/{PROJECT}/members").json()["data"]
-        if not any(m["principal_name"] == ROLE for m in members):
-            admin.post(
-                f"/api/v1/projects/{PROJECT}/members",
-                json={"principal_kind": "role", "principal_name": ROLE, "role": "viewer"},
-            ).raise_for_status()
-        print(f"==> project {PROJECT}, role {ROLE} (a viewer of the project)")
-        existing = admin.get("/api/v1/secrets/by-name", params={"name": SECRET, "project": PROJECT})
-        if existing.status_code == 200:
-            print(f"==> secret {SECRET} already holds a key (version {existing.json()['version']})")
-            return
-        key = (
-            admin.post(
-                "/api/v1/api-keys",
-                json={
-                    "name": "databricks",
-                    "owner_role": ROLE,
-                    "project": PROJECT,
-                    "scopes": ["featurestore", "project", "job", "kafka", "secrets"],
-                    "expires_in_days": 90,
-                },
-            )
-            .raise_for_status()
-            .json()
+    with Keyhouse(base_url=url, api_key=admin_key) as kh:
+        me = kh.keys.whoami()
+        print(f"==> signed in as {me.principal.kind}/{me.principal.name} at {url}")
+        terraform = home / "terraform"
+        terraform.mkdir(exist_ok=True)
+        rc = install_provider(terraform)
+        print(f"==> provider keyhouse/keyhouse installed in {terraform / 'plugins'}")
+        cdktf = Cdktf(url=url, api_key=admin_key, terraform_rc=rc, work=home / "cdktf")
+        out = deploy(cdktf, home / "cdktf-deploy.log")
+        key = kh.api_keys.get(key_id=out["key_id"])
+        secret = kh.secrets.get_by_name(name=out["secret_name"], project=out["project"])
+        print(f"==> project {out['project']}; role {out['role']} (not a member of the project)")
+        print(
+            f"==> API key {key.id} ({key.prefix}...) named {key.name!r} for role/{out['role']}, "
+            f"scopes {', '.join(key.scopes)}, restricted to {key.project}, "
+            f"expires {key.expires_at:%Y-%m-%d}"
         )
         print(
-            f"==> API key {key['id']} ({key['prefix']}...) for role/{ROLE}, "
-            f"expires {key['expires_at']}"
+            f"==> stored it in secret {secret.name} (visibility {secret.visibility}, "
+            f"project {out['project']}, version {secret.version})"
         )
-        secret = (
-            admin.post(
-                "/api/v1/secrets",
-                json={
-                    "name": SECRET,
-                    "value": key["key"],
-                    "visibility": "project",
-                    "project": PROJECT,
-                },
-            )
-            .raise_for_status()
-            .json()
-        )
-        print(
-            f"==> stored it in secret {secret['name']} "
-            f"(project {PROJECT}, version {secret['version']})"
-        )
-        # The cluster's own key reads the secret back: the workflow works end to end.
-        with httpx.Client(base_url=url, headers={"x-api-key": key["key"]}, timeout=30) as cluster:
-            value = cluster.get(f"/api/v1/secrets/{secret['id']}/value").raise_for_status().json()
-        assert value["value"] == key["key"]
-        print(f"==> role/{ROLE} read its key back from the secret with that key")
+        print(f"==> policy {out['policy_arn']} lets role/{out['role']} read {out['secret_arn']}")
+        try:
+            check_access(kh, url, out)
+        except KeyhouseError as error:
+            sys.exit(f"error: {type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":

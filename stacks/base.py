@@ -9,11 +9,8 @@ from typing import Any
 import cdktf
 import constructs
 
-import keyhouse_cdk  # noqa: F401 - sets up jsii's environment before cdktf starts Node
 from keyhouse_cdk.l1 import KeyhouseProvider
-
-STATE_DIR_ENV = "KEYHOUSE_CDK_STATE_DIR"
-"""Where the stacks keep their state files (default: CDKTF's, the project root)."""
+from stacks.cdktf_cli import STATE_DIR_ENV
 
 
 class KeyhouseStack(cdktf.TerraformStack):
