@@ -208,6 +208,29 @@ BEHAVIOUR = """## Behaviour worth knowing
 """
 
 
+DESIGN_NOTES = """## Design notes
+
+Where this provider differs from the first sketch of it (`ARCHITECTURE.md`), and why:
+
+- `keyhouse_project_member` names a role principal `machine_role`: `role` is the
+  project role (`owner`, `member`, `viewer`), as the sketch uses it.
+- Users, roles, projects and policies are imported by name, not by the service's
+  internal id: the service addresses them by name, and the name is what a
+  configuration holds.
+- `keyhouse_api_key.store_in_secret` writes the key into the secret from the
+  provider: the service has no "create a key into a secret" call, so the provider
+  takes the key from the creation's answer, writes it into the secret at once and
+  keeps it nowhere. It is never in the state, the plan or a log; it does pass
+  through the provider's memory.
+- `keyhouse_api_key` exposes `stored_secret_arn`, so that a policy can grant the
+  key's owner read access to exactly that secret (seed 000).
+- `keyhouse_settings` cannot be deleted from the service: destroying it leaves the
+  settings as they are.
+- Pages are named after the type without the provider prefix
+  (`docs/resources/api_key.md`), as the Registry expects.
+"""
+
+
 def index_page(examples: Path) -> str:
     """``docs/index.md``."""
     page = [
@@ -219,6 +242,7 @@ def index_page(examples: Path) -> str:
         _example(examples / "provider" / "provider.tf", "terraform"),
         INSTALLATION,
         BEHAVIOUR,
+        DESIGN_NOTES,
         schema_markdown(SCHEMA),
     ]
     return "\n".join(page)

@@ -72,7 +72,8 @@ class _Typed:
     when that is not the attribute of the same name."""
 
     def __init__(self, connection: Connection | None) -> None:
-        self._connection = connection
+        self._connection: Connection | None = None
+        self.configure(connection)
 
     @classmethod
     def type_name(cls) -> str:
@@ -88,6 +89,10 @@ class _Typed:
     def get_schema(cls) -> Schema:
         """For ``tf``: the schema."""
         return cls.schema
+
+    def configure(self, connection: Connection | None) -> None:
+        """Take the provider's connection (None while Terraform only validates)."""
+        self._connection = connection
 
     @property
     def connection(self) -> Connection:

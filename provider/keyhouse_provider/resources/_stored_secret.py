@@ -14,7 +14,7 @@ from keyhouse_provider.framework.schema import Attr, NestedBlock
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
 from keyhouse_provider.resources._common import gone_ok, or_none
-from keyhouse_provider.resources.secret import check_visibility, derived_visibility
+from keyhouse_provider.resources.secret import check_visibility, derived_visibility, metadata
 
 if TYPE_CHECKING:
     from keyhouse_provider.connection import Connection
@@ -87,7 +87,10 @@ def store(connection: Connection, type_name: str, block: State, key: str) -> Any
 
 def drifted(ctx: Context, connection: Connection, key_id: str, current: State) -> bool:
     """Whether the secret holding the key was deleted or changed outside Terraform."""
-    secret = or_none(lambda: connection.client.secrets.get(secret_id=current["stored_secret_id"]))
+    block = current["store_in_secret"] or {}
+    secret = metadata(
+        connection, current["stored_secret_id"], block.get("visibility"), block.get("project")
+    )
     if secret is not None and secret.version == current["stored_secret_version"]:
         return False
     what = "deleted" if secret is None else "given another value"

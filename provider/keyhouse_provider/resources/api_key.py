@@ -207,6 +207,7 @@ class ApiKey(Resource):
         """``POST /api-keys`` once per resource instance; then, with ``store_in_secret``,
         ``POST /secrets`` with the key, which is dropped right after."""
         connection = self.connection
+        connection.snapshots.invalidate("api_key")
         api_keys = connection.client.api_keys
         body = {
             "name": planned["name"],
@@ -243,7 +244,16 @@ class ApiKey(Resource):
 
     def read(self, ctx: Context, current: State) -> State | None:
         """``GET /api-keys/{id}``, and the stored secret's version when there is one."""
-        found = or_none(lambda: self.connection.client.api_keys.get(key_id=current["id"]))
+        api_keys = self.connection.client.api_keys
+        key_id = current["id"]
+        found = self.connection.snapshots.read(
+            "api_key",
+            "visible",
+            key_id,
+            one=lambda: or_none(lambda: api_keys.get(key_id=key_id)),
+            every=lambda: api_keys.iter(limit=200),
+            key_of=lambda key: key.id,
+        )
         if found is None:
             return None
         state = _state(found, current)
@@ -260,6 +270,7 @@ class ApiKey(Resource):
             changes["name"] = planned["name"]
         if sorted(planned["scopes"]) != sorted(prior["scopes"]):
             changes["scopes"] = sorted(planned["scopes"])
+        self.connection.snapshots.invalidate("api_key")
         api_keys = self.connection.client.api_keys
         found = (
             api_keys.update(key_id=prior["id"], **changes)
@@ -270,6 +281,7 @@ class ApiKey(Resource):
 
     def delete(self, ctx: Context, prior: State) -> None:
         """Delete the stored secret, then the key (``DELETE /api-keys/{id}``)."""
+        self.connection.snapshots.invalidate("api_key")
         stored.remove(self.connection, prior["stored_secret_id"])
         gone_ok(lambda: self.connection.client.api_keys.delete(key_id=prior["id"]))
 

@@ -15,6 +15,7 @@ from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_non
 
 if TYPE_CHECKING:
     from keyhouse_client import models
+    from keyhouse_provider.connection import Connection
 
 MAX_VALUE_CHARS = 9000
 """The service keeps values of at most this many characters."""
@@ -158,20 +159,7 @@ class Secret(Resource):
         return _state(secret, value)
 
     def _metadata(self, current: State) -> models.SecretPublic | None:
-        secrets = self.connection.client.secrets
-        secret_id, project = current["id"], current["project"]
-        if current["visibility"] not in ("private", "project"):
-            return or_none(lambda: secrets.get(secret_id=secret_id))
-        return self.connection.snapshots.read(
-            "secret",
-            f"project/{project}" if current["visibility"] == "project" else "private",
-            secret_id,
-            one=lambda: or_none(lambda: secrets.get(secret_id=secret_id)),
-            every=lambda: secrets.iter(
-                project=project, visibility=current["visibility"], limit=200
-            ),
-            key_of=lambda found: found.id,
-        )
+        return metadata(self.connection, current["id"], current["visibility"], current["project"])
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
         """A new value (``PUT /secrets/{id}/value``) and/or description (``PATCH``)."""
@@ -196,6 +184,23 @@ class Secret(Resource):
     def import_state(self, ctx: Context, import_id: str) -> State | None:
         """Import by the secret's id; the refresh that follows reads its value."""
         return {"id": import_id}
+
+
+def metadata(
+    connection: Connection, secret_id: str, visibility: Any, project: Any
+) -> models.SecretPublic | None:
+    """A secret's metadata for a refresh (see ``snapshots``), or None when it is gone."""
+    secrets = connection.client.secrets
+    if visibility not in ("private", "project"):  # not known yet: just this one
+        return or_none(lambda: secrets.get(secret_id=secret_id))
+    return connection.snapshots.read(
+        "secret",
+        f"project/{project}" if visibility == "project" else "private",
+        secret_id,
+        one=lambda: or_none(lambda: secrets.get(secret_id=secret_id)),
+        every=lambda: secrets.iter(project=project, visibility=visibility, limit=200),
+        key_of=lambda found: found.id,
+    )
 
 
 def derived_visibility(project: Any) -> Any:

@@ -246,3 +246,25 @@ def test_no_key_is_left_behind_when_its_secret_cannot_be_written(
         failure.value.diagnostics[0].summary == "Conflict while trying to create keyhouse_api_key"
     )
     assert _keys_named(kh, name) == []
+
+
+def test_many_keys_refresh_from_a_listing_and_still_see_drift(
+    harness: Harness, new_harness: Callable[[], Harness], kh: Keyhouse, role: str
+) -> None:
+    states = [
+        harness.apply(T, {"name": f"bulk-{i}", "owner_role": role, "scopes": ["job"]})
+        for i in range(25)
+    ]
+    kh.api_keys.revoke(key_id=states[22]["id"])
+    kh.api_keys.delete(key_id=states[23]["id"])
+    fresh = new_harness()  # a new plan: its process has no listing yet
+    refreshed = [fresh.refresh(T, s) for s in states]
+    assert fresh.provider.connection is not None
+    assert fresh.provider.connection.snapshots.listed("api_key", "visible")
+    assert refreshed[:22] == states[:22]
+    assert refreshed[22] is not None
+    assert refreshed[22]["status"] == "revoked"
+    assert refreshed[23] is None
+    assert refreshed[24] == states[24]
+    for state in [s for s in refreshed if s is not None]:
+        harness.destroy(T, state)
