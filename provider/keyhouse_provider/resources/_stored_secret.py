@@ -85,14 +85,20 @@ def store(connection: Connection, type_name: str, block: State, key: str) -> Any
     )
 
 
-def drifted(ctx: Context, connection: Connection, key_id: str, current: State) -> bool:
-    """Whether the secret holding the key was deleted or changed outside Terraform."""
+def refresh(
+    ctx: Context, connection: Connection, key_id: str, current: State, state: State
+) -> None:
+    """Check the secret holding the key: a secret deleted or changed outside Terraform
+    nulls ``stored_secret_version`` (the plan then replaces the key)."""
     block = current["store_in_secret"] or {}
     secret = metadata(
         connection, current["stored_secret_id"], block.get("visibility"), block.get("project")
     )
-    if secret is not None and secret.version == current["stored_secret_version"]:
-        return False
+    if secret is not None:
+        state["stored_secret_arn"] = secret.arn
+        if secret.version == current["stored_secret_version"]:
+            return
+    state["stored_secret_version"] = None
     what = "deleted" if secret is None else "given another value"
     ctx.warning(
         f"The secret holding API key {key_id} was {what} outside Terraform",
@@ -100,7 +106,6 @@ def drifted(ctx: Context, connection: Connection, key_id: str, current: State) -
         "secret.",
         PATH,
     )
-    return True
 
 
 def remove(connection: Connection, secret_id: Any) -> None:

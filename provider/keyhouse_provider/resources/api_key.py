@@ -257,10 +257,8 @@ class ApiKey(Resource):
         if found is None:
             return None
         state = _state(found, current)
-        if current["stored_secret_version"] is not None and stored.drifted(
-            ctx, self.connection, found.id, current
-        ):
-            state["stored_secret_version"] = None
+        if current["stored_secret_version"] is not None:
+            stored.refresh(ctx, self.connection, found.id, current, state)
         return state
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:

@@ -268,3 +268,21 @@ def test_many_keys_refresh_from_a_listing_and_still_see_drift(
     assert refreshed[24] == states[24]
     for state in [s for s in refreshed if s is not None]:
         harness.destroy(T, state)
+
+
+def test_state_from_before_stored_secret_arn_gets_it_on_refresh(
+    harness: Harness, role: str
+) -> None:
+    config = {
+        "name": unique("old-state"),
+        "owner_role": role,
+        "scopes": ["job"],
+        "store_in_secret": {"name": f"tf/{unique('old')}"},
+    }
+    state = harness.apply(T, config)
+    old = {k: v for k, v in state.items() if k not in ("stored_secret_arn", "arn")}
+    upgraded, found = harness.upgrade(T, 0, old)
+    assert found == []
+    assert upgraded["stored_secret_arn"] is None
+    assert harness.refresh(T, upgraded) == state
+    harness.destroy(T, state)
