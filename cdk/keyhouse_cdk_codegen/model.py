@@ -79,8 +79,14 @@ def _is_primitive(spec: Any, name: str) -> bool:
     return bool(spec == name)
 
 
-def _collection(spec: Any) -> tuple[str, Any] | None:
-    if isinstance(spec, list) and len(spec) == 2 and spec[0] in ("list", "set", "map"):
+def _collection(spec: Any) -> tuple[str, str] | None:
+    """``(mode, element)`` for a list, set or map of a primitive type; None otherwise."""
+    if (
+        isinstance(spec, list)
+        and len(spec) == 2
+        and spec[0] in ("list", "set", "map")
+        and isinstance(spec[1], str)
+    ):
         return spec[0], spec[1]
     return None
 
@@ -306,9 +312,12 @@ class Element:
         )
 
     @property
-    def article(self) -> str:
-        """``a`` (every type name here starts with a consonant sound)."""
-        return "an" if self.terraform_type[:1] in "aeiou" else "a"
+    def init_summary(self) -> str:
+        """The first line of the constructor's docstring."""
+        if self.kind == "provider":
+            return f"Configure the ``{self.terraform_type}`` provider in ``scope``."
+        article = "an" if self.terraform_type[:1] in "aeiou" else "a"
+        return f"Define {article} ``{self.terraform_type}`` in ``scope``."
 
 
 def _ordered(attributes: tuple[Attribute, ...]) -> tuple[Attribute, ...]:

@@ -40,6 +40,7 @@ class DataKeyhouseApiKey(cdktf.TerraformDataSource):
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
         """Define a ``keyhouse_api_key`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

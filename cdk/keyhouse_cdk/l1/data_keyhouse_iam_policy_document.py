@@ -163,6 +163,7 @@ class DataKeyhouseIamPolicyDocument(cdktf.TerraformDataSource):
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
         """Define a ``keyhouse_iam_policy_document`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

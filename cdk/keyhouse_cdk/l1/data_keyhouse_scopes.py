@@ -37,6 +37,7 @@ class DataKeyhouseScopes(cdktf.TerraformDataSource):
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
         """Define a ``keyhouse_scopes`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

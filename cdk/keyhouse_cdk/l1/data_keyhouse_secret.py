@@ -45,6 +45,7 @@ class DataKeyhouseSecret(cdktf.TerraformDataSource):
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
         """Define a ``keyhouse_secret`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

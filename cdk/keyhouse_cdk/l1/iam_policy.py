@@ -52,6 +52,7 @@ class IamPolicy(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_iam_policy`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

@@ -50,6 +50,7 @@ class PolicyAttachment(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_policy_attachment`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

@@ -48,6 +48,7 @@ class Project(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_project`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

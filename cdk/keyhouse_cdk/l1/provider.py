@@ -42,6 +42,7 @@ class KeyhouseProvider(cdktf.TerraformProvider):
         alias: str | None = None,
     ) -> None:
         """Configure the ``keyhouse`` provider in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope``.

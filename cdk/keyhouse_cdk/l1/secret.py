@@ -56,6 +56,7 @@ class Secret(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_secret`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

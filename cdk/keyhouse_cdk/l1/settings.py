@@ -49,6 +49,7 @@ class Settings(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_settings`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).

@@ -49,6 +49,7 @@ class User(cdktf.TerraformResource):
         | None = None,
     ) -> None:
         """Define a ``keyhouse_user`` in ``scope``.
+
         Args:
             scope: The construct it belongs to, usually a ``cdktf.TerraformStack``.
             id_: Its id, unique within ``scope`` (Terraform's name for it derives from it).
