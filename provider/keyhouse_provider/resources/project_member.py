@@ -92,6 +92,7 @@ class ProjectMember(Resource):
 
     def create(self, ctx: Context, planned: State) -> State:
         """``POST /projects/{project}/members``, once per resource instance."""
+        self.connection.snapshots.invalidate("member")
         projects = self.connection.client.projects
         kind, principal = _principal(planned)
         body = {
@@ -112,11 +113,21 @@ class ProjectMember(Resource):
     def read(self, ctx: Context, current: State) -> State | None:
         """The membership among the project's members; gone when it (or the project) is."""
         kind, principal = _principal(current)
-        member = self._find(current["project"], kind, principal)
+        project = current["project"]
+        # No call reads one membership: a refresh of many lists the project once.
+        member = self.connection.snapshots.read(
+            "member",
+            project,
+            f"{kind}/{principal}",
+            one=lambda: self._find(project, kind, principal),
+            every=lambda: self._members(project),
+            key_of=lambda found: f"{found.principal_kind}/{found.principal_name}",
+        )
         return None if member is None else _state(member)
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
         """``PATCH /projects/{project}/members/{kind}/{name}``: the project role."""
+        self.connection.snapshots.invalidate("member")
         kind, principal = _principal(prior)
         member = self.connection.client.projects.update_member(
             project=prior["project"],
@@ -128,6 +139,7 @@ class ProjectMember(Resource):
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /projects/{project}/members/{kind}/{name}``."""
+        self.connection.snapshots.invalidate("member")
         kind, principal = _principal(prior)
         gone_ok(
             lambda: self.connection.client.projects.remove_member(
@@ -154,11 +166,12 @@ class ProjectMember(Resource):
             "machine_role": principal if kind == "role" else None,
         }
 
+    def _members(self, project: str) -> list[models.MemberPublic]:
+        projects = self.connection.client.projects
+        return or_none(lambda: list(projects.iter_members(project=project, limit=200))) or []
+
     def _find(self, project: str, kind: str, principal: str) -> models.MemberPublic | None:
-        members = or_none(
-            lambda: list(self.connection.client.projects.iter_members(project=project, limit=200))
-        )
-        for member in members or ():
+        for member in self._members(project):
             if member.principal_kind == kind and member.principal_name == principal:
                 return member
         return None

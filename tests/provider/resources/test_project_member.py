@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from keyhouse_client import Keyhouse
@@ -82,3 +84,24 @@ def test_a_bad_import_id_is_a_diagnostic(harness: Harness) -> None:
     (found,) = harness.import_diagnostics(T, "just-a-project")
     assert found.summary == "Invalid import ID for keyhouse_project_member"
     assert "<project>/user/<name>" in found.detail
+
+
+def test_many_members_refresh_from_one_listing(
+    harness: Harness, new_harness: Callable[[], Harness], kh: Keyhouse, project: str
+) -> None:
+    users = [unique("tf-bulk-member") for _ in range(25)]
+    for user in users:
+        kh.users.create(name=user)
+    states = [harness.apply(T, {"project": project, "user": user}) for user in users]
+    kh.projects.remove_member(project=project, principal_kind="user", principal_name=users[23])
+    kh.projects.update_member(
+        project=project, principal_kind="user", principal_name=users[24], role="viewer"
+    )
+    fresh = new_harness()
+    refreshed = [fresh.refresh(T, s) for s in states]
+    assert fresh.provider.connection is not None
+    assert fresh.provider.connection.snapshots.listed("member", project)
+    assert refreshed[:23] == states[:23]
+    assert refreshed[23] is None
+    assert refreshed[24] is not None
+    assert refreshed[24]["role"] == "viewer"
