@@ -42,14 +42,14 @@ class ModelKeysStack(KeyhouseStack):
         super().__init__(scope, name)
         if not 0 < default_lifetime_days <= max_lifetime_days:
             raise PropError(
-                self,
+                self.node.path,
                 "default_lifetime_days",
                 f"must be from 1 to max_lifetime_days ({max_lifetime_days})",
             )
         for person, days in collaborators.items():
             if days is not None and not 0 < days <= max_lifetime_days:
                 raise PropError(
-                    self,
+                    self.node.path,
                     f"collaborators[{person!r}]",
                     f"a lifetime of {days} days is beyond the maximum key lifetime of "
                     f"{max_lifetime_days} days (or not positive)",

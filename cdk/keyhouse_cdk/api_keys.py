@@ -10,7 +10,7 @@ import cdktf
 import constructs
 
 from keyhouse_cdk import l1
-from keyhouse_cdk.props import PropError, check_lifetime, check_visibility
+from keyhouse_cdk.props import PropError, check_lifetime, check_visibility, path_of
 from keyhouse_cdk.secrets import StoredSecret
 
 
@@ -74,14 +74,15 @@ class ApiKey(l1.ApiKey):
             provider: The provider configuration, when the stack has several. Default: the
                 stack's only one.
         """
+        where = path_of(scope, id_)
         if owner_user is not None and owner_role is not None:
-            raise PropError(scope, "owner_role", "give owner_user or owner_role, not both")
-        check_lifetime(scope, "expires_in_days", expires_in_days)
+            raise PropError(where, "owner_role", "give owner_user or owner_role, not both")
+        check_lifetime(where, "expires_in_days", expires_in_days)
         block = None
         self.stored_secret: StoredSecret | None = None
         if store_in is not None:
             secret_project = store_in.project if store_in.project is not None else project
-            check_visibility(scope, "store_in.visibility", store_in.visibility, secret_project)
+            check_visibility(where, "store_in.visibility", store_in.visibility, secret_project)
             block = l1.ApiKeyStoreInSecret(
                 name=store_in.name,
                 project=secret_project,

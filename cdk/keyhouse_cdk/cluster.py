@@ -78,20 +78,21 @@ class ClusterApiKey(constructs.Construct):
                 for it (``iam:PassRole`` on the role). Default: nobody but admins.
         """
         super().__init__(scope, id_)
+        where = self.node.path
         if isinstance(role, str):
-            check_identifier(self, "role", role)
+            check_identifier(where, "role", role)
         project_name = project.name if isinstance(project, l1.Project) else project
         if not project_name:
             raise PropError(
-                self,
+                where,
                 "project",
                 "the key's secret is shared with a project (visibility 'project'): "
                 "give the project",
             )
-        check_identifier(self, "project", project_name)
-        check_scopes(self, "scopes", scopes)
-        check_lifetime(self, "lifetime_days", lifetime_days)
-        check_identifier(self, "key_name", key_name)
+        check_identifier(where, "project", project_name)
+        check_scopes(where, "scopes", scopes)
+        check_lifetime(where, "lifetime_days", lifetime_days)
+        check_identifier(where, "key_name", key_name)
 
         self.role = l1.Role(self, "Role", name=role) if isinstance(role, str) else role
         role_name = role if isinstance(role, str) else self.role.name

@@ -65,7 +65,7 @@ class Grant(constructs.Construct):
         self.principal: Principal
         self.principal, _ = principal_of(grantee)
         name = policy_name or default_policy_name(self)
-        check_identifier(self, "policy_name", name)
+        check_identifier(self.node.path, "policy_name", name)
         self.document = DataKeyhouseIamPolicyDocument(
             self,
             "Document",

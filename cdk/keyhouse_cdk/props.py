@@ -35,12 +35,22 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class PropError(ValueError):
-    """A construct was given a prop it cannot use."""
+    """A construct was given a prop it cannot use.
 
-    def __init__(self, scope: constructs.IConstruct, prop: str, problem: str) -> None:
-        self.path = scope.node.path
+    Attributes:
+        path: The construct's path (``stack/.../id``).
+        prop: The prop, as the construct's signature names it.
+    """
+
+    def __init__(self, path: str, prop: str, problem: str) -> None:
+        self.path = path
         self.prop = prop
-        super().__init__(f"{self.path}: {prop}: {problem}")
+        super().__init__(f"{path}: {prop}: {problem}")
+
+
+def path_of(scope: constructs.IConstruct, id_: str) -> str:
+    """The path a construct ``id_`` in ``scope`` has (or will have, once created)."""
+    return f"{scope.node.path}/{id_}" if scope.node.path else id_
 
 
 def is_token(value: object) -> bool:
@@ -53,51 +63,49 @@ def is_token(value: object) -> bool:
     return True
 
 
-def check_identifier(scope: constructs.IConstruct, prop: str, value: str) -> None:
+def check_identifier(where: str, prop: str, value: str) -> None:
     """A user, role, project or policy name: 1-64 of letters, digits, ``.``, ``_``, ``-``."""
     if is_token(value):
         return
     if not _IDENTIFIER.fullmatch(value) or ".." in value:
         raise PropError(
-            scope,
+            where,
             prop,
             f"{value!r} is not a valid name: 1 to 64 letters, digits, '.', '_' and '-', "
             "starting with a letter or digit",
         )
 
 
-def check_scopes(scope: constructs.IConstruct, prop: str, scopes: Sequence[str]) -> None:
+def check_scopes(where: str, prop: str, scopes: Sequence[str]) -> None:
     """At least one scope, each spelled as in the built-in catalog, none admin-only."""
     if not scopes:
-        raise PropError(scope, prop, "give at least one scope")
+        raise PropError(where, prop, "give at least one scope")
     for name in scopes:
         if is_token(name):
             continue
         if name in ADMIN_ONLY_SCOPES:
-            raise PropError(scope, prop, f"{name!r} is reserved to admins' keys")
+            raise PropError(where, prop, f"{name!r} is reserved to admins' keys")
         if name not in BUILTIN_SCOPES:
-            raise PropError(scope, prop, f"unknown scope {name!r}{_suggest(name, BUILTIN_SCOPES)}")
+            raise PropError(where, prop, f"unknown scope {name!r}{_suggest(name, BUILTIN_SCOPES)}")
 
 
-def check_lifetime(scope: constructs.IConstruct, prop: str, days: float | None) -> None:
+def check_lifetime(where: str, prop: str, days: float | None) -> None:
     """A whole number of days, at least 1 (None: the admin's default)."""
     if days is None or is_token(days):
         return
     if days <= 0 or not float(days).is_integer():
-        raise PropError(scope, prop, f"must be a whole number of days, at least 1 (got {days})")
+        raise PropError(where, prop, f"must be a whole number of days, at least 1 (got {days})")
 
 
-def check_visibility(
-    scope: constructs.IConstruct, prop: str, visibility: str | None, project: str | None
-) -> None:
+def check_visibility(where: str, prop: str, visibility: str | None, project: str | None) -> None:
     """``private`` or ``project``; ``project`` needs a project to share with."""
     if visibility is None or is_token(visibility):
         return
     if visibility not in VISIBILITIES:
-        raise PropError(scope, prop, f"must be 'private' or 'project' (got {visibility!r})")
+        raise PropError(where, prop, f"must be 'private' or 'project' (got {visibility!r})")
     if visibility == "project" and not project:
         raise PropError(
-            scope, prop, "visibility 'project' needs a project to share the secret with"
+            where, prop, "visibility 'project' needs a project to share the secret with"
         )
 
 

@@ -11,7 +11,7 @@ import constructs
 from keyhouse_cdk import l1
 from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
 from keyhouse_cdk.principals import Grantee, principal_of
-from keyhouse_cdk.props import PropError, check_visibility, is_token
+from keyhouse_cdk.props import PropError, check_visibility, is_token, path_of
 
 SecretType = Literal["text", "file"]
 Visibility = Literal["private", "project"]
@@ -56,9 +56,10 @@ class Secret(l1.Secret):
             provider: The provider configuration, when the stack has several. Default: the
                 stack's only one.
         """
+        where = path_of(scope, id_)
         if type is not None and not is_token(type) and type not in ("text", "file"):
-            raise PropError(scope, "type", f"must be 'text' or 'file' (got {type!r})")
-        check_visibility(scope, "visibility", visibility, project)
+            raise PropError(where, "type", f"must be 'text' or 'file' (got {type!r})")
+        check_visibility(where, "visibility", visibility, project)
         super().__init__(
             scope,
             id_,

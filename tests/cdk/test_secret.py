@@ -1,0 +1,150 @@
+"""``Secret``: grants that name the policy and the attachment, file secrets, prop checks."""
+
+from __future__ import annotations
+
+import json
+
+import cdktf
+import pytest
+
+from keyhouse_cdk import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Principal, PropError, Secret
+from keyhouse_cdk.l1 import IamPolicy, PolicyAttachment, Role, User
+from tests.cdk.synth import data_sources, has_data_source, has_resource, resources, synth
+
+
+def password(stack: cdktf.TerraformStack) -> Secret:
+    value = cdktf.TerraformVariable(stack, "password", type="string", sensitive=True)
+    return Secret(stack, "Password", name="db/password", value=value.string_value, project="fs")
+
+
+def test_grant_read_allows_exactly_reading_this_secret(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a project secret and a role
+    secret = password(stack)
+    role = Role(stack, "Reader", name="reader")
+    # WHEN the role is granted read access
+    grant = secret.grant_read(role)
+    synthesized = synth(stack)
+    # THEN a document allows GetSecret and GetSecretValue on the secret's arn, nothing more
+    documents = data_sources(synthesized, "keyhouse_iam_policy_document")
+    assert [d["statement"] for d in documents.values()] == [
+        [
+            {
+                "sid": "ReadSecret",
+                "effect": "Allow",
+                "actions": list(SECRET_READ_ACTIONS),
+                "resources": ["${keyhouse_secret.Password.arn}"],
+            }
+        ]
+    ]
+    # AND the returned grant names the policy holding that document and its attachment
+    assert isinstance(grant.policy, IamPolicy)
+    assert isinstance(grant.attachment, PolicyAttachment)
+    (policy_id,) = resources(synthesized, "keyhouse_iam_policy")
+    (document_id,) = documents
+    assert has_resource(
+        synthesized,
+        "keyhouse_iam_policy",
+        {"policy": f"${{data.keyhouse_iam_policy_document.{document_id}.json}}"},
+    )
+    # AND the attachment puts it in force for the role (by reference: after the role exists)
+    assert resources(synthesized, "keyhouse_policy_attachment") == {
+        grant.attachment.friendly_unique_id: {
+            "policy_arn": f"${{keyhouse_iam_policy.{policy_id}.arn}}",
+            "role": "${keyhouse_role.Reader.name}",
+        }
+    }
+
+
+def test_grant_write_allows_writing_but_not_reading(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a secret WHEN a user is granted write access
+    password(stack).grant_write(User(stack, "Rotator", name="rotator"))
+    synthesized = synth(stack)
+    # THEN the document allows new values and descriptions, and no read action
+    (document,) = data_sources(synthesized, "keyhouse_iam_policy_document").values()
+    assert document["statement"][0]["actions"] == list(SECRET_WRITE_ACTIONS)
+    assert not set(SECRET_READ_ACTIONS) & set(document["statement"][0]["actions"])
+    assert has_resource(
+        synthesized, "keyhouse_policy_attachment", {"user": "${keyhouse_user.Rotator.name}"}
+    )
+
+
+def test_grants_to_several_principals_make_separate_policies(stack: cdktf.TerraformStack) -> None:
+    # GIVEN one secret WHEN two principals named outside the stack are granted read access
+    secret = password(stack)
+    first = secret.grant_read(Principal.role("etl"))
+    second = secret.grant_read(Principal.user("auditor"))
+    synthesized = synth(stack)
+    # THEN each has its own policy, with a distinct valid name, attached to it
+    names = [p["name"] for p in resources(synthesized, "keyhouse_iam_policy").values()]
+    assert len(set(names)) == 2
+    assert all(len(n) <= 64 and n[0].isalnum() for n in names)
+    attachments = resources(synthesized, "keyhouse_policy_attachment").values()
+    assert sorted(f"{a.get('role')}/{a.get('user')}" for a in attachments) == [
+        "None/auditor",
+        "etl/None",
+    ]
+    assert first.principal == Principal("role", "etl")
+    assert second.principal == Principal("user", "auditor")
+
+
+def test_a_policy_name_can_be_given(stack: cdktf.TerraformStack) -> None:
+    password(stack).grant_read(Principal.role("etl"), policy_name="etl-reads-db-password")
+    assert has_resource(synth(stack), "keyhouse_iam_policy", {"name": "etl-reads-db-password"})
+
+
+def test_an_invalid_policy_name_is_refused(stack: cdktf.TerraformStack) -> None:
+    with pytest.raises(PropError, match="policy_name: 'no spaces please' is not a valid name"):
+        password(stack).grant_read(Principal.role("etl"), policy_name="no spaces please")
+
+
+def test_a_file_secret_reads_the_file_when_terraform_plans(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a file secret from a path
+    Secret.from_file(stack, "Key", name="deploy/key", path="/keys/id_ed25519", project="fs")
+    # WHEN synthesized THEN its value is Terraform's filebase64 of the path, typed file
+    synthesized = synth(stack)
+    assert has_resource(
+        synthesized,
+        "keyhouse_secret",
+        {
+            "name": "deploy/key",
+            "type": "file",
+            "project": "fs",
+            "value": '${filebase64("/keys/id_ed25519")}',
+        },
+    )
+
+
+def test_no_grant_means_no_policy(stack: cdktf.TerraformStack) -> None:
+    password(stack)
+    synthesized = synth(stack)
+    assert resources(synthesized, "keyhouse_iam_policy") == {}
+    assert not has_data_source(synthesized, "keyhouse_iam_policy_document", {})
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"visibility": "project"},
+            "Bad/Secret: visibility: visibility 'project' needs a project",
+        ),
+        ({"visibility": "public"}, "visibility: must be 'private' or 'project'"),
+        ({"type": "binary", "project": "fs"}, "type: must be 'text' or 'file'"),
+    ],
+)
+def test_bad_props_stop_the_synth_naming_the_prop(
+    props: dict[str, str], message: str, stack: cdktf.TerraformStack
+) -> None:
+    # GIVEN a secret with props it cannot use WHEN it is defined THEN the error names the prop
+    scope = cdktf.TerraformStack(cdktf.Testing.app(), "Bad")
+    with pytest.raises(PropError, match=message):
+        Secret(scope, "Secret", name="n", value="${var.v}", **props)  # type: ignore[arg-type]
+
+
+def test_secret_values_are_references_not_literals(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a secret whose value is a sensitive variable WHEN synthesized
+    password(stack)
+    document = json.loads(synth(stack))
+    # THEN the configuration holds the reference, and the variable is marked sensitive
+    assert document["resource"]["keyhouse_secret"]["Password"]["value"] == "${var.password}"
+    assert document["variable"]["password"]["sensitive"] is True
