@@ -5,8 +5,9 @@ would: ``cdktf deploy <stack> --auto-approve`` from ``node_modules``, which
 synthesizes with ``python -m stacks`` and runs the real ``terraform``. What this
 module adds is the environment for that: a Terraform CLI configuration whose
 filesystem mirror holds the provider (``keyhouse provider install``), no
-provider-lock step for other platforms (it would ask the public registry), no
-checkpoint calls, and where state and ``cdktf.out`` go.
+checkpoint or version-check calls, and where state and ``cdktf.out`` go. (The
+app seeds each stack's dependency lock, so cdktf never asks the public registry:
+see ``stacks.__main__.seed_lock_files``.)
 """
 
 from __future__ import annotations
@@ -172,7 +173,6 @@ class Cdktf:
             "deploy",
             *stacks,
             "--auto-approve",
-            "--skip-provider-lock",
             "--no-color",
             "--output",
             str(self.output_dir),
@@ -186,7 +186,6 @@ class Cdktf:
             "destroy",
             *stacks,
             "--auto-approve",
-            "--skip-provider-lock",
             "--no-color",
             "--output",
             str(self.output_dir),

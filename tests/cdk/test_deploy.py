@@ -326,6 +326,11 @@ def test_cdktf_synth_writes_every_stack_without_the_admin_key(
     manifest = json.loads((runner.output_dir / "manifest.json").read_text())
     assert sorted(manifest["stacks"]) == sorted(STACKS)
     for stack in STACKS:
-        text = (runner.output_dir / "stacks" / stack / "cdk.tf.json").read_text()
+        directory = runner.output_dir / "stacks" / stack
+        text = (directory / "cdk.tf.json").read_text()
         assert sqlite_service.admin_key not in text
         assert sqlite_service.url not in text
+        # AND each stack's dependency lock is seeded, so deploy never asks the public registry
+        lock = (directory / ".terraform.lock.hcl").read_text()
+        assert 'provider "registry.terraform.io/keyhouse/keyhouse"' in lock
+        assert 'version     = "0.1.0"' in lock
