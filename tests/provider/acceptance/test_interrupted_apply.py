@@ -94,11 +94,12 @@ def test_a_killed_apply_run_again_makes_each_key_once(
     deadline = time.monotonic() + 30  # the providers notice that terraform is gone
     while any(_alive(pid) for pid in providers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert providers
-    assert not any(_alive(pid) for pid in providers)
+    assert providers, "no provider process was seen"
+    assert not any(_alive(pid) for pid in providers), "a provider outlived terraform"
 
     recorded = [a for a in workspace.state() if a.startswith("keyhouse_api_key.")]
-    assert len(recorded) < made  # keys the service made that the state does not know of
+    # Keys the service made that the state does not know of:
+    assert len(recorded) < made, f"the state holds {len(recorded)} of the {made} keys"
 
     workspace.apply()
     names = _keys(service.database_url, role)
