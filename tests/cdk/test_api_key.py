@@ -38,6 +38,7 @@ def test_store_in_keeps_the_key_in_a_secret_of_the_keys_project(
 
 
 def test_a_key_without_store_in_has_no_stored_secret(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a key without store_in WHEN synthesized THEN it has no block and no stored secret
     key = ApiKey(stack, "K", name="k", scopes=["job"])
     assert key.stored_secret is None
     assert "store_in_secret" not in resources(synth(stack), "keyhouse_api_key")["K"]
@@ -78,5 +79,6 @@ def test_the_stored_secret_grants_reading_it(stack: cdktf.TerraformStack) -> Non
 def test_bad_props_stop_the_synth_naming_the_prop(
     props: dict[str, object], message: str, stack: cdktf.TerraformStack
 ) -> None:
+    # GIVEN props a key cannot use WHEN it is defined THEN the error names the prop
     with pytest.raises(PropError, match=message):
         ApiKey(stack, "K", name="k", scopes=["job"], **props)  # type: ignore[arg-type]

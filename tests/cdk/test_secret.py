@@ -88,11 +88,13 @@ def test_grants_to_several_principals_make_separate_policies(stack: cdktf.Terraf
 
 
 def test_a_policy_name_can_be_given(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a grant with a policy name WHEN synthesized THEN the policy has that name
     password(stack).grant_read(Principal.role("etl"), policy_name="etl-reads-db-password")
     assert has_resource(synth(stack), "keyhouse_iam_policy", {"name": "etl-reads-db-password"})
 
 
 def test_an_invalid_policy_name_is_refused(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a policy name the service would refuse WHEN granting THEN the synth stops
     with pytest.raises(PropError, match="policy_name: 'no spaces please' is not a valid name"):
         password(stack).grant_read(Principal.role("etl"), policy_name="no spaces please")
 
@@ -115,6 +117,7 @@ def test_a_file_secret_reads_the_file_when_terraform_plans(stack: cdktf.Terrafor
 
 
 def test_no_grant_means_no_policy(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a secret nobody was granted WHEN synthesized THEN there is no policy
     password(stack)
     synthesized = synth(stack)
     assert resources(synthesized, "keyhouse_iam_policy") == {}

@@ -85,9 +85,10 @@ def test_cluster_access_is_seed_000() -> None:
 
 
 def test_api_keys_are_personal_and_team_keys_told_apart_by_prefix() -> None:
+    # GIVEN the api-keys stack WHEN synthesized
     found = synthesized("api-keys")
     keys = resources(found, "keyhouse_api_key")
-    # Personal keys: one per person, owned by that person, unrestricted.
+    # THEN personal keys: one per person, owned by that person, unrestricted.
     personal = {k["owner_user"]: k for k in keys.values() if "owner_user" in k}
     assert set(personal) == {"${keyhouse_user.User-alice.name}", "${keyhouse_user.User-bob.name}"}
     assert all(k["name"] == "personal" and "project" not in k for k in personal.values())
@@ -120,8 +121,9 @@ def test_api_keys_are_personal_and_team_keys_told_apart_by_prefix() -> None:
 
 
 def test_model_keys_follow_the_admins_lifetimes() -> None:
+    # GIVEN the model-keys stack WHEN synthesized
     found = synthesized("model-keys")
-    # The admin's settings: one year by default, two at most.
+    # THEN the admin's settings: one year by default, two at most.
     assert has_resource(
         found,
         "keyhouse_settings",
@@ -151,10 +153,11 @@ def test_a_model_key_beyond_the_maximum_stops_the_synth() -> None:
 
 
 def test_project_secrets_share_text_and_file_and_keep_one_private() -> None:
+    # GIVEN the project-secrets stack WHEN synthesized
     found = synthesized("project-secrets")
     document = json.loads(found)
     secrets = resources(found, "keyhouse_secret")
-    # Values are sensitive variables or a file Terraform reads: never literals.
+    # THEN values are sensitive variables or a file Terraform reads: never literals.
     assert secrets["DbPassword"]["value"] == "${var.db_password}"
     assert secrets["DeployKey"]["value"] == "${filebase64(var.deploy_key_file)}"
     assert secrets["DeployKey"]["type"] == "file"
