@@ -113,8 +113,11 @@ class ClusterApiKey(constructs.Construct):
         )
         stored = self.api_key.stored_secret
         assert stored is not None  # store_in was given
-        # A name that says what the policy is for, when the role's name is known now.
-        read_policy = None if is_token(role_name) else f"{role_name}-read-api-key"
+        # A name that says what the policy is for, when the role's name is known now (and
+        # short enough: policy names have at most 64 characters).
+        read_policy: str | None = f"{role_name}-read-api-key"
+        if is_token(role_name) or len(role_name) > 64 - len("-read-api-key"):
+            read_policy = None
         self.read_grant: Grant = stored.grant_read(self.role, policy_name=read_policy)
         self.pass_role_grants = [
             Grant(

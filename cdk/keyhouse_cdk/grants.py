@@ -62,8 +62,7 @@ class Grant(constructs.Construct):
             description: The policy's description. Default: none.
         """
         super().__init__(scope, id_)
-        self.principal: Principal
-        self.principal, _ = principal_of(grantee)
+        self.principal: Principal = principal_of(grantee)[0]
         name = policy_name or default_policy_name(self)
         check_identifier(self.node.path, "policy_name", name)
         self.document = DataKeyhouseIamPolicyDocument(

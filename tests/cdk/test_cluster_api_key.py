@@ -181,3 +181,14 @@ def test_the_scope_catalog_is_the_services() -> None:
     # The constructs check spellings against a copy of the service's built-in catalog.
     assert set(props.BUILTIN_SCOPES) == set(BUILTIN_SCOPES)
     assert props.ADMIN_ONLY_SCOPES == ADMIN_ONLY_SCOPES
+
+
+def test_a_long_role_name_still_gets_a_valid_policy_name(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a role name of 64 characters (the most the service allows)
+    role = "r" * 64
+    # WHEN its cluster access is synthesized
+    ClusterApiKey(stack, "C", role=role, project="p")
+    (policy,) = resources(synth(stack), "keyhouse_iam_policy").values()
+    # THEN the read policy's name falls back to one derived from the construct path
+    assert len(policy["name"]) <= 64
+    assert policy["name"].startswith("test-C-Key-Read-role-Role-")
