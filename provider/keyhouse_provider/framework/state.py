@@ -95,19 +95,9 @@ def object_equal(shape: Shape, a: Any, b: Any) -> bool:
         return a is b
     if a is Unknown or b is Unknown:
         return False
-    if not all(attribute_equal(x, a.get(x.name), b.get(x.name)) for x in shape.attributes):
-        return False
-    for block in shape.blocks:
-        left, right = a.get(block.name), b.get(block.name)
-        if block.mode == "single":
-            if not object_equal(block, left, right):
-                return False
-            continue
-        if left is Unknown or right is Unknown or len(left or ()) != len(right or ()):
-            return False
-        if not all(object_equal(block, x, y) for x, y in zip(left or (), right or (), strict=True)):
-            return False
-    return True
+    return all(attribute_equal(x, a.get(x.name), b.get(x.name)) for x in shape.attributes) and all(
+        object_equal_block(block, a.get(block.name), b.get(block.name)) for block in shape.blocks
+    )
 
 
 def replace_paths(schema: Schema, prior: State, planned: State) -> list[AttributePath]:
