@@ -17,7 +17,7 @@ from tests.support.actors import unique
 
 CONFIG = """
 resource "keyhouse_user" "alice" {{
-  name  = "alice-{s}"
+  name  = "{user_name}-{s}"
   email = "{email}"
 }}
 resource "keyhouse_role" "dbx" {{
@@ -71,7 +71,7 @@ resource "keyhouse_settings" "this" {{
   max_key_lifetime_days     = 730
 }}
 resource "keyhouse_iam_policy" "read" {{
-  name        = "read-{s}"
+  name        = "{policy_name}-{s}"
   description = "{policy_description}"
   policy      = data.keyhouse_iam_policy_document.read.json
 }}
@@ -116,6 +116,8 @@ V1 = {
     "cluster_days": 90,
     "default_days": 365,
     "policy_description": "read the token",
+    "user_name": "alice",
+    "policy_name": "read",
     "attach_to": "role = keyhouse_role.dbx.name",
 }
 V2 = {  # everything here changes in place
@@ -132,13 +134,15 @@ V2 = {  # everything here changes in place
     "default_days": 300,
     "policy_description": "read the shared token",
 }
-V3 = {  # the secret's name, a key's project and a key's lifetime need new objects
+V3 = {  # names, a key's project and lifetime, what a policy is attached to: new objects
     **V2,
     "mine_name": "mine/two",
     "personal_project": "keyhouse_project.fs.name",
     "cluster_days": 60,
     "default_days": 365,
     "attach_to": "user = keyhouse_user.alice.name",
+    "user_name": "alicia",
+    "policy_name": "read-token",
 }
 UNCHANGED_IN_V2 = (
     "keyhouse_secret.mine",
@@ -202,6 +206,9 @@ def test_every_resource_through_terraform(
 
     workspace.write(CONFIG.format(s=s, **V3))
     replaced = {
+        "keyhouse_user.alice",
+        "keyhouse_project_member.alice",
+        "keyhouse_iam_policy.read",
         "keyhouse_secret.mine",
         "keyhouse_api_key.personal",
         "keyhouse_api_key.cluster",
@@ -229,10 +236,12 @@ def test_every_resource_through_terraform(
     assert workspace.state() == {}
     for gone in (
         lambda: kh.users.get(name=f"alice-{s}"),
+        lambda: kh.users.get(name=f"alicia-{s}"),
         lambda: kh.roles.get(name=f"dbx-{s}"),
         lambda: kh.projects.get(project=f"fs-{s}"),
         lambda: kh.secrets.get(secret_id=after["keyhouse_secret.mine"]["id"]),
         lambda: kh.iam.get_policy(name=f"read-{s}"),
+        lambda: kh.iam.get_policy(name=f"read-token-{s}"),
     ):
         with pytest.raises(NotFoundError):
             gone()
