@@ -233,9 +233,11 @@ class ApiKey(Resource):
         # into the state, not into a message. Nothing holds it once this returns.
         try:
             secret = stored.store(connection, self.type_name(), block, created.key)
-        except BaseException:
-            # No key without its secret: the next apply makes a new one (see create_once).
-            gone_ok(lambda: api_keys.delete(key_id=state["id"]))
+        except Exception as exc:
+            if _refused(exc):
+                # No key without its secret: the next apply makes a new one (see create_once).
+                gone_ok(lambda: api_keys.delete(key_id=state["id"]))
+            # Otherwise the secret may exist: the next apply gets both answers again.
             raise
         state["stored_secret_id"] = secret.id
         state["stored_secret_arn"] = secret.arn
@@ -302,6 +304,13 @@ def _known(value: Any) -> Any:
 
 def _whole(value: Any) -> int | None:
     return None if value is None or value is Unknown else int(value)
+
+
+def _refused(exc: Exception) -> bool:
+    """Whether the service answered, and said no (so nothing was created)."""
+    from keyhouse_client import APIError
+
+    return isinstance(exc, APIError) and exc.status < 500
 
 
 def _active(found: models.ApiKeyPublic | None) -> bool:

@@ -1,4 +1,4 @@
-"""A real HTTP proxy that holds back the service's answers to creates.
+"""A real HTTP proxy that holds back, or loses, the service's answers to creates.
 
 The service has done the work when the proxy starts waiting, so a client killed
 meanwhile leaves objects behind that it never heard of: what an apply killed
@@ -18,9 +18,14 @@ import httpx
 
 
 @contextmanager
-def slow_proxy(upstream: str, delay: float) -> Iterator[str]:
-    """A proxy to ``upstream`` answering POSTs ``delay`` seconds late; yields its URL."""
+def slow_proxy(upstream: str, delay: float = 0.0, lose: str | None = None) -> Iterator[str]:
+    """A proxy to ``upstream``; yields its URL.
+
+    It answers POSTs ``delay`` seconds late, and drops the answer to the first POST
+    to ``lose`` (a path) after the service has done the work: a lost answer.
+    """
     forwarder = httpx.Client(base_url=upstream, timeout=30)
+    lost: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -37,6 +42,10 @@ def slow_proxy(upstream: str, delay: float) -> Iterator[str]:
                 if k.lower() not in {"host", "content-length", "connection"}
             }
             answer = forwarder.request(self.command, self.path, content=body, headers=headers)
+            if self.command == "POST" and self.path == lose and not lost:
+                lost.append(self.path)
+                self.close_connection = True
+                return
             if self.command == "POST":
                 time.sleep(delay)
             self.send_response(answer.status_code)

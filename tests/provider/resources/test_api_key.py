@@ -9,7 +9,9 @@ import pytest
 from keyhouse_client import Keyhouse
 from tests.provider.harness.checks import assert_no_changes, changed_attributes
 from tests.provider.harness.inprocess import Harness, ProviderErrors
+from tests.provider.harness.slow_proxy import slow_proxy
 from tests.support.actors import unique
+from tests.support.keyhouse_server import KeyhouseServer
 
 T = "keyhouse_api_key"
 
@@ -286,3 +288,33 @@ def test_state_from_before_stored_secret_arn_gets_it_on_refresh(
     assert upgraded["stored_secret_arn"] is None
     assert harness.refresh(T, upgraded) == state
     harness.destroy(T, state)
+
+
+def test_a_lost_answer_from_the_secret_create_is_recovered_by_the_next_apply(
+    new_harness: Callable[[], Harness],
+    sqlite_service: KeyhouseServer,
+    kh: Keyhouse,
+    role: str,
+) -> None:
+    name = unique("lost")
+    secret_name = f"tf/{unique('lost')}"
+    config = {
+        "name": name,
+        "owner_role": role,
+        "scopes": ["job"],
+        "store_in_secret": {"name": secret_name},
+    }
+    with slow_proxy(sqlite_service.url, lose="/api/v1/secrets") as url:
+        cut_off = Harness(url, sqlite_service.admin_key, max_retries=0)
+        with pytest.raises(ProviderErrors) as failure:
+            cut_off.apply(T, config)
+        cut_off.close()
+    assert failure.value.diagnostics[0].summary == "Cannot reach the Keyhouse service"
+    (kept,) = _keys_named(kh, name)  # the answer was lost, not the key: it stays for the retry
+
+    state = new_harness().apply(T, config)
+    assert state["id"] == kept
+    holders = [s for s in kh.secrets.iter(visibility="private") if s.name == secret_name]
+    assert [h.id for h in holders] == [state["stored_secret_id"]]
+    assert kh.keys.verify(key=kh.secrets.get_value(secret_id=holders[0].id).value).key_id == kept
+    new_harness().destroy(T, state)
