@@ -78,9 +78,8 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     if exc.audit is not None:
         await run_in_threadpool(_record_denial, request, exc)
-    body = exc.problem(request.url.path, _request_id(request))
-    return JSONResponse(
-        body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_MEDIA_TYPE
+    return problem_response(
+        request, exc.status, exc.slug, exc.title, exc.detail, headers=exc.headers, **exc.extra
     )
 
 

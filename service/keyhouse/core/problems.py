@@ -67,19 +67,6 @@ class ProblemError(Exception):
         self.headers = headers
         self.extra = extra
 
-    def problem(self, instance: str | None, request_id: str | None) -> dict[str, Any]:
-        """The problem body for this error."""
-        body: dict[str, Any] = {
-            "type": f"urn:keyhouse:problem:{self.slug}",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-            "instance": instance,
-            "request_id": request_id,
-        }
-        body.update(self.extra)
-        return body
-
 
 class BadRequest(ProblemError):
     """400: the request cannot be understood (a bad cursor, a bad header)."""
