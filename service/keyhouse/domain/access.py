@@ -9,7 +9,6 @@ special cases here.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import select
@@ -70,21 +69,22 @@ def require_project_key(caller: Caller, project: Project, action: str, target: s
         )
 
 
-def request_context(caller: Caller, project: Project | None) -> dict[str, Any]:
-    """The condition keys of a request."""
-    return {
-        "keyhouse:SourceIp": caller.source_ip,
-        "keyhouse:CurrentTime": utcnow().isoformat(),
-        "keyhouse:PrincipalName": caller.principal_name,
-        "keyhouse:PrincipalType": caller.principal_kind,
-        "keyhouse:KeyId": caller.key_id,
-        "keyhouse:KeyScopes": tuple(sorted(caller.scopes)),
-        "keyhouse:Project": project.name if project is not None else caller.project_name,
-    }
+# The condition keys a request fills, other than the time, in fingerprint order.
+_REQUEST_KEYS = (
+    "keyhouse:SourceIp",
+    "keyhouse:PrincipalName",
+    "keyhouse:PrincipalType",
+    "keyhouse:KeyId",
+    "keyhouse:KeyScopes",
+    "keyhouse:Project",
+)
 
 
-def _fingerprint(caller: Caller, project: Project | None) -> Hashable:
-    # Everything in request_context but the time, without building the dict again.
+def request_fingerprint(caller: Caller, project: Project | None) -> tuple[Any, ...]:
+    """The request's condition values other than the time, in ``_REQUEST_KEYS`` order.
+
+    Hashable: cached decisions are keyed by it.
+    """
     return (
         caller.source_ip,
         caller.principal_name,
@@ -93,6 +93,13 @@ def _fingerprint(caller: Caller, project: Project | None) -> Hashable:
         caller.scopes,
         project.name if project is not None else caller.project_name,
     )
+
+
+def request_context(fingerprint: tuple[Any, ...]) -> dict[str, Any]:
+    """The condition keys of a request: its fingerprint's values, and the time."""
+    context = dict(zip(_REQUEST_KEYS, fingerprint, strict=True))
+    context["keyhouse:CurrentTime"] = utcnow().isoformat()
+    return context
 
 
 def _authorizer(session: Session) -> Authorizer:
@@ -106,9 +113,10 @@ def decide(
     session: Session, caller: Caller, action: str, resource: str, project: Project | None = None
 ) -> Decision:
     """The policies' decision alone (no scope or key restriction check)."""
-    context = request_context(caller, project)
+    fingerprint = request_fingerprint(caller, project)
+    # The context dict is only built when the decision is not already cached.
     return _authorizer(session).decide(
-        session, caller, action, resource, context, _fingerprint(caller, project)
+        session, caller, action, resource, fingerprint, lambda: request_context(fingerprint)
     )
 
 

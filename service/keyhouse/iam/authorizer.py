@@ -11,7 +11,7 @@ effect on the very next request, in every process.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,26 +119,24 @@ class Authorizer:
         caller: Caller,
         action: str,
         resource: str,
-        context: Context,
-        fingerprint: Hashable | None = None,
+        fingerprint: Hashable,
+        context_of: Callable[[], Context],
     ) -> Decision:
         """The decision for ``action`` on ``resource``, from the cache when it can be.
 
-        ``fingerprint`` stands for the context's values other than the time
-        (``fingerprint_of``); callers making several decisions for one request
-        compute it once. A cached decision costs two dictionary look-ups: this
-        is on every request's path.
+        ``fingerprint`` stands for the request's condition values other than
+        the time; ``context_of`` builds the full context, and is only called
+        when the decision has to be evaluated. A cached decision costs two
+        dictionary look-ups: this is on every request's path.
         """
         held = self._policies.get(caller.principal_id)
         if held is None or held.generation != caller.generation:
             held = self.policies(session, caller)
-        if fingerprint is None:
-            fingerprint = fingerprint_of(context)
         key = (action, resource, fingerprint)
         decision = held.decisions.get(key)
         if decision is not None:
             return decision
-        decision = held.compiled.evaluate(action, resource, context)
+        decision = held.compiled.evaluate(action, resource, context_of())
         timed = held.time_bound.get(action)
         if timed is None:
             timed = _CURRENT_TIME in held.compiled.context_keys(action)
@@ -148,15 +146,6 @@ class Authorizer:
                 held.decisions.clear()
             held.decisions[key] = decision
         return decision
-
-
-def fingerprint_of(context: Context) -> Hashable:
-    """The context's values other than the time, as a hashable whole."""
-    return tuple(sorted((k, _frozen(v)) for k, v in context.items() if k != _CURRENT_TIME))
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, (list, frozenset, set)) else value
 
 
 def bump_generation(session: Session) -> None:

@@ -8,14 +8,14 @@ missing from the context fails a positive test and passes a negated one.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from keyhouse.iam.document import CONTEXT_KEYS, Condition
 from keyhouse.iam.wildcards import compile_pattern
 
-ContextValue = str | Sequence[str] | None
+ContextValue = str | Collection[str] | None
 Context = Mapping[str, ContextValue]
 
 NEGATED = frozenset({"StringNotEquals", "StringNotLike", "NotIpAddress"})
