@@ -6,7 +6,7 @@ import contextlib
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, bindparam, literal_column, select
 
 from keyhouse.core.keys import KeyDigester, parse_key_id
 from keyhouse.domain.key_cache import KeyCache
-from keyhouse.models import ApiKey, IamState, Principal, Project
+from keyhouse.models import ApiKey, IamState, Principal, Project, as_utc
 
 
 class KeyStatus(StrEnum):
@@ -92,8 +92,7 @@ def _timestamp(value: Any) -> datetime | None:
     # PostgreSQL an aware time in the session's time zone; both become UTC.
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 class KeyLookup:
