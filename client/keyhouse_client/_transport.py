@@ -165,10 +165,73 @@ def _settings(
     return base_url.rstrip("/"), api_key, DEFAULT_TIMEOUT if timeout is None else timeout
 
 
-class _Retrying:
-    """The retry decisions, shared by the sync and async clients."""
+def _unsent(exc: httpx.TransportError) -> bool:
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
-    retry: RetryPolicy
+
+def _parse(call: Call, response: httpx.Response, model: type[ModelT] | None) -> Any:
+    if model is None or response.status_code == 204 or not response.content:
+        return None
+    try:
+        return model.model_validate_json(response.content)
+    except PydanticValidationError:
+        raise UnexpectedResponseError(
+            f"{call.method} {call.path}: the {response.status_code} response does not match "
+            f"{model.__name__}; is the service a different version?"
+        ) from None
+
+
+class _Transport:
+    """What the sync and async clients share: credentials, and what to do after each attempt."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float | httpx.Timeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self.base_url, api_key, self._timeout = _settings(base_url, api_key, timeout)
+        self.retry = retry or RetryPolicy()
+        self._headers = {"x-api-key": api_key, "user-agent": USER_AGENT}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _settle(
+        self,
+        call: Call,
+        model: type[ModelT] | None,
+        retries: int,
+        started: float,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+    ) -> Response[Any] | float:
+        """After one attempt: the response, or the seconds to wait before the next one.
+
+        Raises the typed error when no attempt is left.
+        """
+        if error is not None:
+            wait = self._wait(call, retries, started, None, sent=not _unsent(error))
+            if wait is None:
+                raise TransportError(
+                    f"{call.method} {call.path}: {type(error).__name__} after "
+                    f"{retries + 1} attempt(s)"
+                ) from error
+            return wait
+        assert response is not None
+        if not response.is_error:
+            return Response(
+                response.status_code,
+                response.headers,
+                _parse(call, response, model),
+                retries + 1,
+                response.headers.get("x-request-id"),
+            )
+        wait = self._wait(call, retries, started, response, sent=True)
+        if wait is None:
+            raise error_for(response, self._headers["x-api-key"])
+        return wait
 
     def _wait(
         self,
@@ -200,24 +263,8 @@ class _Retrying:
         return wait
 
 
-def _unsent(exc: httpx.TransportError) -> bool:
-    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _parse(call: Call, response: httpx.Response, model: type[ModelT] | None) -> Any:
-    if model is None or response.status_code == 204 or not response.content:
-        return None
-    try:
-        return model.model_validate_json(response.content)
-    except PydanticValidationError:
-        raise UnexpectedResponseError(
-            f"{call.method} {call.path}: the {response.status_code} response does not match "
-            f"{model.__name__}; is the service a different version?"
-        ) from None
-
-
-class SyncTransport(_Retrying):
-    """The synchronous client's connection pool, credentials and retry loop."""
+class SyncTransport(_Transport):
+    """The synchronous client's connection pool and retry loop."""
 
     def __init__(
         self,
@@ -228,14 +275,9 @@ class SyncTransport(_Retrying):
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self.base_url, api_key, timeout = _settings(base_url, api_key, timeout)
-        self.retry = retry or RetryPolicy()
+        super().__init__(base_url, api_key, timeout, retry)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=timeout)
-        self._headers = {"x-api-key": api_key, "user-agent": USER_AGENT}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        self._http = http_client or httpx.Client(timeout=self._timeout)
 
     def close(self) -> None:
         """Close the connection pool (unless it was handed in)."""
@@ -248,35 +290,23 @@ class SyncTransport(_Retrying):
         url = self.base_url + call.path
         headers = {**self._headers, **call.headers}
         while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
             try:
                 response = self._http.request(
                     call.method, url, params=call.params, json=call.body, headers=headers
                 )
             except httpx.TransportError as exc:
-                wait = self._wait(call, retries, started, None, sent=not _unsent(exc))
-                if wait is None:
-                    raise TransportError(
-                        f"{call.method} {call.path}: {type(exc).__name__} after "
-                        f"{retries + 1} attempt(s)"
-                    ) from exc
-            else:
-                if not response.is_error:
-                    return Response(
-                        response.status_code,
-                        response.headers,
-                        _parse(call, response, model),
-                        retries + 1,
-                        response.headers.get("x-request-id"),
-                    )
-                wait = self._wait(call, retries, started, response, sent=True)
-                if wait is None:
-                    raise error_for(response, self._headers["x-api-key"])
+                error = exc
+            outcome = self._settle(call, model, retries, started, response, error)
+            if isinstance(outcome, Response):
+                return outcome
             retries += 1
-            time.sleep(wait)
+            time.sleep(outcome)
 
 
-class AsyncTransport(_Retrying):
-    """The asynchronous client's connection pool, credentials and retry loop."""
+class AsyncTransport(_Transport):
+    """The asynchronous client's connection pool and retry loop."""
 
     def __init__(
         self,
@@ -287,14 +317,9 @@ class AsyncTransport(_Retrying):
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.base_url, api_key, timeout = _settings(base_url, api_key, timeout)
-        self.retry = retry or RetryPolicy()
+        super().__init__(base_url, api_key, timeout, retry)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._headers = {"x-api-key": api_key, "user-agent": USER_AGENT}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        self._http = http_client or httpx.AsyncClient(timeout=self._timeout)
 
     async def close(self) -> None:
         """Close the connection pool (unless it was handed in)."""
@@ -307,28 +332,16 @@ class AsyncTransport(_Retrying):
         url = self.base_url + call.path
         headers = {**self._headers, **call.headers}
         while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
             try:
                 response = await self._http.request(
                     call.method, url, params=call.params, json=call.body, headers=headers
                 )
             except httpx.TransportError as exc:
-                wait = self._wait(call, retries, started, None, sent=not _unsent(exc))
-                if wait is None:
-                    raise TransportError(
-                        f"{call.method} {call.path}: {type(exc).__name__} after "
-                        f"{retries + 1} attempt(s)"
-                    ) from exc
-            else:
-                if not response.is_error:
-                    return Response(
-                        response.status_code,
-                        response.headers,
-                        _parse(call, response, model),
-                        retries + 1,
-                        response.headers.get("x-request-id"),
-                    )
-                wait = self._wait(call, retries, started, response, sent=True)
-                if wait is None:
-                    raise error_for(response, self._headers["x-api-key"])
+                error = exc
+            outcome = self._settle(call, model, retries, started, response, error)
+            if isinstance(outcome, Response):
+                return outcome
             retries += 1
-            await asyncio.sleep(wait)
+            await asyncio.sleep(outcome)
