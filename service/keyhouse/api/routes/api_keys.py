@@ -57,15 +57,20 @@ def create(
 ) -> JSONResponse:
     """Create an API key. The response holds the key itself: the only time it is shown."""
     authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ApiKeyCreated:
+    def produce() -> idempotency.Created:
         created = keys.create_key(session, state.digester, caller, body, utcnow())
-        audit.record(session, caller, "keys:CreateKey", key_rn(created.id))
-        return created
+        return idempotency.Created(created, key_rn(created.id))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/api-keys", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/api-keys",
+        body,
+        "keys:CreateKey",
+        produce,
     )
 
 

@@ -65,10 +65,9 @@ def create_policy(
 ) -> JSONResponse:
     """Create a policy from a document (validated: errors point into it)."""
     authorize(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-    key = idempotency.check_header(idempotency_key)
     document = policies_domain.checked_document(body.document)
 
-    def produce() -> PolicyPublic:
+    def produce() -> idempotency.Created:
         if session.scalar(select(IamPolicy.id).where(IamPolicy.name == body.name)):
             raise Conflict(f"a policy named '{body.name}' already exists")
         now = utcnow()
@@ -82,11 +81,17 @@ def create_policy(
         )
         session.add(policy)
         session.flush()
-        audit.record(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-        return policies_domain.to_public(session, policy)
+        return idempotency.Created(policies_domain.to_public(session, policy), policy_rn(body.name))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/iam/policies", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/iam/policies",
+        body,
+        "iam:CreatePolicy",
+        produce,
     )
 
 
@@ -172,10 +177,9 @@ def attach_policy(
     """Attach a policy to a user or role; it is in force from the next request."""
     target = principal_rn(body.principal_kind, body.principal_name)
     authorize(session, caller, "iam:AttachPolicy", target)
-    key = idempotency.check_header(idempotency_key)
     policy = policies_domain.find_policy(session, name)
 
-    def produce() -> AttachmentPublic:
+    def produce() -> idempotency.Created:
         try:
             principal = find_principal(session, body.principal_kind, body.principal_name)
         except NotFound as exc:
@@ -188,12 +192,18 @@ def attach_policy(
         session.add(attachment)
         session.flush()
         session.refresh(attachment)
-        audit.record(session, caller, "iam:AttachPolicy", f"{policy_rn(name)} -> {target}")
         bump_generation(session)
-        return _attachment(attachment)
+        return idempotency.Created(_attachment(attachment), f"{policy_rn(name)} -> {target}")
 
     return idempotency.run_create(
-        state, session, caller, key, f"POST /api/v1/iam/policies/{name}/attachments", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/iam/policies/{name}/attachments",
+        body,
+        "iam:AttachPolicy",
+        produce,
     )
 
 

@@ -65,16 +65,22 @@ def create(
 ) -> JSONResponse:
     """Create a project; the caller becomes its owner."""
     authorize(session, caller, "projects:CreateProject", project_rn(body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ProjectPublic:
+    def produce() -> idempotency.Created:
         project = projects_domain.create_project(session, caller, body, utcnow())
-        audit.record(session, caller, "projects:CreateProject", project_rn(project.name))
         bump_generation(session)  # the creator became its owner
-        return projects_domain.to_public(session, caller, project)
+        public = projects_domain.to_public(session, caller, project)
+        return idempotency.Created(public, project_rn(project.name))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/projects", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/projects",
+        body,
+        "projects:CreateProject",
+        produce,
     )
 
 
@@ -184,16 +190,21 @@ def add_member(
     target = member_rn(project, body.principal_kind, body.principal_name)
     found = _project(session, caller, project, "projects:AddMember")
     authorize(session, caller, "projects:AddMember", target, project=found)
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> MemberPublic:
+    def produce() -> idempotency.Created:
         member = projects_domain.add_member(session, found, body, utcnow())
-        audit.record(session, caller, "projects:AddMember", target)
         bump_generation(session)
-        return projects_domain.member_to_public(member)
+        return idempotency.Created(projects_domain.member_to_public(member), target)
 
     return idempotency.run_create(
-        state, session, caller, key, f"POST /api/v1/projects/{project}/members", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/projects/{project}/members",
+        body,
+        "projects:AddMember",
+        produce,
     )
 
 

@@ -52,14 +52,21 @@ def create(
 ) -> JSONResponse:
     """Create a role (admins)."""
     authorize(session, caller, "iam:CreateRole", principal_rn("role", body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> RolePublic:
+    def produce() -> idempotency.Created:
         role = create_principal(session, "role", body.name, description=body.description)
-        audit.record(session, caller, "iam:CreateRole", principal_rn("role", body.name))
-        return _public(role)
+        return idempotency.Created(_public(role), principal_rn("role", body.name))
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/roles", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/roles",
+        body,
+        "iam:CreateRole",
+        produce,
+    )
 
 
 @router.get("", response_model=RolesPublic)

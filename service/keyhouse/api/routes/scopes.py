@@ -14,7 +14,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.core.problems import Conflict, problem_responses
-from keyhouse.domain import audit, idempotency
+from keyhouse.domain import idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
 from keyhouse.models import Scope, utcnow
@@ -51,9 +51,8 @@ def create(
 ) -> JSONResponse:
     """Add a custom scope for downstream services to check (admins)."""
     authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ScopePublic:
+    def produce() -> idempotency.Created:
         if session.get(Scope, body.name) is not None:
             raise Conflict(f"the scope '{body.name}' is already in the catalog")
         scope = Scope(
@@ -61,7 +60,15 @@ def create(
         )
         session.add(scope)
         session.flush()
-        audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-        return _public(scope)
+        return idempotency.Created(_public(scope), f"khrn:scope:{body.name}")
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/scopes", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/scopes",
+        body,
+        "scopes:CreateScope",
+        produce,
+    )

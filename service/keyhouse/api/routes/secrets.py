@@ -52,15 +52,20 @@ def create(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Create a secret. Its value is encrypted at rest and never appears in lists."""
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> SecretPublic:
+    def produce() -> idempotency.Created:
         secret = secrets_domain.create_secret(session, state.envelope, caller, body, utcnow())
-        audit.record(session, caller, "secrets:CreateSecret", secret_rn(secret))
-        return secrets_domain.to_public(secret)
+        return idempotency.Created(secrets_domain.to_public(secret), secret_rn(secret))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/secrets", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/secrets",
+        body,
+        "secrets:CreateSecret",
+        produce,
     )
 
 

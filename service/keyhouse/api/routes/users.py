@@ -59,16 +59,23 @@ def create(
 ) -> JSONResponse:
     """Create a user (admins)."""
     authorize(session, caller, "iam:CreateUser", principal_rn("user", body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> UserPublic:
+    def produce() -> idempotency.Created:
         user = create_principal(
             session, "user", body.name, email=body.email, is_admin=body.is_admin
         )
-        audit.record(session, caller, "iam:CreateUser", principal_rn("user", body.name))
-        return _public(user)
+        return idempotency.Created(_public(user), principal_rn("user", body.name))
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/users", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/users",
+        body,
+        "iam:CreateUser",
+        produce,
+    )
 
 
 @router.get("", response_model=UsersPublic)
