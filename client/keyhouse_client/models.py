@@ -174,7 +174,7 @@ class AuditEventPublic(BaseModel):
     key_id: Annotated[str | None, Field(title="Key Id")]
     action: Annotated[str, Field(title="Action")]
     target: Annotated[str | None, Field(title="Target")]
-    outcome: Annotated[Literal["success", "denied"], Field(title="Outcome")]
+    outcome: Annotated[Literal["success", "denied", "replayed"], Field(title="Outcome")]
 
 
 class AuditEventsPublic(BaseModel):
