@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from keyhouse.core.keys import parse_key_id
 from keyhouse.core.problems import Unauthenticated
 from keyhouse.core.state import AppState
+from keyhouse.domain import idempotency
 from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
 from keyhouse.domain.key_cache import SESSION_CACHE
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
@@ -128,10 +129,26 @@ async def authenticate(request: Request) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Makes a retried create return the first response instead of creating again.",
-    ),
-]
+async def idempotency_key(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Makes a retried create return the first response instead of "
+            "creating again: the same key and body, sent with the same API key within the "
+            "window, replay the first response; another body is a 409. 1 to 255 printable "
+            "ASCII characters, or a 400.",
+            # Documented here, checked by check_header (a 400, not FastAPI's 422).
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": idempotency.MAX_KEY_LENGTH,
+                "pattern": "^[ -~]+$",
+            },
+        ),
+    ] = None,
+) -> str | None:
+    """The request's ``Idempotency-Key``, checked before the route runs."""
+    return idempotency.check_header(value)
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -118,7 +118,7 @@ def run_create(
     state: AppState,
     session: Session,
     caller: Caller,
-    header: str | None,
+    key: str | None,
     route: str,
     body: BaseModel,
     action: str,
@@ -127,10 +127,9 @@ def run_create(
 ) -> JSONResponse:
     """Run a create once per idempotency key of the calling API key; audit it; commit it.
 
-    ``header`` is the request's ``Idempotency-Key`` (checked here); ``action``
+    ``key`` is the request's ``Idempotency-Key`` (see ``check_header``); ``action``
     names the create in the audit log, for the create and for every replay.
     """
-    key = check_header(header)
     if key is None:
         created = produce()
         audit.record(session, caller, action, created.target)

@@ -53,7 +53,7 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create an API key. The response holds the key itself: the only time it is shown."""
     authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")

@@ -61,7 +61,7 @@ def create_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a policy from a document (validated: errors point into it)."""
     authorize(session, caller, "iam:CreatePolicy", policy_rn(body.name))
@@ -172,7 +172,7 @@ def attach_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Attach a policy to a user or role; it is in force from the next request."""
     target = principal_rn(body.principal_kind, body.principal_name)

@@ -61,7 +61,7 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a project; the caller becomes its owner."""
     authorize(session, caller, "projects:CreateProject", project_rn(body.name))
@@ -184,7 +184,7 @@ def add_member(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Add a user or role to a project (owners and admins)."""
     target = member_rn(project, body.principal_kind, body.principal_name)

@@ -48,7 +48,7 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a role (admins)."""
     authorize(session, caller, "iam:CreateRole", principal_rn("role", body.name))

@@ -47,7 +47,7 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Add a custom scope for downstream services to check (admins)."""
     authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")

@@ -55,7 +55,7 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a user (admins)."""
     authorize(session, caller, "iam:CreateUser", principal_rn("user", body.name))
