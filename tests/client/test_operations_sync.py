@@ -658,7 +658,7 @@ def test_iam_validate_policy(user_kh: Keyhouse) -> None:
     assert isinstance(unknown.errors[0], models.Finding)
     assert unknown.errors[0].pointer == "/Statement/0/Action"
     assert unknown.errors[0].message == (
-        "unknown action 'secrets:GetSecrett'; did you mean secrets:GetSecret?"
+        "unknown action; did you mean secrets:GetSecret?"
     )
     single = user_kh.iam.validate_policy(  # Statement an object, Action a list
         document={
