@@ -378,7 +378,7 @@ class Problem(BaseModel):
     request_id: Annotated[str | None, Field(title="Request Id")] = None
     reason: Annotated[str | None, Field(title="Reason")] = None
     """
-    For 401: missing, malformed, unknown, revoked or expired.
+    For 401: missing, malformed, not_found, revoked or expired.
     """
     scope: Annotated[str | None, Field(title="Scope")] = None
     """

@@ -657,9 +657,7 @@ def test_iam_validate_policy(user_kh: Keyhouse) -> None:
     assert len(unknown.errors) == 1
     assert isinstance(unknown.errors[0], models.Finding)
     assert unknown.errors[0].pointer == "/Statement/0/Action"
-    assert unknown.errors[0].message == (
-        "unknown action; did you mean secrets:GetSecret?"
-    )
+    assert unknown.errors[0].message == ("unknown action; did you mean secrets:GetSecret?")
     single = user_kh.iam.validate_policy(  # Statement an object, Action a list
         document={
             "Version": "2012-10-17",

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from keyhouse.core.keys import parse_key_id
 from keyhouse.core.problems import Unauthenticated
 from keyhouse.core.state import AppState
 from keyhouse.domain import idempotency
-from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
+from keyhouse.domain.auth import Caller
 from keyhouse.domain.key_cache import SESSION_CACHE
+from keyhouse.domain.key_status import KeyStatus
+from keyhouse.domain.verification import check_presented_key
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
 
@@ -61,13 +60,6 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
-_NOT_AUTHENTICATED = {
-    KeyStatus.MALFORMED: ("malformed", "the API key is malformed: wrong format or checksum"),
-    KeyStatus.NOT_FOUND: ("unknown", "the API key is not known to this service"),
-    KeyStatus.REVOKED: ("revoked", "the API key has been revoked"),
-    KeyStatus.EXPIRED: ("expired", "the API key has expired"),
-}
-
 
 def presented_key(request: Request) -> str:
     """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent."""
@@ -78,27 +70,11 @@ def presented_key(request: Request) -> str:
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "apikey" or not value.strip():
-            raise Unauthenticated("malformed", "the Authorization header must read 'ApiKey <key>'")
+            raise Unauthenticated(
+                KeyStatus.MALFORMED, "the Authorization header must read 'ApiKey <key>'"
+            )
         return value.strip()
-    raise Unauthenticated(
-        "missing", "no API key: send it in the x-api-key header or as 'Authorization: ApiKey <key>'"
-    )
-
-
-async def check_presented_key(state: AppState, plaintext: str, now: datetime) -> KeyCheck:
-    """Check a key without stalling the event loop on a database round trip.
-
-    An SQLite look-up is a few microseconds of local work, cheaper done in place
-    than handed to a worker thread and back; a PostgreSQL one waits on the
-    network, so it runs on a worker thread while the loop serves others.
-    """
-    lookup = state.key_lookup
-    if lookup.local or lookup.cached(parse_key_id(plaintext)) is not None:
-        return check_key(lookup, state.digester, plaintext, now)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        state.lookup_executor, check_key, state.key_lookup, state.digester, plaintext, now
-    )
+    raise Unauthenticated.because(KeyStatus.MISSING)
 
 
 async def get_caller(request: Request) -> Caller:
@@ -117,8 +93,7 @@ async def authenticate(request: Request) -> Caller:
     now = utcnow()
     check = await check_presented_key(state, plaintext, now)
     if check.status is not KeyStatus.VALID or check.caller is None:
-        reason, detail = _NOT_AUTHENTICATED[check.status]
-        raise Unauthenticated(reason, detail)
+        raise Unauthenticated.because(check.status)
     state.last_used.touch(check.caller.key_id, now)
     client = request.client
     caller = replace(check.caller, source_ip=client.host if client else None)

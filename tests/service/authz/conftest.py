@@ -86,7 +86,7 @@ class Caller(enum.StrEnum):
 REASONS: dict[Caller, str] = {
     Caller.NO_KEY: "missing",
     Caller.MALFORMED: "malformed",
-    Caller.UNKNOWN: "unknown",
+    Caller.UNKNOWN: "not_found",
     Caller.REVOKED: "revoked",
     Caller.EXPIRED: "expired",
 }
