@@ -688,11 +688,19 @@ def _bad_cursors(kinds: tuple[str, ...]) -> list[tuple[str, str]]:
             ("timestamp-without-zone", _cursor(["2024-01-01T00:00:00", "0" * 32])),
             ("not-a-timestamp", _cursor(["yesterday", "0" * 32])),
             ("number-for-an-id", _cursor(["2024-01-01T00:00:00+00:00", 5])),
+            # Well formed, as the service once wrote them, but not issued by it.
+            ("time-beyond-the-calendar", _cursor(["9999-12-31T23:59:59.999999-23:59", "0" * 32])),
+            ("unsigned", _cursor(["2024-01-01T00:00:00+00:00", "0" * 32])),
+            ("nul-in-an-id", _cursor(["2024-01-01T00:00:00+00:00", "\u0000"])),
         ]
     if kinds == ("name",):
-        cursors.append(("number-for-a-name", _cursor([123])))
+        cursors += [("number-for-a-name", _cursor([123])), ("unsigned", _cursor(["a"]))]
     if kinds == ("number",):
-        cursors.append(("text-for-a-number", _cursor(["12"])))
+        cursors += [
+            ("text-for-a-number", _cursor(["12"])),
+            ("beyond-bigint", _cursor([2**63])),
+            ("unsigned", _cursor([5])),
+        ]
     return cursors
 
 
@@ -707,6 +715,15 @@ def _bad_cursors(kinds: tuple[str, ...]) -> list[tuple[str, str]]:
 def test_a_forged_cursor_is_a_422_problem(env: Env, path: str, admin: bool, cursor: str) -> None:
     http = env.admin if admin else env.user.http
     response = send(http, "GET", env.path(path), params={"cursor": cursor})
+    assert_invalid(response, "/query/cursor")
+
+
+def test_a_cursor_from_another_list_is_a_422_problem(env: Env) -> None:
+    # Users and roles both page by name: a cursor of one is still not one of the other.
+    page = expect(env.admin.get("/api/v1/users", params={"limit": "1"}), 200)
+    assert page["next_cursor"]
+    expect(env.admin.get("/api/v1/users", params={"cursor": page["next_cursor"]}), 200)
+    response = send(env.admin, "GET", "/api/v1/roles", params={"cursor": page["next_cursor"]})
     assert_invalid(response, "/query/cursor")
 
 

@@ -16,6 +16,7 @@ from keyhouse.domain import idempotency
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.key_cache import SESSION_CACHE
 from keyhouse.domain.key_status import KeyStatus
+from keyhouse.domain.pagination import SESSION_CURSOR_KEY
 from keyhouse.domain.verification import check_presented_key
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
@@ -41,6 +42,7 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
     session = state.sessions()
     session.info[SESSION_CACHE] = state.key_lookup.cache
     session.info[SESSION_AUTHORIZER] = state.authorizer
+    session.info[SESSION_CURSOR_KEY] = state.cursor_key
     try:
         yield session
     finally:
@@ -51,6 +53,7 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for read-only work."""
     session = state.read_sessions()
     session.info[SESSION_AUTHORIZER] = state.authorizer
+    session.info[SESSION_CURSOR_KEY] = state.cursor_key
     try:
         yield session
     finally:

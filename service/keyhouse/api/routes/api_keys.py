@@ -103,6 +103,7 @@ def list_(
         statement = keys.filter_status(statement, status, now)
     rows, next_cursor = paginate(
         session,
+        "api-keys",
         statement,
         [ApiKey.created_at, ApiKey.id],
         limit,

@@ -42,9 +42,11 @@ def list_(
     if action is not None:
         statement = statement.where(AuditEvent.action == action)
     if cursor is not None:
-        statement = statement.where(AuditEvent.id < decode_int_cursor(cursor))
+        statement = statement.where(AuditEvent.id < decode_int_cursor(session, "audit", cursor))
     rows = list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(session, "audit", [rows[limit - 1].id]) if len(rows) > limit else None
+    )
     return AuditEventsPublic(
         data=[
             AuditEventPublic(

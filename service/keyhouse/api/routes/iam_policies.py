@@ -105,7 +105,13 @@ def list_policies(
     """List the customer policies."""
     authorize(session, caller, "iam:ListPolicies", "khrn:policy:*")
     rows, next_cursor = paginate(
-        session, select(IamPolicy), [IamPolicy.name], limit, cursor, lambda p: (p.name,)
+        session,
+        "policies",
+        select(IamPolicy),
+        [IamPolicy.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
     )
     return PoliciesPublic(
         data=[policies_domain.to_public(session, p) for p in rows], next_cursor=next_cursor
@@ -222,6 +228,7 @@ def list_attachments(
     policy = policies_domain.find_policy(session, name)
     rows, next_cursor = paginate(
         session,
+        "attachments",
         select(PolicyAttachment).where(PolicyAttachment.policy_id == policy.id),
         [PolicyAttachment.created_at, PolicyAttachment.principal_id],
         limit,

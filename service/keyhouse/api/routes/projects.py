@@ -95,6 +95,7 @@ def list_(
     authorize(session, caller, "projects:ListProjects", "khrn:project:*")
     rows, next_cursor = paginate(
         session,
+        "projects",
         projects_domain.visible_to(caller),
         [Project.name],
         limit,
@@ -161,6 +162,7 @@ def list_members(
     statement = select(ProjectMember).where(ProjectMember.project_id == found.id)
     rows, next_cursor = paginate(
         session,
+        "members",
         statement,
         [ProjectMember.created_at, ProjectMember.principal_id],
         limit,

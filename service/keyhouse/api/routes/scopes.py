@@ -34,7 +34,7 @@ def list_(
 ) -> ScopesPublic:
     """The scope catalog; readable with any valid key."""
     rows, next_cursor = paginate(
-        session, select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
+        session, "scopes", select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
     )
     return ScopesPublic(data=[_public(s) for s in rows], next_cursor=next_cursor)
 

@@ -95,6 +95,7 @@ def list_(
         statement = statement.where(Secret.name.startswith(name_prefix, autoescape=True))
     rows, next_cursor = paginate(
         session,
+        "secrets",
         statement,
         [Secret.created_at, Secret.id],
         limit,
