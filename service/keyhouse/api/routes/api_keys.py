@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
@@ -35,6 +36,7 @@ from keyhouse.schemas.api_keys import (
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/api-keys",
     tags=["api-keys"],
     responses=problem_responses(401, 403, 422),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_int_cursor, encode_cursor
@@ -16,7 +17,10 @@ from keyhouse.schemas.audit import AuditEventPublic, AuditEventsPublic
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
-    prefix="/api/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/audit",
+    tags=["audit"],
+    responses=problem_responses(401, 403, 422),
 )
 
 

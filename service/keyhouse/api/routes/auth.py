@@ -8,13 +8,14 @@ from pydantic import BaseModel, ValidationError
 
 from keyhouse.api.deps import authenticate
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute, read_json
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.domain import verification
 from keyhouse.schemas.auth import VerifyRequest, VerifyResponse, Whoami, WhoamiKey
 from keyhouse.schemas.common import PrincipalRef
 
-router = APIRouter(prefix="/api/v1", tags=["keys"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["keys"])
 
 
 @router.get("/whoami", response_model=Whoami, responses=problem_responses(401))
@@ -62,7 +63,7 @@ async def verify(request: Request) -> Response:
     # FastAPI's dependency solving and response re-validation (the request
     # schema is documented by openapi_extra and published by main.py).
     try:
-        body = VerifyRequest.model_validate_json(await request.body())
+        body = VerifyRequest.model_validate(await read_json(request))
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_input=False)]

@@ -16,6 +16,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import Conflict, NotFound, Unprocessable, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import policies as policies_domain
@@ -37,7 +38,10 @@ from keyhouse.schemas.iam import (
 )
 
 router = APIRouter(
-    prefix="/api/v1/iam/policies", tags=["iam"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/iam/policies",
+    tags=["iam"],
+    responses=problem_responses(401, 403, 422),
 )
 PolicyName = Annotated[str, Path(max_length=64, description="The policy's name.")]
 

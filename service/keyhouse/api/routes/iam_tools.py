@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import NotFound, Unprocessable, problem_responses
 from keyhouse.domain.access import authorize
 from keyhouse.domain.policies import report_within_limits
@@ -29,7 +30,9 @@ from keyhouse.schemas.iam import (
     ValidateResponse,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["iam"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute, prefix="/api/v1", tags=["iam"], responses=problem_responses(401)
+)
 
 
 def _managed(name: str) -> ManagedPolicyPublic:

@@ -17,6 +17,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import projects as projects_domain
@@ -39,6 +40,7 @@ from keyhouse.schemas.projects import (
 )
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/projects",
     tags=["projects"],
     responses=problem_responses(401, 403, 422),

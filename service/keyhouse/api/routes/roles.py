@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import authorize
@@ -27,7 +28,10 @@ from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
 router = APIRouter(
-    prefix="/api/v1/roles", tags=["roles"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/roles",
+    tags=["roles"],
+    responses=problem_responses(401, 403, 422),
 )
 RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
 

@@ -13,6 +13,7 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import Conflict, problem_responses
 from keyhouse.domain import idempotency
 from keyhouse.domain.access import authorize
@@ -21,7 +22,12 @@ from keyhouse.models import Scope, utcnow
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
 
-router = APIRouter(prefix="/api/v1/scopes", tags=["scopes"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/scopes",
+    tags=["scopes"],
+    responses=problem_responses(401),
+)
 
 
 def _public(scope: Scope) -> ScopePublic:

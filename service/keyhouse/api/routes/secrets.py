@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import secrets as secrets_domain
@@ -34,6 +35,7 @@ from keyhouse.schemas.secrets import (
 )
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/secrets",
     tags=["secrets"],
     responses=problem_responses(401, 403, 422),
