@@ -182,3 +182,11 @@ def test_a_former_members_restricted_key_does_not_list_the_project(world: World)
     listed = expect(world.restricted_member.get(PROJECTS), 200)
     assert names(listed) == {world.project}
     assert names(expect(world.former_member.get(PROJECTS), 200)) == set()
+
+
+def test_a_restricted_key_cannot_start_a_project(world: World) -> None:
+    name = unique("escape")
+    refused = expect(world.restricted_member.post(PROJECTS, json={"name": name}), 403)
+    assert refused["project"] == world.project
+    assert f"restricted to project '{world.project}'" in refused["detail"]
+    expect(world.admin.get(f"{PROJECTS}/{name}"), 404)
