@@ -87,7 +87,7 @@ def env(backend: KeyhouseServer) -> Iterator[Env]:
         expect(admin.post("/api/v1/users", json={"name": subject_user}), 201)
         expect(admin.post("/api/v1/roles", json={"name": subject_role}), 201)
         body = {"principal_kind": "user", "principal_name": member, "role": "viewer"}
-        expect(user.post(f"/api/v1/projects/{project}/members", json=body), 201)
+        expect(admin.post(f"/api/v1/projects/{project}/members", json=body), 201)
         try:
             yield Env(
                 admin=admin,

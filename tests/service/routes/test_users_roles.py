@@ -198,7 +198,7 @@ def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secr
     )
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
-    add_member(user.http, project, leaver, "member")
+    add_member(admin, project, leaver, "member")
     private = expect(
         leaver.post("/api/v1/secrets", json={"name": unique("mine"), "value": "private"}), 201
     )
@@ -277,7 +277,7 @@ def test_deleting_the_sole_owner_of_a_project_is_refused(
     assert whoami_status(owner) == (200, None)
     assert expect(owner.get(f"/api/v1/projects/{project}"), 200)["my_role"] == "owner"
 
-    add_member(owner.http, project, user, "owner")
+    add_member(admin, project, user, "owner")
     expect(admin.delete(f"{USERS}/{owner.name}"), 204)
     page = expect(user.get(f"/api/v1/projects/{project}/members"), 200)
     assert [(m["principal_name"], m["role"]) for m in page["data"]] == [(user.name, "owner")]
@@ -289,7 +289,7 @@ def test_deleting_a_role_that_solely_owns_a_project_is_refused(
     role = make_role(admin, service.url, scopes=["project"])
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
-    add_member(user.http, project, role, "owner")
+    add_member(admin, project, role, "owner")
     expect(user.delete(f"/api/v1/projects/{project}/members/user/{user.name}"), 204)
 
     problem = expect(admin.delete(f"{ROLES}/{role.name}"), 409)

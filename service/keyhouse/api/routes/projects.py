@@ -190,13 +190,17 @@ def add_member(
     state: StateDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    """Add a user or role to a project (owners and admins)."""
+    """Add a user or role to a project (owners and admins).
+
+    Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+    added to a project, or learns that a name exists, without that permission.
+    """
     target = member_rn(project, body.principal_kind, body.principal_name)
     found = _project(session, caller, project, "projects:AddMember")
     authorize(session, caller, "projects:AddMember", target, project=found)
 
     def produce() -> idempotency.Created:
-        member = projects_domain.add_member(session, found, body, utcnow())
+        member = projects_domain.add_member(session, caller, found, body, utcnow())
         bump_generation(session)
         return idempotency.Created(projects_domain.member_to_public(member), target)
 
