@@ -1922,6 +1922,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -2145,6 +2148,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: body parameter principal_name
@@ -2365,6 +2371,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -2600,6 +2609,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.

@@ -82,6 +82,10 @@ SECURITY_SCHEMES = {
 }
 
 
+TWO_CREDENTIALS = (
+    "Bad request: two credentials in one request (x-api-key and Authorization: ApiKey, "
+    "or either header twice)"
+)
 BODY_PROBLEMS = {
     "413": "The body exceeds the service's size limit (KEYHOUSE_MAX_BODY_BYTES)",
     "415": "The body is not application/json",
@@ -101,6 +105,8 @@ def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
                     responses.setdefault(status, {"description": description})
             if "401" in operation.get("responses", {}):
                 operation["security"] = [{"ApiKeyHeader": []}, {"ApiKeyAuthorization": []}]
+                # api/deps.presented_key: one credential per request.
+                operation["responses"].setdefault("400", {"description": TWO_CREDENTIALS})
             for status, response in operation.get("responses", {}).items():
                 if not status.startswith(("4", "5")):
                     continue

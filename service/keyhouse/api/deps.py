@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from keyhouse.core.problems import Unauthenticated
+from keyhouse.core.problems import BadRequest, Unauthenticated
 from keyhouse.core.state import AppState
 from keyhouse.domain import idempotency
 from keyhouse.domain.auth import Caller
@@ -65,13 +65,24 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 def presented_key(request: Request) -> str:
-    """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent."""
-    header = request.headers.get("x-api-key")
-    if header:
-        return header.strip()
-    authorization = request.headers.get("authorization")
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
+    """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent.
+
+    One credential per request: both headers carrying a key, or either twice, is
+    a 400 rather than a silent choice. (An ``Authorization`` of another scheme
+    beside ``x-api-key``, such as a proxy's, is left alone.)
+    """
+    keys = request.headers.getlist("x-api-key")
+    authorizations = request.headers.getlist("authorization")
+    api_key_authorizations = [a for a in authorizations if a.partition(" ")[0].lower() == "apikey"]
+    if len(keys) + len(api_key_authorizations) > 1 or len(authorizations) > 1:
+        raise BadRequest(
+            "send one API key, in one header: either x-api-key or Authorization: ApiKey, "
+            "not both, and not either twice"
+        )
+    if keys and keys[0].strip():
+        return keys[0].strip()
+    if authorizations:
+        scheme, _, value = authorizations[0].partition(" ")
         if scheme.lower() != "apikey" or not value.strip():
             raise Unauthenticated(
                 KeyStatus.MALFORMED, "the Authorization header must read 'ApiKey <key>'"

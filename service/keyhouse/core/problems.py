@@ -124,7 +124,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     The app's OpenAPI hook moves these to the ``application/problem+json`` media type.
     """
     descriptions = {
-        400: "Bad request",
+        400: "Bad request: a malformed Idempotency-Key, or two credentials in one request",
         401: "Missing, malformed, unknown (not_found), revoked or expired API key",
         403: "The key lacks a scope, or the principal lacks access",
         404: "Not found",

@@ -213,3 +213,35 @@ def test_whoami_of_a_project_key(service: KeyhouseServer, admin: httpx.Client) -
     body = expect(actor.get(WHOAMI), 200)
     assert body["key"]["project"] == project
     assert body["key"]["scopes"] == ["job", "secrets"]
+
+
+TWO_CREDENTIALS = [
+    pytest.param([("x-api-key", "{key}"), ("authorization", "ApiKey {key}")], id="both-headers"),
+    pytest.param([("x-api-key", "{key}"), ("authorization", "ApiKey {other}")], id="both-differ"),
+    pytest.param([("x-api-key", "{key}"), ("x-api-key", "{other}")], id="two-x-api-key"),
+    pytest.param(
+        [("authorization", "ApiKey {key}"), ("authorization", "ApiKey {key}")],
+        id="two-authorization",
+    ),
+]
+
+
+@pytest.mark.parametrize("headers", TWO_CREDENTIALS)
+@pytest.mark.parametrize("path", [WHOAMI, "/api/v1/api-keys", "/api/v1/secrets"])
+def test_two_credentials_are_a_400_naming_the_headers(
+    service: KeyhouseServer,
+    user: Actor,
+    other_user: Actor,
+    headers: list[tuple[str, str]],
+    path: str,
+) -> None:
+    sent = [(name, value.format(key=user.key, other=other_user.key)) for name, value in headers]
+    with httpx.Client(base_url=service.url, timeout=30) as http:
+        response = http.get(path, headers=sent)
+    problem = expect(response, 400)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["type"] == "urn:keyhouse:problem:bad-request"
+    assert "x-api-key" in problem["detail"]
+    assert "Authorization" in problem["detail"]
+    assert user.key not in response.text
+    assert other_user.key not in response.text
