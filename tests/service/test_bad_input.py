@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -579,6 +580,8 @@ WRONG_METHODS = [
         ("POST", "/api/v1/settings", {"GET", "PATCH"}),
         ("PUT", "/api/v1/secrets/{secret}", {"GET", "PATCH", "DELETE"}),
         ("GET", "/api/v1/keys:verify", {"POST"}),
+        ("PATCH", "/api/v1/secrets/by-name", {"GET"}),
+        ("DELETE", "/api/v1/secrets/by-name", {"GET"}),
     ]
 ]
 
@@ -740,6 +743,15 @@ def test_a_page_size_out_of_range_is_a_422_problem(
     http = env.admin if admin else env.user.http
     response = send(http, "GET", env.path(path), params={"limit": limit})
     assert_invalid(response, "/query/limit", named)
+
+
+def test_listing_the_secrets_of_an_absent_project_is_the_documented_404(env: Env) -> None:
+    absent = unique("absent")
+    response = send(env.user.http, "GET", "/api/v1/secrets", params={"project": absent})
+    body = assert_problem(response, 404, "not-found")
+    assert absent in body["detail"]
+    documented = json.loads((Path(__file__).parents[2] / "client" / "openapi.json").read_text())
+    assert "404" in documented["paths"]["/api/v1/secrets"]["get"]["responses"]
 
 
 def test_the_largest_page_size_is_accepted(env: Env) -> None:
