@@ -23,7 +23,13 @@ from tf.provider import ProviderServicer  # type: ignore[import-untyped]
 
 from keyhouse_provider.errors import report
 from keyhouse_provider.framework.base import Context, DataSource, PlanContext, Resource
-from keyhouse_provider.framework.state import AttributePath, normalize, plan_object, replace_paths
+from keyhouse_provider.framework.state import (
+    AttributePath,
+    normalize,
+    plan_computed,
+    plan_object,
+    replace_paths,
+)
 from keyhouse_provider.framework.tfcompat import (
     new_diagnostics,
     pb,
@@ -133,6 +139,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
             self._resource(request.type_name).plan(ctx, prior, planned, config)
         replacements = list(ctx.replacements)
         if prior is not None:
+            plan_computed(klass.schema, prior, planned, config)
             replacements += [
                 p for p in replace_paths(klass.schema, prior, planned) if p not in replacements
             ]

@@ -33,7 +33,7 @@ class Secret(Resource):
             "Terraform (its `version` moved) and plans to write the configured value back."
         ),
         attributes=(
-            Attr("id", STRING, "The secret's id. Also the import ID.", computed=True),
+            Attr("id", STRING, "The secret's id. Also the import ID.", computed=True, stable=True),
             Attr(
                 "name",
                 STRING,
@@ -89,12 +89,14 @@ class Secret(Resource):
                 NUMBER,
                 "Starts at 1 and increases with every change of the value.",
                 computed=True,
+                follows=("value", "type"),
             ),
             Attr(
                 "owner",
                 STRING,
                 "Who created the secret: `user/<name>` or `role/<name>`.",
                 computed=True,
+                stable=True,
             ),
             arn("secret"),
             created_at("secret"),
@@ -114,10 +116,6 @@ class Secret(Resource):
             planned["visibility"] = derived_visibility(planned["project"])
         # Values only known now (from other resources) are checked here.
         check_value(ctx, planned["value"], planned["type"], ["value"])
-        if prior is not None and (
-            planned["value"] != prior["value"] or planned["type"] != prior["type"]
-        ):
-            planned["version"] = Unknown
 
     def create(self, ctx: Context, planned: State) -> State:
         """``POST /secrets``, once per resource instance."""
