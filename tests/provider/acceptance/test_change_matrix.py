@@ -4,8 +4,8 @@ The configuration is seed 000 with a dependent on every resource: a role, a proj
 (and a second one to move things to), a member, the role's key kept in a project
 secret (``store_in_secret``, named after the role), a secret, a policy over both
 secrets' arns and its attachment to the role. Each step changes one attribute of
-one resource from the step before (so every change is applied alone), applies once
-and must succeed (no "inconsistent final plan", no second apply needed), the next
+one resource from the step before (or, for changes nothing else refers to, one such
+attribute of each of several resources: see ``steps``), applies once and must succeed (no "inconsistent final plan", no second apply needed), the next
 plan must be empty, and the grants must still hold: the key read from its secret
 authenticates as the role and reads both secrets, and the policy engine allows the
 role to read what the policy names. One service per database, one working directory.
@@ -121,36 +121,54 @@ class Step:
 
 
 def steps(s: str) -> list[Step]:
-    """Every resource and every attribute that can change, one at a time."""
+    """Every resource and every attribute that can change.
+
+    A change that some other resource refers to (a name, a project, what makes a new
+    key or secret) is applied alone. Changes that nothing else refers to, one per
+    resource, share an apply: Terraform plans each resource from its own configuration
+    and the values it refers to, so such a change leaves every other plan in the apply
+    exactly as it would be alone.
+    """
     return [
-        Step("role description", {"role_description": "Databricks (prod)"}, 0, 1, 0),
+        Step(
+            "role description, project description, membership role, key rename, "
+            "secret type, policy description",
+            {
+                "role_description": "Databricks (prod)",
+                "project_description": "features",
+                "member_role": "viewer",
+                "key_name": "cluster-renamed",
+                "secret_type": "file",
+                "policy_description": "read them",
+            },
+            0,
+            6,
+            0,
+        ),
+        Step(
+            "key scopes, secret value, policy document",
+            {
+                "key_scopes": '["featurestore", "project", "job"]',
+                "secret_value": "dG9rZW4tdjI=",
+                "actions": '["secrets:GetSecret", "secrets:GetSecretValue"]',
+            },
+            0,
+            3,
+            0,
+        ),
+        Step("secret description", {"secret_description": "second"}, 0, 1, 0),
         # The key is owned by the role and its secret is named after it; so is the attachment.
         Step("role rename", {"role": f"dbx2-{s}"}, 3, 1, 3),
-        Step("project description", {"project_description": "features"}, 0, 1, 0),
         # The member, the key (restricted to it), both secrets move; the policy follows.
         Step("project rename", {"project": f"fs2-{s}"}, 4, 1, 4),
-        Step("membership role", {"member_role": "viewer"}, 0, 1, 0),
-        Step("key rename", {"key_name": "cluster-renamed"}, 0, 1, 0),
-        Step("key scopes", {"key_scopes": '["featurestore", "project", "job"]'}, 0, 1, 0),
         # A new key, stored again under the same name: the policy plans unknown, then
         # finds the same document.
         Step("key project", {"key_project": "null"}, 1, 0, 1),
         Step("key lifetime", {"key_days": "60"}, 1, 0, 1),
         Step("stored secret name", {"stored_suffix": "api-key-v2"}, 1, 1, 1),
         Step("secret rename", {"secret_name": "shared/token-renamed"}, 1, 1, 1),
-        Step("secret type", {"secret_type": "file"}, 0, 1, 0),
-        Step("secret value", {"secret_value": "dG9rZW4tdjI="}, 0, 1, 0),
-        Step("secret description", {"secret_description": "second"}, 0, 1, 0),
         Step("secret project", {"secret_where": "project = keyhouse_project.ops.name"}, 1, 1, 1),
         Step("secret visibility", {"secret_where": 'visibility = "private"'}, 1, 1, 1),
-        Step(
-            "policy document",
-            {"actions": '["secrets:GetSecret", "secrets:GetSecretValue"]'},
-            0,
-            1,
-            0,
-        ),
-        Step("policy description", {"policy_description": "read them"}, 0, 1, 0),
         Step("policy rename", {"policy": f"read2-{s}"}, 2, 0, 2),
     ]
 
