@@ -178,7 +178,7 @@ class ApiKey(Resource):
             planned["owner_role"] = None
         elif config["owner_role"] is not None:
             planned["owner_user"] = None
-        stored.plan(planned["store_in_secret"], config["store_in_secret"])
+        stored.plan(ctx, planned["store_in_secret"], config["store_in_secret"])
         if planned["store_in_secret"] is not None:
             planned["key"] = None
         if prior is None:

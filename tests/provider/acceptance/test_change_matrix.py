@@ -5,8 +5,9 @@ The configuration is seed 000 with a dependent on every resource: a role, a proj
 secret (``store_in_secret``, named after the role), a secret, a policy over both
 secrets' arns and its attachment to the role. Each step changes one attribute of
 one resource from the step before (or, for changes nothing else refers to, one such
-attribute of each of several resources: see ``steps``), applies once and must succeed (no "inconsistent final plan", no second apply needed), the next
-plan must be empty, and the grants must still hold: the key read from its secret
+attribute of each of several resources: see ``steps``), applies once and must
+succeed (no "inconsistent final plan", no second apply needed), the next plan must
+be empty, and the grants must still hold: the key read from its secret
 authenticates as the role and reads both secrets, and the policy engine allows the
 role to read what the policy names. One service per database, one working directory.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from keyhouse_provider.framework.schema import Attr, NestedBlock, Schema
@@ -101,7 +103,7 @@ VERSIONED = Schema(
         Attr("mode", STRING, "mode", optional=True, computed=True, default="fast"),
     ),
 )
-PRIOR = {
+PRIOR: dict[str, Any] = {
     "id": "1",
     "name": "a",
     "value": "v1",
@@ -113,8 +115,15 @@ PRIOR = {
 }
 
 
-def _update(**changes: object) -> dict[str, object]:
-    config = {**PRIOR, "id": None, "version": None, "digest": None, "owner": None, "mode": None}
+def _update(**changes: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        **PRIOR,
+        "id": None,
+        "version": None,
+        "digest": None,
+        "owner": None,
+        "mode": None,
+    }
     config.update(changes)
     planned = plan_object(VERSIONED, PRIOR, {**PRIOR, **changes}, config)
     plan_computed(VERSIONED, PRIOR, planned, config)
@@ -142,7 +151,14 @@ def test_no_change_keeps_every_computed_value() -> None:
 
 
 def test_a_value_the_resource_planned_is_left_alone() -> None:
-    config = {**PRIOR, "id": None, "version": None, "digest": None, "owner": None, "mode": None}
+    config: dict[str, Any] = {
+        **PRIOR,
+        "id": None,
+        "version": None,
+        "digest": None,
+        "owner": None,
+        "mode": None,
+    }
     planned = {**PRIOR, "value": "v2", "version": 2}
     plan_computed(VERSIONED, PRIOR, planned, config)
     assert planned["version"] == 2
