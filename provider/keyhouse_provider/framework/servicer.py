@@ -49,6 +49,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         self._data_sources: dict[str, type[DataSource]] = {
             klass.type_name(): klass for klass in app.get_data_sources()
         }
+        self._schema_response: Any = None
 
     # ----------------------------------------------------------------- helpers
 
@@ -65,6 +66,23 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
             yield
         except Exception as exc:
             report(ctx, exc, action, klass.body_paths, attributes)
+
+    # ------------------------------------------------------------------ schema
+
+    def GetProviderSchema(self, request: Any, context: Any) -> Any:
+        """``tf``'s schema, with the server capabilities where Terraform reads them.
+
+        Terraform takes capabilities only from this response (it never calls
+        GetMetadata, where ``tf`` puts them): announced here, a cached schema serves
+        later starts of the provider, and destroys are planned by the provider.
+        """
+        if self._schema_response is None:
+            response = super().GetProviderSchema(request, context)
+            response.server_capabilities.CopyFrom(
+                pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True)
+            )
+            self._schema_response = response
+        return self._schema_response
 
     # -------------------------------------------------------------- validation
 
