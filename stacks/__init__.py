@@ -11,11 +11,3 @@ Every stack configures the provider from the environment (``KEYHOUSE_URL``,
 ``KEYHOUSE_API_KEY``) when Terraform runs, so neither is written into
 ``cdktf.out``. ``KEYHOUSE_CDK_STATE_DIR`` moves the stacks' local state files.
 """
-
-import os
-
-# jsii prints a large Node 20 end-of-life banner whenever cdktf starts its Node
-# process; quiet it before any stack module imports cdktf (keyhouse_cdk does the
-# same for itself). A value the user set is kept.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
