@@ -64,6 +64,26 @@ METADATA = cdktf.TerraformProviderGeneratorMetadata(
 SOURCE = "keyhouse/keyhouse"
 """The provider's source address."""
 
+BUILTIN_SCOPES: dict[str, str] = {
+    "featurestore": "Read and write feature store data (checked by downstream services).",
+    "project": "Create projects, manage their members, and read the secrets they share.",
+    "job": "Run and manage jobs (checked by downstream services).",
+    "kafka": "Produce to and consume from Kafka topics (checked by downstream services).",
+    "secrets": "Create, read, update and delete secrets.",
+    "keys": "Create, list, update, revoke and delete API keys.",
+    "iam": "Manage users and roles (admins only).",
+    "admin": "Change service settings, the scope catalog, and read the audit log (admins only).",
+}
+"""The service's built-in scope catalog (``GET /api/v1/scopes``), name -> what it allows."""
+
+ADMIN_ONLY_SCOPES = frozenset(
+    {
+        "admin",
+        "iam",
+    }
+)
+"""Scopes only an admin user's key can hold: never a role's."""
+
 Shape = tuple[str, str]
 """How CDKTF's HCL renderer should read a value: (type, storage class type)."""
 
@@ -132,6 +152,12 @@ def hcl(
                 "storageClassType": storage,
             }
     return result
+
+
+def given(construct: constructs.IConstruct, attribute: str) -> Any:
+    """The value ``construct`` was given for ``attribute`` (not a token for it), or None."""
+    values: Mapping[str, Any] = getattr(construct, "_values", {})
+    return values.get(attribute)
 
 
 _Class = TypeVar("_Class", bound=type)
