@@ -11,3 +11,6 @@ Every stack configures the provider from the environment (``KEYHOUSE_URL``,
 ``KEYHOUSE_API_KEY``) when Terraform runs, so neither is written into
 ``cdktf.out``. ``KEYHOUSE_CDK_STATE_DIR`` moves the stacks' local state files.
 """
+
+STATE_DIR_ENV = "KEYHOUSE_CDK_STATE_DIR"
+"""Where the stacks keep their state files (default: CDKTF's, the project root)."""

@@ -67,8 +67,13 @@ def test_a_new_app_synthesizes_diffs_and_deploys_offline_on_its_first_run(
     (app / "cdktf.json").write_text(readme_block("json", "cdktf.json"))
     (app / "main.py").write_text(readme_block("python", "main.py"))
     (app / "id_ed25519").write_bytes(secrets.token_bytes(64))
+    # The README's exports: the service, and no checkpoint calls from cdktf and terraform.
+    assert "export CHECKPOINT_DISABLE=1" in readme_block("sh", SECTION)
     env = user_environment(
-        tmp_path / "home", KEYHOUSE_URL=service.url, KEYHOUSE_API_KEY=service.admin_key
+        tmp_path / "home",
+        KEYHOUSE_URL=service.url,
+        KEYHOUSE_API_KEY=service.admin_key,
+        CHECKPOINT_DISABLE="1",
     )
     install = subprocess.run(
         [str(user_install.keyhouse), "provider", "install"],
@@ -86,6 +91,7 @@ def test_a_new_app_synthesizes_diffs_and_deploys_offline_on_its_first_run(
     for output in outputs:
         assert "end-of-life" not in output
         assert "[ERROR]" not in output
+        assert "checkpoint-api" not in output
         assert "registry.terraform.io" not in output
     assert "Apply complete! Resources: " in outputs[-1]
     # AND what the app declares exists: the cluster's key, in its secret, and the file secret

@@ -10,9 +10,9 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
-"""The CDKTF CLI of the checkout's package.json: the same npm package a user installs."""
+from scripts.cdktf_cli import CDKTF, ROOT
+
+__all__ = ["CDKTF", "ROOT", "UserInstall", "make_user_install", "user_environment"]
 
 
 @dataclass(frozen=True)
