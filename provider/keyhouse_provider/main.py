@@ -18,16 +18,19 @@ def _exit_when_orphaned(parent: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider on the handshake ``tf`` prints for Terraform."""
-    import tf.provider  # type: ignore[import-untyped]
-    from tf.runner import run_provider  # type: ignore[import-untyped]
-
+    from keyhouse_provider.framework.parallelism import workers
     from keyhouse_provider.framework.servicer import KeyhouseServicer
+    from keyhouse_provider.framework.tfcompat import serve
     from keyhouse_provider.provider import KeyhouseProvider
 
-    # run_provider builds tf.provider.ProviderServicer by name when it starts; ours
-    # replaces the resource lifecycle calls (see framework.servicer).
-    tf.provider.ProviderServicer = KeyhouseServicer
     threading.Thread(
         target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True
     ).start()
-    run_provider(KeyhouseProvider(), argv if argv is not None else sys.argv)
+    # Our servicer replaces the resource lifecycle calls (see framework.servicer); the
+    # pool is as large as the walk Terraform may run against it.
+    serve(
+        KeyhouseProvider(),
+        KeyhouseServicer,
+        argv if argv is not None else sys.argv,
+        workers=workers(),
+    )

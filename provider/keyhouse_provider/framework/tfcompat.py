@@ -76,3 +76,26 @@ def read_dynamic_value(value: Any) -> Any:
 def to_dynamic_value(value: Any) -> Any:
     """Python values (``Unknown`` included) as a msgpack ``DynamicValue``; None as null."""
     return _utils.to_dynamic_value(value)
+
+
+def serve(provider: Any, servicer: type[Any], argv: list[str], *, workers: int) -> None:
+    """``tf``'s ``run_provider`` with our servicer and a pool of ``workers`` threads.
+
+    ``run_provider`` builds ``tf.provider.ProviderServicer`` by name and a gRPC server
+    on ``futures.ThreadPoolExecutor(max_workers=10)`` from its module's ``futures``;
+    both are replaced here (``tests/provider/framework/test_tfcompat.py`` fails when
+    ``tf`` stops building them that way).
+    """
+    import concurrent.futures
+
+    import tf.provider  # type: ignore[import-untyped]
+    import tf.runner  # type: ignore[import-untyped]
+
+    class _Futures:
+        @staticmethod
+        def ThreadPoolExecutor(max_workers: int | None = None) -> Any:
+            return concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+
+    tf.provider.ProviderServicer = servicer
+    tf.runner.futures = _Futures
+    tf.runner.run_provider(provider, argv)
