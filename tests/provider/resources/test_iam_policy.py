@@ -86,7 +86,8 @@ def test_the_service_validates_the_document_at_plan_time(harness: Harness) -> No
     plan = harness.plan(T, None, {"name": "p", "policy": _document("secrets:GetSecretValu")})
     (error,) = plan.errors
     assert (error.summary, error.path) == ("Invalid policy document", ("policy",))
-    assert "unknown action 'secrets:GetSecretValu'" in error.detail
+    assert "unknown action; did you mean secrets:GetSecretValue" in error.detail
+    assert "GetSecretValu'" not in error.detail  # the rejected value is not repeated
     assert "did you mean secrets:GetSecretValue" in error.detail
     assert "/Statement/0/Action" in error.detail
 
