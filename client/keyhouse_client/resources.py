@@ -1922,6 +1922,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -2145,6 +2148,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: body parameter principal_name
@@ -2365,6 +2371,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -2600,6 +2609,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.
@@ -3874,7 +3886,8 @@ class IamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4144,7 +4157,8 @@ class Iam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
@@ -4445,7 +4459,8 @@ class AsyncIamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4734,7 +4749,8 @@ class AsyncIam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
