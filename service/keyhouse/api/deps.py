@@ -60,7 +60,7 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
-_NOT_AUTHENTICATED = {
+NOT_AUTHENTICATED = {
     KeyStatus.MALFORMED: ("malformed", "the API key is malformed: wrong format or checksum"),
     KeyStatus.NOT_FOUND: ("unknown", "the API key is not known to this service"),
     KeyStatus.REVOKED: ("revoked", "the API key has been revoked"),
@@ -105,18 +105,30 @@ async def get_caller(request: Request) -> Caller:
     return await authenticate(request)
 
 
+CONSOLE_CALLER = "keyhouse.console_caller"
+"""ASGI scope key under which the web console hands its signed-in caller to the API.
+
+Only an in-process call can set it (no HTTP request can write the ASGI scope);
+the console checks the session and its key before it does.
+"""
+
+
 async def authenticate(request: Request) -> Caller:
     """The caller behind the request's API key; 401 saying why when there is none.
 
     The look-up uses its own connection, so the route's transaction (which may
     write) starts after it.
     """
+    console_caller = request.scope.get(CONSOLE_CALLER)
+    if isinstance(console_caller, Caller):
+        request.state.caller = console_caller
+        return console_caller
     state: AppState = request.app.state.keyhouse
     plaintext = presented_key(request)
     now = utcnow()
     check = await check_presented_key(state, plaintext, now)
     if check.status is not KeyStatus.VALID or check.caller is None:
-        reason, detail = _NOT_AUTHENTICATED[check.status]
+        reason, detail = NOT_AUTHENTICATED[check.status]
         raise Unauthenticated(reason, detail)
     state.last_used.touch(check.caller.key_id, now)
     client = request.client
