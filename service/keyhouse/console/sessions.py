@@ -23,7 +23,8 @@ from keyhouse.domain.auth import Caller, KeyStatus, check_key_id
 from keyhouse.models import ConsoleSession
 
 COOKIE = "kh_session"
-# last_seen_at is written at most this often per session: idle expiry needs no finer grain.
+# last_seen_at is written at most this often per session (or a quarter of the idle
+# limit, if shorter): idle expiry needs no finer grain, and most requests write nothing.
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -101,7 +102,7 @@ def resume(state: AppState, token: str, now: datetime) -> SignedIn | Ended:
     if check.status is not KeyStatus.VALID or check.caller is None:
         end_for_key(state, row.key_id)
         return Ended("key_expired" if check.status is KeyStatus.EXPIRED else "revoked")
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if now - row.last_seen_at >= min(TOUCH_EVERY, idle / 4):
         with transaction(state.sessions) as session:
             session.execute(
                 update(ConsoleSession).where(ConsoleSession.id == sid).values(last_seen_at=now)
