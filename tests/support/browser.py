@@ -46,6 +46,12 @@ UNLABELLED_CONTROLS = """
 """
 
 
+def screenshot_path(name: str) -> Path:
+    """Where a test keeps a screenshot called ``name`` (the README's come from here)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
 def launch(playwright: Playwright) -> Browser:
     """Chromium headless with the flags that work on these machines (a fresh profile each time)."""
     if not CHROMIUM.exists():

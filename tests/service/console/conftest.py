@@ -89,9 +89,8 @@ def console(
     )
     opened = Console(page, context, sqlite_service.url)
     yield opened
-    chromium.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    page.screenshot(path=str(chromium.SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(chromium.screenshot_path(name)), full_page=True)
     context.close()
     # The CSP allows no inline script: a violation or a script error is a bug.
     assert errors == [], errors
