@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from keyhouse_client import Keyhouse, NotFoundError
 from tests.service.console.conftest import Console
@@ -77,7 +77,7 @@ def test_a_file_is_base64_encoded_in_the_browser_and_shared_with_a_project(
     dialog.get_by_label("Name").fill(name)
     dialog.get_by_label("File", exact=True).check()
     dialog.get_by_label("File (read and base64-encoded in your browser)").set_input_files(
-        files=[{"name": "id_ed25519", "mimeType": "application/octet-stream", "buffer": content}]
+        files=FilePayload(name="id_ed25519", mimeType="application/octet-stream", buffer=content)
     )
     encoded = base64.b64encode(content).decode()
     expect(dialog.locator(".counter")).to_have_text(f"{len(encoded)} / 9000 characters")
