@@ -28,16 +28,15 @@ def test_a_policy_is_validated_at_the_line_created_attached_and_explained(
     console.assert_labelled()
 
     # WHEN the document has a wrong Effect THEN the finding points at its line
+    statement: dict[str, str] = {
+        "Sid": "Read",
+        "Effect": "Alow",
+        "Action": "secrets:GetSecretValue",
+        "Resource": secret.arn,
+    }
     bad = {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Read",
-                "Effect": "Alow",
-                "Action": "secrets:GetSecretValue",
-                "Resource": secret.arn,
-            },
-        ],
+        "Statement": [statement],
     }
     page.get_by_label("Policy name").fill(name)
     page.get_by_label("Document (JSON)").fill(json.dumps(bad, indent=2))
@@ -48,7 +47,7 @@ def test_a_policy_is_validated_at_the_line_created_attached_and_explained(
     assert [p.name for p in admin_kh.iam.list_policies().data if p.name == name] == []
 
     # WHEN it is fixed THEN the policy exists
-    bad["Statement"][0]["Effect"] = "Allow"
+    statement["Effect"] = "Allow"
     page.get_by_label("Document (JSON)").fill(json.dumps(bad))
     page.get_by_role("button", name="Create policy").click()
     expect(page.get_by_role("status")).to_contain_text(f"Policy “{name}” created")
