@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from keyhouse_client import Keyhouse, NotFoundError
 from tests.service.console.conftest import Console
 from tests.support.actors import Actor, unique
+from tests.support.browser import screenshot_path
 from tests.support.keyhouse_server import KeyhouseServer
 
 
@@ -56,6 +57,7 @@ def test_admin_creates_a_key_that_is_shown_once_then_never_again(
     page.get_by_role("link", name="Done: back to the API keys").click()
     row = page.locator(f"tr[data-key-id='{found[0].id}']")
     expect(row).to_contain_text(found[0].prefix)
+    page.screenshot(path=str(screenshot_path("api-keys-list")))  # the README's picture
     console.html()
     page.goto(console.url(f"/keys?q={name}"))
     console.html()
