@@ -135,12 +135,7 @@ class ApiKey(Base):
     """An API key. Only the digest of the key is stored, never the key."""
 
     __tablename__ = "api_keys"
-    __table_args__ = (
-        UniqueConstraint("owner_id", "name", name="uq_api_keys_owner_name"),
-        # Lists page in this order: an index lets a page stop after its rows
-        # instead of sorting every key the caller can see.
-        Index("ix_api_keys_created_at_id", "created_at", "id"),
-    )
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_api_keys_owner_name"),)
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))

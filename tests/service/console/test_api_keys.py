@@ -55,11 +55,12 @@ def test_admin_creates_a_key_that_is_shown_once_then_never_again(
 
     # AND it appears on no later page, in no cookie, no storage and no log
     page.get_by_role("link", name="Done: back to the API keys").click()
-    row = page.locator(f"tr[data-key-id='{found[0].id}']")
-    expect(row).to_contain_text(found[0].prefix)
+    page.wait_for_url(console.url("/keys"))
     page.screenshot(path=str(screenshot_path("api-keys-list")))  # the README's picture
     console.html()
     page.goto(console.url(f"/keys?q={name}"))
+    row = page.locator(f"tr[data-key-id='{found[0].id}']")
+    expect(row).to_contain_text(found[0].prefix)
     console.html()
     page.go_back()
     page.reload()

@@ -1,4 +1,4 @@
-"""console sessions, and an index for the API key list's order
+"""console sessions
 
 Revision ID: i14_console_sessions
 Revises: 0002
@@ -19,7 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_api_keys_created_at_id", "api_keys", ["created_at", "id"], unique=False)
     op.create_table(
         "console_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -43,4 +42,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_console_sessions_key_id"), table_name="console_sessions")
     op.drop_table("console_sessions")
-    op.drop_index("ix_api_keys_created_at_id", table_name="api_keys")
