@@ -1964,6 +1964,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -2187,6 +2190,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: body parameter principal_name
@@ -2407,6 +2413,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -2642,6 +2651,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.
@@ -3916,7 +3928,8 @@ class IamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4186,7 +4199,8 @@ class Iam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
@@ -4487,7 +4501,8 @@ class AsyncIamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4776,7 +4791,8 @@ class AsyncIam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.

@@ -6,14 +6,22 @@ from playwright.sync_api import expect
 
 from keyhouse_client import Keyhouse
 from tests.service.console.conftest import Console
-from tests.support.actors import Actor, unique
+from tests.support.actors import Actor, allow_passing, client, unique
+from tests.support.keyhouse_server import KeyhouseServer
 
 
 def test_an_owner_adds_changes_and_removes_collaborators(
-    console: Console, person: Actor, person_kh: Keyhouse, admin_kh: Keyhouse
+    console: Console,
+    person: Actor,
+    person_kh: Keyhouse,
+    admin_kh: Keyhouse,
+    sqlite_service: KeyhouseServer,
 ) -> None:
     # GIVEN an ordinary user who creates a project in the console
     other = admin_kh.users.create(name=unique("carol")).name
+    # Adding someone takes their consent: iam:PassRole on them (here, a policy the admin gives).
+    with client(sqlite_service.url, sqlite_service.admin_key) as admin:
+        allow_passing(admin, person, "user", other)
     console.sign_in(person.key)
     page = console.page
     name = unique("fraud")

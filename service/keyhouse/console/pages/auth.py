@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from keyhouse.api.deps import NOT_AUTHENTICATED, check_presented_key
+from keyhouse.api.deps import check_presented_key
 from keyhouse.console import sessions
 from keyhouse.console.web import (
     SIGNIN_COOKIE,
@@ -23,6 +23,7 @@ from keyhouse.console.web import (
     state_of,
 )
 from keyhouse.domain.auth import KeyStatus
+from keyhouse.domain.key_status import KEY_STATUS_TEXT
 from keyhouse.models import utcnow
 
 router = APIRouter()
@@ -82,7 +83,7 @@ async def sign_in(request: Request) -> Response:
     now = utcnow()
     check = await check_presented_key(state, key, now)
     if check.status is not KeyStatus.VALID or check.caller is None:
-        _, detail = NOT_AUTHENTICATED.get(check.status, ("", "the API key is not valid"))
+        detail = KEY_STATUS_TEXT[check.status].message
         return _sign_in_page(request, target, f"Not signed in: {detail}.", 401)
     token = await run_in_threadpool(sessions.start, state, check.caller.key_id, now)
     state.last_used.touch(check.caller.key_id, now)

@@ -1,7 +1,7 @@
 """console sessions
 
 Revision ID: i14_console_sessions
-Revises: 0002
+Revises: i9_idempotency_per_key
 Create Date: 2026-12-02 09:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import keyhouse.models
 
 revision: str = "i14_console_sessions"
-down_revision: str | None = "0002"
+down_revision: str | None = "i9_idempotency_per_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
