@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from keyhouse.api.deps import check_presented_key
 from keyhouse.console import sessions
 from keyhouse.console.web import (
     SIGNIN_COOKIE,
@@ -24,6 +23,7 @@ from keyhouse.console.web import (
 )
 from keyhouse.domain.auth import KeyStatus
 from keyhouse.domain.key_status import KEY_STATUS_TEXT
+from keyhouse.domain.verification import check_presented_key
 from keyhouse.models import utcnow
 
 router = APIRouter()
