@@ -307,6 +307,8 @@ class ApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -318,6 +320,8 @@ class ApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -328,6 +332,8 @@ class ApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -477,6 +483,8 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -486,6 +494,8 @@ class ApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -493,6 +503,8 @@ class ApiKeys:
             name=name,
             prefix=prefix,
             status=status,
+            search=search,
+            unused_days=unused_days,
             limit=limit,
             cursor=cursor,
         ).parsed
@@ -503,12 +515,22 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = self.list(name=name, prefix=prefix, status=status, limit=limit, cursor=cursor)
+            page = self.list(
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
+            )
             yield from page.data
             if page.next_cursor is None:
                 return
@@ -625,6 +647,8 @@ class AsyncApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -636,6 +660,8 @@ class AsyncApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -646,6 +672,8 @@ class AsyncApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -795,6 +823,8 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -804,6 +834,8 @@ class AsyncApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -812,6 +844,8 @@ class AsyncApiKeys:
                 name=name,
                 prefix=prefix,
                 status=status,
+                search=search,
+                unused_days=unused_days,
                 limit=limit,
                 cursor=cursor,
             )
@@ -823,13 +857,21 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
             page = await self.list(
-                name=name, prefix=prefix, status=status, limit=limit, cursor=cursor
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
             )
             for item in page.data:
                 yield item
