@@ -1056,7 +1056,7 @@ class SecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1120,6 +1120,8 @@ class SecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1138,8 +1140,13 @@ class SecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1147,6 +1154,7 @@ class SecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1154,6 +1162,7 @@ class SecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1270,7 +1279,7 @@ class Secrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1317,6 +1326,8 @@ class Secrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1330,18 +1341,25 @@ class Secrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return self.with_response.put_value(
             secret_id=secret_id,
             value=value,
             type=type,
+            expected_version=expected_version,
         ).parsed
 
 
@@ -1457,7 +1475,7 @@ class AsyncSecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1521,6 +1539,8 @@ class AsyncSecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1539,8 +1559,13 @@ class AsyncSecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1548,6 +1573,7 @@ class AsyncSecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1555,6 +1581,7 @@ class AsyncSecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1678,7 +1705,7 @@ class AsyncSecrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1729,6 +1756,8 @@ class AsyncSecrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1744,19 +1773,26 @@ class AsyncSecrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return (
             await self.with_response.put_value(
                 secret_id=secret_id,
                 value=value,
                 type=type,
+                expected_version=expected_version,
             )
         ).parsed
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+_Row = TypeVar("_Row")
 
 
 def make_engine(url: str, *, writer: bool = True) -> Engine:
@@ -79,3 +81,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+def locked(session: Session, model: type[_Row], ident: Any) -> _Row | None:
+    """The row of ``model`` with primary key ``ident``, read afresh under a row lock.
+
+    For read-modify-write: on PostgreSQL this is ``SELECT ... FOR UPDATE OF <table>``,
+    held to the end of the transaction, so a concurrent writer of the same row
+    waits and then reads what this one committed (no lost update). SQLite
+    writer transactions already hold the database's write lock (``BEGIN
+    IMMEDIATE``), where the clause is left out.
+    """
+    return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
