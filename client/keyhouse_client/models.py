@@ -449,6 +449,27 @@ class ProjectsPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
+class Readiness(BaseModel):
+    """
+    Each check of ``/readyz``: ``ok``, ``failing`` or ``not used``.
+    """
+
+    status: Annotated[Literal["ready", "not ready"], Field(title="Status")]
+    database: Annotated[Literal["ok", "failing", "not used"], Field(title="Database")]
+    """
+    The database answers a query.
+    """
+    migrations: Annotated[Literal["ok", "failing", "not used"], Field(title="Migrations")]
+    """
+    The schema is at the service's latest migration.
+    """
+    key_listener: Annotated[Literal["ok", "failing", "not used"], Field(title="Key Listener")]
+    """
+    PostgreSQL: the key cache's LISTEN connection is up (not used on SQLite or with the cache off).
+    """
+    detail: Annotated[str | None, Field(title="Detail")] = None
+
+
 class RoleCreate(BaseModel):
     """
     A new role: a machine identity such as a compute cluster.

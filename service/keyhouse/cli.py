@@ -85,14 +85,22 @@ def server(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
     key_file: KeyFile = None,
-    access_log: Annotated[bool, typer.Option(help="Log each request line.")] = True,
+    access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
 ) -> None:
-    """Run the key service: migrate, bootstrap an empty database, then serve."""
+    """Run the key service: migrate, bootstrap an empty database, then serve.
+
+    SIGTERM (or Ctrl-C) stops accepting connections, lets in-flight requests
+    finish (up to KEYHOUSE_SHUTDOWN_GRACE_SECONDS) and writes batched
+    last-used times before the process exits.
+    """
     import uvicorn
 
+    from keyhouse.core.http_server import protocol_with_header_timeout
+    from keyhouse.core.logs import configure_logging
     from keyhouse.main import create_app
 
     settings = Settings()
+    log_config = configure_logging(settings.log_format)
     state = _prepare(settings)
     try:
         done = _bootstrap(state, settings.admin_name)
@@ -101,11 +109,15 @@ def server(
     if done is not None:
         _announce(done, key_file)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, log_requests=access_log),
         host=host,
         port=port,
-        access_log=access_log,
-        log_level="info",
+        # The app writes its own request lines (structured, with the request id).
+        access_log=False,
+        log_config=log_config,
+        http=protocol_with_header_timeout(settings.header_timeout_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

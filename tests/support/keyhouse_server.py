@@ -59,10 +59,29 @@ def server_env(database_url: str, directory: Path, **extra: str) -> dict[str, st
     return env
 
 
+def obeying_file_modes() -> list[str]:
+    """A command prefix under which a process, even root's, obeys file permission bits.
+
+    Root ignores them (CAP_DAC_OVERRIDE): a test that makes a directory
+    read-only with chmod runs the service without those capabilities.
+    """
+    if os.geteuid() != 0:
+        return []
+    dropped = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={dropped}", f"--bounding-set={dropped}", "--"]
+
+
 def start_server(
     backend: str, database_url: str, directory: Path, **extra_env: str
 ) -> KeyhouseServer:
     """Start ``keyhouse server`` on a free port and wait until it answers ``/healthz``."""
+    return start_server_under([], backend, database_url, directory, **extra_env)
+
+
+def start_server_under(
+    prefix: list[str], backend: str, database_url: str, directory: Path, **extra_env: str
+) -> KeyhouseServer:
+    """``start_server`` with ``prefix`` before the command (e.g. ``obeying_file_modes()``)."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     key_file = directory / "admin.key"
@@ -71,6 +90,7 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
+                *prefix,
                 sys.executable,
                 "-m",
                 "keyhouse.cli",
@@ -79,7 +99,6 @@ def start_server(
                 str(port),
                 "--key-file",
                 str(key_file),
-                "--no-access-log",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

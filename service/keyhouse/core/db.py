@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -11,6 +12,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from keyhouse.core.storage import install_fault_handling
 
 _Row = TypeVar("_Row")
 
@@ -48,8 +51,20 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
         def _sqlite_begin(connection: Any) -> None:
             connection.exec_driver_sql(begin)
 
+        install_fault_handling(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        # A connection that died with the server is found before use, not by the request.
+        pool_pre_ping=True,
+        # Waiting for a free connection, or for an unreachable server, ends in a 503 soon.
+        pool_timeout=10,
+        connect_args={"connect_timeout": 3},
+    )
+    install_fault_handling(engine)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -93,3 +108,19 @@ def locked(session: Session, model: type[_Row], ident: Any) -> _Row | None:
     IMMEDIATE``), where the clause is left out.
     """
     return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The revisions a fully migrated database is at (the packaged migrations' heads)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def applied_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database behind ``engine`` says it is at (one round trip)."""
+    with engine.connect() as connection:
+        return frozenset(
+            row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        )

@@ -132,5 +132,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict with the current state",
         412: "The expected version is not the current one (`current_version` names it)",
         422: "Invalid request: `errors` names each invalid field",
+        503: "Not ready, or the storage is unavailable (`Retry-After` says when to retry)",
     }
     return {status: {"model": Problem, "description": descriptions[status]} for status in statuses}

@@ -13,6 +13,7 @@ from keyhouse.core.config import Settings
 from keyhouse.core.crypto import Envelope, load_master_key
 from keyhouse.core.db import make_engine, make_sessionmaker
 from keyhouse.core.keys import KeyDigester
+from keyhouse.core.storage import StorageHealth
 from keyhouse.domain.auth import KeyLookup
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.last_used import LastUsedTracker
@@ -35,6 +36,7 @@ class AppState:
     last_used: LastUsedTracker
     request_hash_key: bytes
     authorizer: Authorizer
+    storage: StorageHealth
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -64,6 +66,7 @@ class AppState:
             ),
             request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
             authorizer=Authorizer(),
+            storage=StorageHealth(),
         )
 
     def start(self) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Sealed
+from keyhouse.core.metrics import IDEMPOTENT_REPLAYS
 from keyhouse.core.problems import BadRequest, Conflict
 from keyhouse.core.state import AppState
 from keyhouse.domain.auth import Caller
@@ -75,6 +76,7 @@ def _replay(
             "use a new key for a new request"
         )
     body = state.envelope.open(Sealed(record.wrapped_key, record.ciphertext), record.id)
+    IDEMPOTENT_REPLAYS.inc()
     return JSONResponse(
         json.loads(body), status_code=record.status_code, headers={REPLAYED_HEADER: "true"}
     )

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from keyhouse.api.deps import authenticate, check_presented_key
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.core.metrics import KEY_CHECKS
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
@@ -95,6 +96,7 @@ async def _verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
     check = await check_presented_key(state, body.key, now)
     caller = check.caller
     if caller is None:
+        KEY_CHECKS.labels("verify", check.status.value).inc()
         return VerifyResponse(valid=False, reason=check.status.value, key_id=None)
     status = check.status
     if status is KeyStatus.VALID and not set(body.scopes) <= caller.scopes:
@@ -105,6 +107,7 @@ async def _verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
             status = KeyStatus.NOT_A_COLLABORATOR
     if status is KeyStatus.VALID:
         state.last_used.touch(caller.key_id, now)
+    KEY_CHECKS.labels("verify", status.value).inc()
     return VerifyResponse(
         valid=status is KeyStatus.VALID,
         reason=None if status is KeyStatus.VALID else status.value,
