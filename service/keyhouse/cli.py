@@ -1,4 +1,5 @@
-"""The ``keyhouse`` command: ``init``, ``server``, ``openapi``, ``provider install``."""
+"""The ``keyhouse`` command: ``init``, ``server``, ``openapi``, ``backup``, ``master-key``,
+``provider install``."""
 
 from __future__ import annotations
 
@@ -133,6 +134,35 @@ def openapi(
         sys.stdout.write(document)
     else:
         output.write_text(document)
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="The file to write (mode 0600).")],
+) -> None:
+    """Write a consistent snapshot of the live SQLite database (the service may keep running).
+
+    The master key is not in the snapshot and must be kept apart from it:
+    without the key no secret in the backup can be read, and with both
+    together every secret can.
+    """
+    from keyhouse.maintenance.backup import BackupError, backup_sqlite
+
+    settings = Settings()
+    try:
+        done = backup_sqlite(
+            settings.database_url,
+            destination,
+            progress=lambda copied, total: err.print(f"  {copied}/{total} pages", end="\r"),
+        )
+    except BackupError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    err.print(
+        f"Backed up {done.pages} pages ({done.bytes} bytes) to {done.path}.\n"
+        "The master key is NOT in it: keep the key (KEYHOUSE_MASTER_KEY or "
+        f"{settings.master_key_file}) apart from the backup; restoring needs both."
+    )
 
 
 provider_app = typer.Typer(help="The Terraform provider keyhouse/keyhouse.", no_args_is_help=True)

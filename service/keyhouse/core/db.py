@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from keyhouse.core.storage import install_fault_handling
+from keyhouse.core.writer_queue import queue_writers
 
 _Row = TypeVar("_Row")
 
@@ -21,9 +22,10 @@ _Row = TypeVar("_Row")
 def make_engine(url: str, *, writer: bool = True) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
-    On SQLite, a ``writer`` engine opens every transaction with ``BEGIN
-    IMMEDIATE``: a deferred transaction that reads and then writes fails at
-    once (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries) when another
+    On SQLite, a ``writer`` engine queues its transactions in the process
+    (core/writer_queue.py) and opens each with ``BEGIN IMMEDIATE``: a
+    deferred transaction that reads and then writes fails at once
+    (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries) when another
     connection committed in between, whereas an immediate one waits its turn.
     Read-only work uses a deferred engine so that readers never queue behind writers.
     """
@@ -50,6 +52,9 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
             connection.exec_driver_sql(begin)
+
+        if writer:
+            queue_writers(engine)
 
         install_fault_handling(engine)
         return engine
