@@ -32,6 +32,11 @@ def _prepare(settings: Settings) -> AppState:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     upgrade_schema(state.engine)
+    try:
+        state.load_key_material()
+    except MasterKeyError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     return state
 
 
@@ -162,6 +167,35 @@ def backup(
         f"Backed up {done.pages} pages ({done.bytes} bytes) to {done.path}.\n"
         "The master key is NOT in it: keep the key (KEYHOUSE_MASTER_KEY or "
         f"{settings.master_key_file}) apart from the backup; restoring needs both."
+    )
+
+
+master_key_app = typer.Typer(help="The master key that wraps every data key.", no_args_is_help=True)
+app.add_typer(master_key_app, name="master-key")
+
+
+@master_key_app.command("rotate")
+def master_key_rotate() -> None:
+    """Re-wrap every data key under a new master key, while the service runs.
+
+    The key file ends up holding only the new key; API keys keep working.
+    """
+    from keyhouse.maintenance.master_key import rotate_master_key
+
+    settings = Settings()
+    state = _prepare(settings)
+    try:
+        done = rotate_master_key(settings, state, progress=lambda line: err.print(line))
+    except MasterKeyError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        state.close()
+    err.print(
+        f"Rotated to master key version {done.new_version}: {done.secrets} secret(s) and "
+        f"{done.idempotency_records} stored response(s) re-wrapped. Back up "
+        f"{settings.master_key_file} now (apart from the database); the old key is no longer "
+        "needed for this database (older backups still need it)."
     )
 
 

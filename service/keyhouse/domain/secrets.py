@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
 from keyhouse.core.db import locked
+from keyhouse.core.key_material import sealing_version
 from keyhouse.core.problems import (
     BadRequest,
     Conflict,
@@ -224,7 +225,8 @@ def create_secret(
     ):
         raise Conflict(f"a secret named '{body.name}' already exists in {where}")
     secret_id = new_id()
-    sealed = envelope.seal(body.value.encode(), bound_to=secret_id)
+    version = sealing_version(session, envelope)
+    sealed = envelope.seal(body.value.encode(), bound_to=secret_id, version=version)
     secret = Secret(
         id=secret_id,
         name=body.name,
@@ -237,6 +239,7 @@ def create_secret(
         version=1,
         wrapped_key=sealed.wrapped_key,
         ciphertext=sealed.ciphertext,
+        key_version=sealed.key_version,
         created_at=now,
         updated_at=now,
     )
@@ -248,7 +251,9 @@ def create_secret(
 
 def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     """Decrypt a secret's value."""
-    plaintext = envelope.open(Sealed(secret.wrapped_key, secret.ciphertext), secret.id)
+    plaintext = envelope.open(
+        Sealed(secret.wrapped_key, secret.ciphertext, secret.key_version), secret.id
+    )
     return SecretValue(
         id=secret.id,
         name=secret.name,
@@ -286,6 +291,7 @@ def expected_version(if_match: str | None, body: SecretValueUpdate) -> int | Non
 
 
 def put_value(
+    session: Session,
     envelope: Envelope,
     secret: Secret,
     body: SecretValueUpdate,
@@ -312,9 +318,11 @@ def put_value(
             check_file_value(body.value)
         except ValueError as exc:
             raise Unprocessable("/body/value", str(exc)) from None
-    sealed = envelope.seal(body.value.encode(), bound_to=secret.id)
+    version = sealing_version(session, envelope)
+    sealed = envelope.seal(body.value.encode(), bound_to=secret.id, version=version)
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext
+    secret.key_version = sealed.key_version
     secret.kind = body.type or secret.kind
     secret.version += 1
     secret.updated_at = now

@@ -194,7 +194,7 @@ def put_value(
     secret = secrets_domain.accessible(
         session, caller, secret_id, "secrets:PutSecretValue", for_update=True
     )
-    secrets_domain.put_value(state.envelope, secret, body, utcnow(), expected)
+    secrets_domain.put_value(session, state.envelope, secret, body, utcnow(), expected)
     audit.record(session, caller, "secrets:PutSecretValue", secret_rn(secret))
     session.commit()
     response.headers["ETag"] = secrets_domain.etag(secret.version)
