@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.support.actors import client, expect, unique
-from tests.support.keyhouse_server import server_env, start_server
+from tests.support.keyhouse_server import SECRET_MARKER, server_env, start_server
 from tests.support.traffic import Traffic
 
 
@@ -22,7 +22,7 @@ def test_a_backup_under_write_load_restores_every_secret(tmp_path: Path) -> None
         with client(service.url, service.admin_key) as http:
             known = {}
             for n in range(20):
-                name, value = unique("backup"), f"value-{n}-{unique('v')}"
+                name, value = unique("backup"), f"{SECRET_MARKER}-{n}-{unique('v')}"
                 expect(http.post("/api/v1/secrets", json={"name": name, "value": value}), 201)
                 known[name] = value
         traffic = Traffic(service.url, service.admin_key, workers=4, value_size=2000).start()

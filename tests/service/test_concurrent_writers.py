@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from tests.support.actors import Actor, add_member, client, expect, make_user, unique
+from tests.support.keyhouse_server import SECRET_MARKER
 
 SECRETS = "/api/v1/secrets"
 WRITERS = 8
@@ -52,7 +53,7 @@ def test_every_acknowledged_value_write_gets_its_own_version(service: Any, user:
     def write(index: int, http: httpx.Client) -> list[tuple[int, str]]:
         made = []
         for n in range(rounds):
-            value = f"w{index}-{n}"
+            value = f"{SECRET_MARKER}w{index}-{n}"
             answer = http.put(f"{SECRETS}/{secret['id']}/value", json={"value": value})
             body = expect(answer, 200)
             assert answer.headers["etag"] == f'"{body["version"]}"'

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.actors import client, expect, unique
-from tests.support.keyhouse_server import KeyhouseServer, server_env, start_server
+from tests.support.keyhouse_server import SECRET_MARKER, KeyhouseServer, server_env, start_server
 from tests.support.postgres import PostgresServer
 from tests.support.traffic import Traffic
 
@@ -44,7 +44,7 @@ def test_rotation_under_load_fails_nothing_and_retires_the_old_key(
         with client(service.url, service.admin_key) as http:
             known = {}
             for n in range(30):
-                name, value = unique("rot"), f"value-{n}"
+                name, value = unique("rot"), f"{SECRET_MARKER}-{n}"
                 expect(http.post("/api/v1/secrets", json={"name": name, "value": value}), 201)
                 known[name] = value
             replayed = {"name": unique("idem"), "value": "first"}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from tests.support.actors import client, expect, unique
+from tests.support.keyhouse_server import SECRET_MARKER
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Traffic:
         return sorted(self.outcomes, key=lambda o: o.started)
 
     def _work(self, secret_id: str) -> None:
-        value = "x" * self.value_size
+        value = SECRET_MARKER + "x" * self.value_size
         with client(self.url, self.key) as http:
             n = 0
             while not self._stop.is_set():
