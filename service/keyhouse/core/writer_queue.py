@@ -54,30 +54,25 @@ class FifoLock:
 def queue_writers(engine: Engine, timeout_seconds: float = 30.0) -> None:
     """Make every transaction on ``engine`` wait its turn in one FIFO queue.
 
-    The turn is taken when a transaction begins and given back as it commits
-    or rolls back (or, as a last resort, when its connection returns to the
-    pool). SQLAlchemy's "commit" event comes just before the commit itself, so
-    the next writer may meet the lock for the last microseconds of it: SQLite's
-    busy handler then retries after 1 ms.
+    The turn is taken when a transaction begins and given back when its
+    connection returns to the pool, which a session does right after its
+    commit or rollback has completed (SQLAlchemy's own "commit" event comes
+    before the commit, when the next writer would still meet SQLite's lock).
     """
     lock = FifoLock()
     holder = "keyhouse_writer_turn"
 
     def _take(connection: Any) -> None:
+        if connection.info.get(holder):
+            return  # a second transaction on the same checkout: it has the turn
         if not lock.acquire(timeout_seconds):
             raise sa_exc.TimeoutError(
                 f"no turn to write within {timeout_seconds:.0f} s: the database is busy"
             )
         connection.info[holder] = True
 
-    def _give(connection: Any) -> None:
-        if connection.info.pop(holder, False):
-            lock.release()
-
     # Inserted first, so the turn is taken before the "begin" hook sends BEGIN IMMEDIATE.
     event.listen(engine, "begin", _take, insert=True)
-    event.listen(engine, "commit", _give)
-    event.listen(engine, "rollback", _give)
 
     @event.listens_for(engine, "checkin")
     def _returned(dbapi_connection: Any, record: Any) -> None:
