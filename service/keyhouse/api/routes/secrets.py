@@ -173,7 +173,8 @@ def get_value(
 @router.put(
     "/{secret_id}/value",
     response_model=SecretPublic,
-    responses=problem_responses(400, 404, 412),
+    # A malformed If-Match is a 400 too; not listed: the generated client cannot send one.
+    responses=problem_responses(404, 412),
 )
 def put_value(
     secret_id: SecretId,
