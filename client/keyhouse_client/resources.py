@@ -2012,6 +2012,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -2235,6 +2238,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: body parameter principal_name
@@ -2455,6 +2461,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -2690,6 +2699,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.
@@ -3964,7 +3976,8 @@ class IamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4234,7 +4247,8 @@ class Iam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
@@ -4535,7 +4549,8 @@ class AsyncIamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4824,7 +4839,8 @@ class AsyncIam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object per line; text: for a terminal."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=16_384,
+        description="Largest request body accepted, in bytes; larger is a 413, refused "
+        "before the body is read.",
+    )
     admin_name: str = Field(default="admin", description="Name of the bootstrap admin user.")
 
     @field_validator("database_url")

@@ -22,6 +22,7 @@ from keyhouse.iam.authorizer import Authorizer
 
 DIGEST_PURPOSE = "keyhouse/api-key-digest"
 REQUEST_HASH_PURPOSE = "keyhouse/idempotency-request-hash"
+CURSOR_PURPOSE = "keyhouse/pagination-cursor"
 
 
 @dataclass
@@ -39,6 +40,7 @@ class AppState:
     digester: KeyDigester
     last_used: LastUsedTracker
     request_hash_key: bytes
+    cursor_key: bytes
     authorizer: Authorizer
     storage: StorageHealth
 
@@ -73,6 +75,7 @@ class AppState:
                 write_interval_seconds=settings.last_used_write_interval_seconds,
             ),
             request_hash_key=envelope.derive(REQUEST_HASH_PURPOSE),
+            cursor_key=envelope.derive(CURSOR_PURPOSE),
             authorizer=Authorizer(),
             storage=StorageHealth(),
         )
@@ -84,6 +87,7 @@ class AppState:
             self.envelope.root = load_root(session, self.envelope)
         self.digester = KeyDigester(self.envelope.derive(DIGEST_PURPOSE))
         self.request_hash_key = self.envelope.derive(REQUEST_HASH_PURPOSE)
+        self.cursor_key = self.envelope.derive(CURSOR_PURPOSE)
 
     def start(self) -> None:
         """Load the key material, start the background work (batched writes, key listener)."""

@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from keyhouse.api.deps import StateDep
 from keyhouse.api.errors import problem_response
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.db import applied_revisions, migration_heads
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.core.storage import RETRY_AFTER_SECONDS, classify
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["health"])
 
 Check = Literal["ok", "failing", "not used"]
 
