@@ -361,6 +361,8 @@ class ApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -372,6 +374,8 @@ class ApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -382,6 +386,8 @@ class ApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -531,6 +537,8 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -540,6 +548,8 @@ class ApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -547,6 +557,8 @@ class ApiKeys:
             name=name,
             prefix=prefix,
             status=status,
+            search=search,
+            unused_days=unused_days,
             limit=limit,
             cursor=cursor,
         ).parsed
@@ -557,12 +569,22 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = self.list(name=name, prefix=prefix, status=status, limit=limit, cursor=cursor)
+            page = self.list(
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
+            )
             yield from page.data
             if page.next_cursor is None:
                 return
@@ -679,6 +701,8 @@ class AsyncApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -690,6 +714,8 @@ class AsyncApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -700,6 +726,8 @@ class AsyncApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -849,6 +877,8 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -858,6 +888,8 @@ class AsyncApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -866,6 +898,8 @@ class AsyncApiKeys:
                 name=name,
                 prefix=prefix,
                 status=status,
+                search=search,
+                unused_days=unused_days,
                 limit=limit,
                 cursor=cursor,
             )
@@ -877,13 +911,21 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
             page = await self.list(
-                name=name, prefix=prefix, status=status, limit=limit, cursor=cursor
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
             )
             for item in page.data:
                 yield item

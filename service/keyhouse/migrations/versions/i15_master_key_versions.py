@@ -1,7 +1,7 @@
 """master key versions: the version each data key is wrapped under, and the key material row
 
 Revision ID: i15_master_key_versions
-Revises: i9_idempotency_per_key
+Revises: i14_console_sessions
 Create Date: 2026-12-01 23:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i15_master_key_versions"
-down_revision: str | None = "i9_idempotency_per_key"
+down_revision: str | None = "i14_console_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
