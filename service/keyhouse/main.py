@@ -82,7 +82,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or metrics.UNMATCHED_ROUTE
+            # path_format is the template without convertors ({secret_id}, not
+            # {secret_id:secret_id}): the label a dashboard expects.
+            route = getattr(scope.get("route"), "path_format", None) or metrics.UNMATCHED_ROUTE
             method = scope["method"]
             metrics.REQUESTS.labels(route, method, str(status)).inc()
             metrics.LATENCY.labels(route, method).observe(elapsed)
