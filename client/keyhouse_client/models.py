@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr
 
 
 class ActionPublic(BaseModel):
@@ -542,7 +542,7 @@ class SecretCreate(BaseModel):
     """
     text, or file (value is base64).
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
@@ -604,7 +604,7 @@ class SecretValue(BaseModel):
     name: Annotated[str, Field(title="Name")]
     type: Annotated[Literal["text", "file"], Field(title="Type")]
     version: Annotated[int, Field(title="Version")]
-    value: Annotated[str, Field(title="Value")]
+    value: Annotated[SecretStr, Field(title="Value")]
 
 
 class SecretValueUpdate(BaseModel):
@@ -619,7 +619,7 @@ class SecretValueUpdate(BaseModel):
     """
     text, or file (value is base64); omit to keep the type.
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
@@ -838,7 +838,7 @@ class VerifyRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    key: Annotated[str, Field(max_length=200, min_length=1, title="Key")]
+    key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
     scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
     """
     Scopes the key must all hold.
@@ -878,7 +878,7 @@ class ApiKeyCreated(BaseModel):
     Recorded at most once a minute per key, written in batches.
     """
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
-    key: Annotated[str, Field(title="Key")]
+    key: Annotated[SecretStr, Field(title="Key")]
     """
     The API key. Shown once; store it now.
     """

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from pydantic import SecretStr
+
 from keyhouse_client import models
 from keyhouse_client._transport import (
     NOT_GIVEN,
@@ -140,7 +142,7 @@ class KeysWithResponse:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -184,7 +186,7 @@ class Keys:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:
@@ -228,7 +230,7 @@ class AsyncKeysWithResponse:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -272,7 +274,7 @@ class AsyncKeys:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:
@@ -1029,7 +1031,7 @@ class SecretsWithResponse:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1178,7 +1180,7 @@ class SecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
         """Replace a secret's value; its version increments.
@@ -1260,7 +1262,7 @@ class Secrets:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1370,7 +1372,7 @@ class Secrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
         """Replace a secret's value; its version increments.
@@ -1430,7 +1432,7 @@ class AsyncSecretsWithResponse:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1579,7 +1581,7 @@ class AsyncSecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
         """Replace a secret's value; its version increments.
@@ -1664,7 +1666,7 @@ class AsyncSecrets:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1784,7 +1786,7 @@ class AsyncSecrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
         """Replace a secret's value; its version increments.

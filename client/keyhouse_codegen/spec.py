@@ -11,6 +11,26 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Reads. Anything else is retried only when it is a create or marked x-idempotent.
 SAFE_METHODS = frozenset({"get", "head"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The service marks each field that carries an API key or a secret value.
+SENSITIVE = "x-sensitive"
+
+
+def sensitive_as_password(node: Any) -> Any:
+    """A copy of an OpenAPI document in which every ``x-sensitive`` string is ``format: password``.
+
+    datamodel-code-generator turns ``format: password`` into ``pydantic.SecretStr``,
+    so the models keep keys and secret values out of reprs, str() and dumps.
+    """
+    if isinstance(node, list):
+        return [sensitive_as_password(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {name: sensitive_as_password(value) for name, value in node.items()}
+    if copy.get(SENSITIVE) is True:
+        if copy.get("type") != "string":
+            raise ValueError(f"{SENSITIVE} is for string fields, not {copy.get('type')!r}")
+        copy["format"] = "password"
+    return copy
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,9 @@ class SpecReader:
         if "const" in schema:
             return f"Literal[{schema['const']!r}]"
         kind = schema.get("type")
+        if kind == "string" and schema.get(SENSITIVE) is True:
+            # An argument: plain text, or a SecretStr handed on from a response.
+            return "str | SecretStr"
         if kind == "string":
             return "datetime" if schema.get("format") == "date-time" else "str"
         if kind == "integer":

@@ -31,7 +31,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from keyhouse_client import (
     NOT_GIVEN,
@@ -227,24 +226,6 @@ def check_problem(error: APIError, status: int, kind: type[APIError]) -> None:
     assert REQUEST_ID.fullmatch(error.request_id), error.request_id
     assert error.request_id in str(error)
     assert str(status) in str(error)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-MASKED_FIELDS = ("key", "value")
-"""Model fields that hold an API key (ApiKeyCreated) or a secret value (SecretValue)."""
-
-
-def masked(model: M) -> M:
-    """A copy of ``model`` with its API key or secret value replaced by ``***``.
-
-    pytest shows the objects an assertion looks at; assertions look at this copy.
-    """
-    __tracebackhide__ = True
-    if not isinstance(model, BaseModel):
-        pytest.fail(f"expected a model, got a {type(model).__name__}", pytrace=False)
-    hidden = {name: "***" for name in MASKED_FIELDS if isinstance(getattr(model, name, None), str)}
-    return model.model_copy(update=hidden)
 
 
 def same_secret(actual: str, expected: str, what: str) -> None:

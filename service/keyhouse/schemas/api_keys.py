@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef, Timestamp
+from keyhouse.schemas.common import SENSITIVE, Identifier, Input, KeyName, PrincipalRef, Timestamp
 
 ScopeList = Annotated[
     list[Identifier],
@@ -81,7 +81,9 @@ class ApiKeyPublic(BaseModel):
 class ApiKeyCreated(ApiKeyPublic):
     """The response to a create: the only time the key is ever shown."""
 
-    key: str = Field(description="The API key. Shown once; store it now.")
+    key: str = Field(
+        description="The API key. Shown once; store it now.", json_schema_extra=SENSITIVE
+    )
 
 
 class ApiKeysPublic(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -51,6 +51,14 @@ def _secret_name(value: str) -> str:
                 "path segments may hold only letters, digits, '.', '_' and '-', separated by '/'"
             )
     return value
+
+
+SENSITIVE: dict[str, Any] = {"x-sensitive": True}
+"""Schema extension on a field that carries an API key or a secret value.
+
+The generated client keeps such a field in a ``pydantic.SecretStr``, so that a
+repr, a log line or a notebook cell never shows it.
+"""
 
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_identifier)]

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from keyhouse.schemas.common import Description, Identifier, Input, SecretName
+from keyhouse.schemas.common import SENSITIVE, Description, Identifier, Input, SecretName
 
 MAX_VALUE_CHARS = 9000
 SecretType = Literal["text", "file"]
@@ -19,7 +19,7 @@ VALUE_FIELD = Field(
     max_length=MAX_VALUE_CHARS,
     description="The value: text as is, or for type=file the base64 of the file's bytes. "
     f"At most {MAX_VALUE_CHARS} characters.",
-    json_schema_extra={"writeOnly": True},
+    json_schema_extra={"writeOnly": True, **SENSITIVE},
 )
 
 
@@ -110,7 +110,7 @@ class SecretValue(BaseModel):
     name: str
     type: SecretType
     version: int
-    value: str
+    value: str = Field(json_schema_extra=SENSITIVE)
 
 
 class SecretsPublic(BaseModel):
