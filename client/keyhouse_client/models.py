@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from ipaddress import IPv6Address
+from typing import Annotated, Any, Dict, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    StringConstraints,
+)
 
 
 class ActionPublic(BaseModel):
@@ -35,26 +43,65 @@ class ActionsPublic(BaseModel):
     data: Annotated[list[ActionPublic], Field(title="Data")]
 
 
+class ApiKeyCreate1(BaseModel):
+    expires_in_days: Annotated[None, Field(None)] = None
+
+
+class ApiKeyCreate2(BaseModel):
+    expires_at: Annotated[None, Field(None)] = None
+
+
 class Scope(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1)]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+        ),
+    ]
 
 
 class Project(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     Restrict the key to this project.
     """
 
 
 class OwnerRole(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner Role")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner Role",
+        ),
+    ]
     """
     Create the key for this role instead of the caller (admins).
     """
 
 
 class OwnerUser(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner User")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner User",
+        ),
+    ]
     """
     Create the key for this user instead of the caller (admins).
     """
@@ -67,15 +114,32 @@ class ExpiresInDays(RootModel[int]):
     """
 
 
-class ApiKeyCreate(BaseModel):
+class ExpiresAt(RootModel[datetime]):
+    root: Annotated[datetime, Field(title="Expires At")]
+    """
+    Expiry as a timestamp.
+    """
+
+
+class ApiKeyCreate3(BaseModel):
     """
     A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
     """
     Unique among the owner's keys.
     """
@@ -99,14 +163,232 @@ class ApiKeyCreate(BaseModel):
     """
     Lifetime in days, at most the admin's maximum.
     """
-    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
     """
     Expiry as a timestamp.
     """
 
 
+class ApiKeyCreate4(ApiKeyCreate1, ApiKeyCreate3):
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
+    """
+    Unique among the owner's keys.
+    """
+    scopes: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+    """
+    Scopes from the catalog; at least one.
+    """
+    project: Annotated[Project | None, Field(title="Project")] = None
+    """
+    Restrict the key to this project.
+    """
+    owner_role: Annotated[OwnerRole | None, Field(title="Owner Role")] = None
+    """
+    Create the key for this role instead of the caller (admins).
+    """
+    owner_user: Annotated[OwnerUser | None, Field(title="Owner User")] = None
+    """
+    Create the key for this user instead of the caller (admins).
+    """
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
+
+
+class ApiKeyCreate5(ApiKeyCreate2, ApiKeyCreate3):
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
+    """
+    Unique among the owner's keys.
+    """
+    scopes: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+    """
+    Scopes from the catalog; at least one.
+    """
+    project: Annotated[Project | None, Field(title="Project")] = None
+    """
+    Restrict the key to this project.
+    """
+    owner_role: Annotated[OwnerRole | None, Field(title="Owner Role")] = None
+    """
+    Create the key for this role instead of the caller (admins).
+    """
+    owner_user: Annotated[OwnerUser | None, Field(title="Owner User")] = None
+    """
+    Create the key for this user instead of the caller (admins).
+    """
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
+
+
+class ApiKeyCreate6(ApiKeyCreate1, ApiKeyCreate3):
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
+    """
+    Unique among the owner's keys.
+    """
+    scopes: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+    """
+    Scopes from the catalog; at least one.
+    """
+    project: Annotated[Project | None, Field(title="Project")] = None
+    """
+    Restrict the key to this project.
+    """
+    owner_role: Annotated[OwnerRole | None, Field(title="Owner Role")] = None
+    """
+    Create the key for this role instead of the caller (admins).
+    """
+    owner_user: Annotated[OwnerUser | None, Field(title="Owner User")] = None
+    """
+    Create the key for this user instead of the caller (admins).
+    """
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
+
+
+class ApiKeyCreate7(ApiKeyCreate2, ApiKeyCreate3):
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
+    """
+    Unique among the owner's keys.
+    """
+    scopes: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+    """
+    Scopes from the catalog; at least one.
+    """
+    project: Annotated[Project | None, Field(title="Project")] = None
+    """
+    Restrict the key to this project.
+    """
+    owner_role: Annotated[OwnerRole | None, Field(title="Owner Role")] = None
+    """
+    Create the key for this role instead of the caller (admins).
+    """
+    owner_user: Annotated[OwnerUser | None, Field(title="Owner User")] = None
+    """
+    Create the key for this user instead of the caller (admins).
+    """
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
+
+
+class ApiKeyCreate(RootModel[ApiKeyCreate4 | ApiKeyCreate5 | ApiKeyCreate6 | ApiKeyCreate7]):
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    root: Annotated[
+        ApiKeyCreate4 | ApiKeyCreate5 | ApiKeyCreate6 | ApiKeyCreate7,
+        Field(title="ApiKeyCreate"),
+    ]
+    """
+    A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+
 class Name(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
 
 
 class Scopes(RootModel[list[Scope]]):
@@ -139,7 +421,15 @@ class AttachmentCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "role"
     )
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
 
 
 class AttachmentPublic(BaseModel):
@@ -251,7 +541,15 @@ class MemberCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "user"
     )
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
     role: Annotated[Literal["owner", "member", "viewer"] | None, Field(title="Role")] = "member"
 
 
@@ -288,23 +586,3223 @@ class MembersPublic(BaseModel):
 
 
 class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
 
 
-class PolicyCreate(BaseModel):
+class Sid(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
+
+
+class Action(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
     """
-    A new customer policy.
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action11(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action1(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action11
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action11
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction11(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction1(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction11
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction11
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource1(RootModel[list[Resource1Item]]):
+    root: Annotated[list[Resource1Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource1(RootModel[list[NotResource1Item]]):
+    root: Annotated[list[NotResource1Item], Field(max_length=100, min_length=1)]
+
+
+class Bool(RootModel[list[Literal["true", "false"]]]):
+    root: Annotated[list[Literal["true", "false"]], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesBool(RootModel[list[Literal["true", "false"]]]):
+    root: Annotated[list[Literal["true", "false"]], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueBool(RootModel[list[Literal["true", "false"]]]):
+    root: Annotated[list[Literal["true", "false"]], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan1(RootModel[list[DateGreaterThan1Item]]):
+    root: Annotated[list[DateGreaterThan1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan1(RootModel[list[ForAllValuesDateGreaterThan1Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan1(RootModel[list[ForAnyValueDateGreaterThan1Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan1Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan1(RootModel[list[DateLessThan1Item]]):
+    root: Annotated[list[DateLessThan1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan1(RootModel[list[ForAllValuesDateLessThan1Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan1(RootModel[list[ForAnyValueDateLessThan1Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan1Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress2(RootModel[list[IpAddress21 | IpAddress22]]):
+    root: Annotated[list[IpAddress21 | IpAddress22], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress2(RootModel[list[ForAllValuesIpAddress21 | ForAllValuesIpAddress22]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress21 | ForAllValuesIpAddress22],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress2(RootModel[list[ForAnyValueIpAddress21 | ForAnyValueIpAddress22]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress21 | ForAnyValueIpAddress22],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress2(RootModel[list[NotIpAddress21 | NotIpAddress22]]):
+    root: Annotated[list[NotIpAddress21 | NotIpAddress22], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress2(
+    RootModel[list[ForAllValuesNotIpAddress21 | ForAllValuesNotIpAddress22]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress21 | ForAllValuesNotIpAddress22],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress1(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress21(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress22(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress2(
+    RootModel[list[ForAnyValueNotIpAddress21 | ForAnyValueNotIpAddress22]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress21 | ForAnyValueNotIpAddress22],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals1(RootModel[list[StringEquals1Item]]):
+    root: Annotated[list[StringEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals1(RootModel[list[ForAllValuesStringEquals1Item]]):
+    root: Annotated[list[ForAllValuesStringEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals1(RootModel[list[ForAnyValueStringEquals1Item]]):
+    root: Annotated[list[ForAnyValueStringEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike1(RootModel[list[StringLike1Item]]):
+    root: Annotated[list[StringLike1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike1(RootModel[list[ForAllValuesStringLike1Item]]):
+    root: Annotated[list[ForAllValuesStringLike1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike1(RootModel[list[ForAnyValueStringLike1Item]]):
+    root: Annotated[list[ForAnyValueStringLike1Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals1(RootModel[list[StringNotEquals1Item]]):
+    root: Annotated[list[StringNotEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals1(RootModel[list[ForAllValuesStringNotEquals1Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals1(RootModel[list[ForAnyValueStringNotEquals1Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals1Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike1(RootModel[list[StringNotLike1Item]]):
+    root: Annotated[list[StringNotLike1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike1(RootModel[list[ForAllValuesStringNotLike1Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike1Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike1(RootModel[list[ForAnyValueStringNotLike1Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike1Item], Field(max_length=100, min_length=1)]
+
+
+class Condition(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    description: Annotated[Description | None, Field(title="Description")] = None
-    document: Annotated[dict[str, Any], Field(title="Document")]
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan | DateGreaterThan1,
+        ]
+        | None,
+        Field(alias="DateGreaterThan", min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan | ForAllValuesDateGreaterThan1,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan | ForAnyValueDateGreaterThan1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan | DateLessThan1,
+        ]
+        | None,
+        Field(alias="DateLessThan", min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan | ForAllValuesDateLessThan1,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan | ForAnyValueDateLessThan1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress | IpAddress1 | IpAddress2,
+        ]
+        | None,
+        Field(alias="IpAddress", min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress | ForAllValuesIpAddress1 | ForAllValuesIpAddress2,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress | ForAnyValueIpAddress1 | ForAnyValueIpAddress2,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress | NotIpAddress1 | NotIpAddress2,
+        ]
+        | None,
+        Field(alias="NotIpAddress", min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress | ForAllValuesNotIpAddress1 | ForAllValuesNotIpAddress2,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress | ForAnyValueNotIpAddress1 | ForAnyValueNotIpAddress2,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals | StringEquals1,
+        ]
+        | None,
+        Field(alias="StringEquals", min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals | ForAllValuesStringEquals1,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals | ForAnyValueStringEquals1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike | StringLike1,
+        ]
+        | None,
+        Field(alias="StringLike", min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike | ForAllValuesStringLike1,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike | ForAnyValueStringLike1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals | StringNotEquals1,
+        ]
+        | None,
+        Field(alias="StringNotEquals", min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals | ForAllValuesStringNotEquals1,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals | ForAnyValueStringNotEquals1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike | StringNotLike1,
+        ]
+        | None,
+        Field(alias="StringNotLike", min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike | ForAllValuesStringNotLike1,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike | ForAnyValueStringNotLike1,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action_1: Annotated[
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action
+        | Action1
+        | None,
+        Field(alias="Action"),
+    ] = None
+    NotAction_1: Annotated[
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction
+        | NotAction1
+        | None,
+        Field(alias="NotAction"),
+    ] = None
+    Resource_1: Annotated[Resource | Resource1 | None, Field(alias="Resource")] = None
+    NotResource_1: Annotated[NotResource | NotResource1 | None, Field(alias="NotResource")] = None
+    Condition_1: Annotated[Condition | None, Field(alias="Condition")] = None
     """
-    The policy: {"Version": "2012-10-17", "Statement": [...]}.
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
+
+
+class Action2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action31(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action3(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action31
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action31
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction31(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction3(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction31
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction31
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource3(RootModel[list[Resource3Item]]):
+    root: Annotated[list[Resource3Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource3(RootModel[list[NotResource3Item]]):
+    root: Annotated[list[NotResource3Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan3(RootModel[list[DateGreaterThan3Item]]):
+    root: Annotated[list[DateGreaterThan3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan3(RootModel[list[ForAllValuesDateGreaterThan3Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan3(RootModel[list[ForAnyValueDateGreaterThan3Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan3Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan3(RootModel[list[DateLessThan3Item]]):
+    root: Annotated[list[DateLessThan3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan3(RootModel[list[ForAllValuesDateLessThan3Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan3(RootModel[list[ForAnyValueDateLessThan3Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan3Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress5(RootModel[list[IpAddress51 | IpAddress52]]):
+    root: Annotated[list[IpAddress51 | IpAddress52], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress5(RootModel[list[ForAllValuesIpAddress51 | ForAllValuesIpAddress52]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress51 | ForAllValuesIpAddress52],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress5(RootModel[list[ForAnyValueIpAddress51 | ForAnyValueIpAddress52]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress51 | ForAnyValueIpAddress52],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress5(RootModel[list[NotIpAddress51 | NotIpAddress52]]):
+    root: Annotated[list[NotIpAddress51 | NotIpAddress52], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress5(
+    RootModel[list[ForAllValuesNotIpAddress51 | ForAllValuesNotIpAddress52]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress51 | ForAllValuesNotIpAddress52],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress4(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress52(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress5(
+    RootModel[list[ForAnyValueNotIpAddress51 | ForAnyValueNotIpAddress52]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress51 | ForAnyValueNotIpAddress52],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals3(RootModel[list[StringEquals3Item]]):
+    root: Annotated[list[StringEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals3(RootModel[list[ForAllValuesStringEquals3Item]]):
+    root: Annotated[list[ForAllValuesStringEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals3(RootModel[list[ForAnyValueStringEquals3Item]]):
+    root: Annotated[list[ForAnyValueStringEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike3(RootModel[list[StringLike3Item]]):
+    root: Annotated[list[StringLike3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike3(RootModel[list[ForAllValuesStringLike3Item]]):
+    root: Annotated[list[ForAllValuesStringLike3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike3(RootModel[list[ForAnyValueStringLike3Item]]):
+    root: Annotated[list[ForAnyValueStringLike3Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals3(RootModel[list[StringNotEquals3Item]]):
+    root: Annotated[list[StringNotEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals3(RootModel[list[ForAllValuesStringNotEquals3Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals3(RootModel[list[ForAnyValueStringNotEquals3Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals3Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike3(RootModel[list[StringNotLike3Item]]):
+    root: Annotated[list[StringNotLike3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike3(RootModel[list[ForAllValuesStringNotLike3Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike3Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike3Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike3(RootModel[list[ForAnyValueStringNotLike3Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike3Item], Field(max_length=100, min_length=1)]
+
+
+class Condition1(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan2 | DateGreaterThan3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan2 | ForAllValuesDateGreaterThan3,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan2 | ForAnyValueDateGreaterThan3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan2 | DateLessThan3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan2 | ForAllValuesDateLessThan3,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan2 | ForAnyValueDateLessThan3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress3 | IpAddress4 | IpAddress5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress3 | ForAllValuesIpAddress4 | ForAllValuesIpAddress5,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress3 | ForAnyValueIpAddress4 | ForAnyValueIpAddress5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress3 | NotIpAddress4 | NotIpAddress5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress3 | ForAllValuesNotIpAddress4 | ForAllValuesNotIpAddress5,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress3 | ForAnyValueNotIpAddress4 | ForAnyValueNotIpAddress5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals2 | StringEquals3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals2 | ForAllValuesStringEquals3,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals2 | ForAnyValueStringEquals3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike2 | StringLike3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike2 | ForAllValuesStringLike3,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike2 | ForAnyValueStringLike3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals2 | StringNotEquals3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals2 | ForAllValuesStringNotEquals3,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals2 | ForAnyValueStringNotEquals3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike2 | StringNotLike3,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike2 | ForAllValuesStringNotLike3,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike2 | ForAnyValueStringNotLike3,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement1Item(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action2
+        | Action3
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction2
+        | NotAction3
+        | None
+    ) = None
+    Resource: Resource2 | Resource3 | None = None
+    NotResource: NotResource2 | NotResource3 | None = None
+    Condition: Condition1 | None = None
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+
+class Statement1(RootModel[list[Statement1Item]]):
+    root: Annotated[list[Statement1Item], Field(max_length=100, min_length=1)]
 
 
 class PolicyPublic(BaseModel):
@@ -335,25 +3833,3192 @@ class PolicyPublic(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
-class PolicyUpdate(BaseModel):
+class Action4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
     """
-    Changes to a policy; a new document makes a new version.
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action5(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action51
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action51
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction51(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction5(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction51
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction51
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource5(RootModel[list[Resource5Item]]):
+    root: Annotated[list[Resource5Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource5(RootModel[list[NotResource5Item]]):
+    root: Annotated[list[NotResource5Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan5(RootModel[list[DateGreaterThan5Item]]):
+    root: Annotated[list[DateGreaterThan5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan5(RootModel[list[ForAllValuesDateGreaterThan5Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan5(RootModel[list[ForAnyValueDateGreaterThan5Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan5Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan5(RootModel[list[DateLessThan5Item]]):
+    root: Annotated[list[DateLessThan5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan5(RootModel[list[ForAllValuesDateLessThan5Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan5(RootModel[list[ForAnyValueDateLessThan5Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan5Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress8(RootModel[list[IpAddress81 | IpAddress82]]):
+    root: Annotated[list[IpAddress81 | IpAddress82], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress8(RootModel[list[ForAllValuesIpAddress81 | ForAllValuesIpAddress82]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress81 | ForAllValuesIpAddress82],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress8(RootModel[list[ForAnyValueIpAddress81 | ForAnyValueIpAddress82]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress81 | ForAnyValueIpAddress82],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress8(RootModel[list[NotIpAddress81 | NotIpAddress82]]):
+    root: Annotated[list[NotIpAddress81 | NotIpAddress82], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress8(
+    RootModel[list[ForAllValuesNotIpAddress81 | ForAllValuesNotIpAddress82]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress81 | ForAllValuesNotIpAddress82],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress7(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress81(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress82(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress8(
+    RootModel[list[ForAnyValueNotIpAddress81 | ForAnyValueNotIpAddress82]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress81 | ForAnyValueNotIpAddress82],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals5(RootModel[list[StringEquals5Item]]):
+    root: Annotated[list[StringEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals5(RootModel[list[ForAllValuesStringEquals5Item]]):
+    root: Annotated[list[ForAllValuesStringEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals5(RootModel[list[ForAnyValueStringEquals5Item]]):
+    root: Annotated[list[ForAnyValueStringEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike5(RootModel[list[StringLike5Item]]):
+    root: Annotated[list[StringLike5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike5(RootModel[list[ForAllValuesStringLike5Item]]):
+    root: Annotated[list[ForAllValuesStringLike5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike5(RootModel[list[ForAnyValueStringLike5Item]]):
+    root: Annotated[list[ForAnyValueStringLike5Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals5(RootModel[list[StringNotEquals5Item]]):
+    root: Annotated[list[StringNotEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals5(RootModel[list[ForAllValuesStringNotEquals5Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals5(RootModel[list[ForAnyValueStringNotEquals5Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals5Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike5(RootModel[list[StringNotLike5Item]]):
+    root: Annotated[list[StringNotLike5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike5(RootModel[list[ForAllValuesStringNotLike5Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike5Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike5Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike5(RootModel[list[ForAnyValueStringNotLike5Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike5Item], Field(max_length=100, min_length=1)]
+
+
+class Condition2(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
-    document: Annotated[dict[str, Any] | None, Field(title="Document")] = None
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan4 | DateGreaterThan5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan4 | ForAllValuesDateGreaterThan5,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan4 | ForAnyValueDateGreaterThan5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan4 | DateLessThan5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan4 | ForAllValuesDateLessThan5,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan4 | ForAnyValueDateLessThan5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress6 | IpAddress7 | IpAddress8,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress6 | ForAllValuesIpAddress7 | ForAllValuesIpAddress8,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress6 | ForAnyValueIpAddress7 | ForAnyValueIpAddress8,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress6 | NotIpAddress7 | NotIpAddress8,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress6 | ForAllValuesNotIpAddress7 | ForAllValuesNotIpAddress8,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress6 | ForAnyValueNotIpAddress7 | ForAnyValueNotIpAddress8,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals4 | StringEquals5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals4 | ForAllValuesStringEquals5,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals4 | ForAnyValueStringEquals5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike4 | StringLike5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike4 | ForAllValuesStringLike5,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike4 | ForAnyValueStringLike5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals4 | StringNotEquals5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals4 | ForAllValuesStringNotEquals5,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals4 | ForAnyValueStringNotEquals5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike4 | StringNotLike5,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike4 | ForAllValuesStringNotLike5,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike4 | ForAnyValueStringNotLike5,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
 
 
-class PrincipalRef(BaseModel):
+class Statement2(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action4
+        | Action5
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction4
+        | NotAction5
+        | None
+    ) = None
+    Resource: Resource4 | Resource5 | None = None
+    NotResource: NotResource4 | NotResource5 | None = None
+    Condition: Condition2 | None = None
     """
-    A user or role, by kind and name.
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
 
-    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
-    name: Annotated[str, Field(title="Name")]
+
+class Action6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action71(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action7(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action71
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action71
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction71(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction7(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction71
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction71
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource7(RootModel[list[Resource7Item]]):
+    root: Annotated[list[Resource7Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource7(RootModel[list[NotResource7Item]]):
+    root: Annotated[list[NotResource7Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan7(RootModel[list[DateGreaterThan7Item]]):
+    root: Annotated[list[DateGreaterThan7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan7(RootModel[list[ForAllValuesDateGreaterThan7Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan7(RootModel[list[ForAnyValueDateGreaterThan7Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan7Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan7(RootModel[list[DateLessThan7Item]]):
+    root: Annotated[list[DateLessThan7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan7(RootModel[list[ForAllValuesDateLessThan7Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan7(RootModel[list[ForAnyValueDateLessThan7Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan7Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress11(RootModel[list[IpAddress111 | IpAddress112]]):
+    root: Annotated[list[IpAddress111 | IpAddress112], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress11(RootModel[list[ForAllValuesIpAddress111 | ForAllValuesIpAddress112]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress111 | ForAllValuesIpAddress112],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress11(RootModel[list[ForAnyValueIpAddress111 | ForAnyValueIpAddress112]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress111 | ForAnyValueIpAddress112],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress11(RootModel[list[NotIpAddress111 | NotIpAddress112]]):
+    root: Annotated[list[NotIpAddress111 | NotIpAddress112], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress11(
+    RootModel[list[ForAllValuesNotIpAddress111 | ForAllValuesNotIpAddress112]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress111 | ForAllValuesNotIpAddress112],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress9(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress10(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress111(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress112(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress11(
+    RootModel[list[ForAnyValueNotIpAddress111 | ForAnyValueNotIpAddress112]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress111 | ForAnyValueNotIpAddress112],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals7(RootModel[list[StringEquals7Item]]):
+    root: Annotated[list[StringEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals7(RootModel[list[ForAllValuesStringEquals7Item]]):
+    root: Annotated[list[ForAllValuesStringEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals7(RootModel[list[ForAnyValueStringEquals7Item]]):
+    root: Annotated[list[ForAnyValueStringEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike7(RootModel[list[StringLike7Item]]):
+    root: Annotated[list[StringLike7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike7(RootModel[list[ForAllValuesStringLike7Item]]):
+    root: Annotated[list[ForAllValuesStringLike7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike7(RootModel[list[ForAnyValueStringLike7Item]]):
+    root: Annotated[list[ForAnyValueStringLike7Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals7(RootModel[list[StringNotEquals7Item]]):
+    root: Annotated[list[StringNotEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals7(RootModel[list[ForAllValuesStringNotEquals7Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals7(RootModel[list[ForAnyValueStringNotEquals7Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals7Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike7(RootModel[list[StringNotLike7Item]]):
+    root: Annotated[list[StringNotLike7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike7(RootModel[list[ForAllValuesStringNotLike7Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike7Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike7Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike7(RootModel[list[ForAnyValueStringNotLike7Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike7Item], Field(max_length=100, min_length=1)]
+
+
+class Condition3(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan6 | DateGreaterThan7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan6 | ForAllValuesDateGreaterThan7,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan6 | ForAnyValueDateGreaterThan7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan6 | DateLessThan7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan6 | ForAllValuesDateLessThan7,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan6 | ForAnyValueDateLessThan7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress9 | IpAddress10 | IpAddress11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress9 | ForAllValuesIpAddress10 | ForAllValuesIpAddress11,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress9 | ForAnyValueIpAddress10 | ForAnyValueIpAddress11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress9 | NotIpAddress10 | NotIpAddress11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress9 | ForAllValuesNotIpAddress10 | ForAllValuesNotIpAddress11,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress9 | ForAnyValueNotIpAddress10 | ForAnyValueNotIpAddress11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals6 | StringEquals7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals6 | ForAllValuesStringEquals7,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals6 | ForAnyValueStringEquals7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike6 | StringLike7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike6 | ForAllValuesStringLike7,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike6 | ForAnyValueStringLike7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals6 | StringNotEquals7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals6 | ForAllValuesStringNotEquals7,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals6 | ForAnyValueStringNotEquals7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike6 | StringNotLike7,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike6 | ForAllValuesStringNotLike7,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike6 | ForAnyValueStringNotLike7,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement3Item(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action6
+        | Action7
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction6
+        | NotAction7
+        | None
+    ) = None
+    Resource: Resource6 | Resource7 | None = None
+    NotResource: NotResource6 | NotResource7 | None = None
+    Condition: Condition3 | None = None
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+
+class Statement3(RootModel[list[Statement3Item]]):
+    root: Annotated[list[Statement3Item], Field(max_length=100, min_length=1)]
 
 
 class Problem(BaseModel):
@@ -390,7 +7055,7 @@ class Problem(BaseModel):
     """
     errors: Annotated[list[InvalidParam] | None, Field(title="Errors")] = None
     """
-    For 422: each invalid part.
+    For 422 and 409: each part concerned.
     """
 
 
@@ -402,7 +7067,15 @@ class ProjectCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     description: Annotated[Description | None, Field(title="Description")] = None
 
 
@@ -453,7 +7126,15 @@ class RoleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     description: Annotated[Description | None, Field(title="Description")] = None
 
 
@@ -500,8 +7181,23 @@ class ScopeCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    description: Annotated[str | None, Field(max_length=500, title="Description")] = ""
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
+    description: Annotated[
+        str | None,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ] = ""
 
 
 class ScopePublic(BaseModel):
@@ -523,16 +7219,39 @@ class ScopesPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class Project1(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+class SecretCreate1(BaseModel):
+    visibility: Literal["project"]
+    project: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
+
+
+class SecretCreate2(BaseModel):
+    visibility: Literal["private"] | None = None
+    project: Annotated[None, Field(None)] = None
+
+
+class Project5(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     Required when visibility is 'project'.
     """
 
 
-class SecretCreate(BaseModel):
+class SecretCreate3(BaseModel):
     """
     A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
     """
 
     model_config = ConfigDict(
@@ -546,15 +7265,185 @@ class SecretCreate(BaseModel):
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
-    name: Annotated[str, Field(max_length=256, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
     visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
         "private"
     )
-    project: Annotated[Project1 | None, Field(title="Project")] = None
+    project: Annotated[Project5 | None, Field(title="Project")] = None
     """
     Required when visibility is 'project'.
     """
     description: Annotated[Description | None, Field(title="Description")] = None
+
+
+class SecretCreate4(SecretCreate1, SecretCreate3):
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["text", "file"] | None, Field(title="Type")] = "text"
+    """
+    text, or file (value is base64).
+    """
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
+    """
+    The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
+    visibility: Annotated[Literal["private", "project"], Field(title="Visibility")]
+    project: Annotated[Project5 | None, Field(title="Project")]
+    """
+    Required when visibility is 'project'.
+    """
+    description: Annotated[Description | None, Field(title="Description")] = None
+
+
+class SecretCreate5(SecretCreate2, SecretCreate3):
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["text", "file"] | None, Field(title="Type")] = "text"
+    """
+    text, or file (value is base64).
+    """
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
+    """
+    The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
+    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
+        "private"
+    )
+    project: Annotated[Project5 | None, Field(title="Project")] = None
+    """
+    Required when visibility is 'project'.
+    """
+    description: Annotated[Description | None, Field(title="Description")] = None
+
+
+class SecretCreate6(SecretCreate1, SecretCreate3):
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["text", "file"] | None, Field(title="Type")] = "text"
+    """
+    text, or file (value is base64).
+    """
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
+    """
+    The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
+    visibility: Annotated[Literal["private", "project"], Field(title="Visibility")]
+    project: Annotated[Project5 | None, Field(title="Project")]
+    """
+    Required when visibility is 'project'.
+    """
+    description: Annotated[Description | None, Field(title="Description")] = None
+
+
+class SecretCreate7(SecretCreate2, SecretCreate3):
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["text", "file"] | None, Field(title="Type")] = "text"
+    """
+    text, or file (value is base64).
+    """
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
+    """
+    The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
+    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
+        "private"
+    )
+    project: Annotated[Project5 | None, Field(title="Project")] = None
+    """
+    Required when visibility is 'project'.
+    """
+    description: Annotated[Description | None, Field(title="Description")] = None
+
+
+class SecretCreate(RootModel[SecretCreate4 | SecretCreate5 | SecretCreate6 | SecretCreate7]):
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
+
+    root: Annotated[
+        SecretCreate4 | SecretCreate5 | SecretCreate6 | SecretCreate7,
+        Field(title="SecretCreate"),
+    ]
+    """
+    A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
+    """
 
 
 class SecretPublic(BaseModel):
@@ -607,21 +7496,55 @@ class SecretValue(BaseModel):
     value: Annotated[SecretStr, Field(title="Value")]
 
 
-class SecretValueUpdate(BaseModel):
+class SecretValueUpdate1(BaseModel):
     """
     A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    type: Annotated[Literal["text", "file"] | None, Field(title="Type")] = None
+    type: Annotated[Literal["text"] | Literal["text"] | None, Field(title="Type")] = None
     """
     text, or file (value is base64); omit to keep the type.
     """
     value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+
+
+class SecretValueUpdate2(BaseModel):
+    """
+    A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["file"], Field(title="Type")]
+    """
+    text, or file (value is base64); omit to keep the type.
+    """
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
+    """
+    The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+
+
+class SecretValueUpdate(RootModel[SecretValueUpdate1 | SecretValueUpdate2]):
+    root: Annotated[SecretValueUpdate1 | SecretValueUpdate2, Field(title="SecretValueUpdate")]
+    """
+    A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
     """
 
 
@@ -674,28 +7597,6394 @@ class SettingsUpdate(BaseModel):
     ] = None
 
 
-class SimulateRequest(BaseModel):
+class Action8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
     """
-    A question to the policy engine. Give a principal, or policies, or both.
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action91(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action9(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action91
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action91
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction91(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction9(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction91
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction91
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource9(RootModel[list[Resource9Item]]):
+    root: Annotated[list[Resource9Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource9(RootModel[list[NotResource9Item]]):
+    root: Annotated[list[NotResource9Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan9(RootModel[list[DateGreaterThan9Item]]):
+    root: Annotated[list[DateGreaterThan9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan9(RootModel[list[ForAllValuesDateGreaterThan9Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan9(RootModel[list[ForAnyValueDateGreaterThan9Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan9Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan9(RootModel[list[DateLessThan9Item]]):
+    root: Annotated[list[DateLessThan9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan9(RootModel[list[ForAllValuesDateLessThan9Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan9(RootModel[list[ForAnyValueDateLessThan9Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan9Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress14(RootModel[list[IpAddress141 | IpAddress142]]):
+    root: Annotated[list[IpAddress141 | IpAddress142], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress14(RootModel[list[ForAllValuesIpAddress141 | ForAllValuesIpAddress142]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress141 | ForAllValuesIpAddress142],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress14(RootModel[list[ForAnyValueIpAddress141 | ForAnyValueIpAddress142]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress141 | ForAnyValueIpAddress142],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress14(RootModel[list[NotIpAddress141 | NotIpAddress142]]):
+    root: Annotated[list[NotIpAddress141 | NotIpAddress142], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress14(
+    RootModel[list[ForAllValuesNotIpAddress141 | ForAllValuesNotIpAddress142]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress141 | ForAllValuesNotIpAddress142],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress13(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress142(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress14(
+    RootModel[list[ForAnyValueNotIpAddress141 | ForAnyValueNotIpAddress142]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress141 | ForAnyValueNotIpAddress142],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals9(RootModel[list[StringEquals9Item]]):
+    root: Annotated[list[StringEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals9(RootModel[list[ForAllValuesStringEquals9Item]]):
+    root: Annotated[list[ForAllValuesStringEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals9(RootModel[list[ForAnyValueStringEquals9Item]]):
+    root: Annotated[list[ForAnyValueStringEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike9(RootModel[list[StringLike9Item]]):
+    root: Annotated[list[StringLike9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike9(RootModel[list[ForAllValuesStringLike9Item]]):
+    root: Annotated[list[ForAllValuesStringLike9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike9(RootModel[list[ForAnyValueStringLike9Item]]):
+    root: Annotated[list[ForAnyValueStringLike9Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals9(RootModel[list[StringNotEquals9Item]]):
+    root: Annotated[list[StringNotEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals9(RootModel[list[ForAllValuesStringNotEquals9Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals9(RootModel[list[ForAnyValueStringNotEquals9Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals9Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike9(RootModel[list[StringNotLike9Item]]):
+    root: Annotated[list[StringNotLike9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike9(RootModel[list[ForAllValuesStringNotLike9Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike9Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike8(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike9Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike9(RootModel[list[ForAnyValueStringNotLike9Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike9Item], Field(max_length=100, min_length=1)]
+
+
+class Condition4(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    principal: PrincipalRef | None = None
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan8 | DateGreaterThan9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan8 | ForAllValuesDateGreaterThan9,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan8 | ForAnyValueDateGreaterThan9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan8 | DateLessThan9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan8 | ForAllValuesDateLessThan9,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan8 | ForAnyValueDateLessThan9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress12 | IpAddress13 | IpAddress14,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress12 | ForAllValuesIpAddress13 | ForAllValuesIpAddress14,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress12 | ForAnyValueIpAddress13 | ForAnyValueIpAddress14,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress12 | NotIpAddress13 | NotIpAddress14,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress12 | ForAllValuesNotIpAddress13 | ForAllValuesNotIpAddress14,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress12 | ForAnyValueNotIpAddress13 | ForAnyValueNotIpAddress14,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals8 | StringEquals9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals8 | ForAllValuesStringEquals9,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals8 | ForAnyValueStringEquals9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike8 | StringLike9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike8 | ForAllValuesStringLike9,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike8 | ForAnyValueStringLike9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals8 | StringNotEquals9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals8 | ForAllValuesStringNotEquals9,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals8 | ForAnyValueStringNotEquals9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike8 | StringNotLike9,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike8 | ForAllValuesStringNotLike9,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike8 | ForAnyValueStringNotLike9,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement4(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action8
+        | Action9
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction8
+        | NotAction9
+        | None
+    ) = None
+    Resource: Resource8 | Resource9 | None = None
+    NotResource: NotResource8 | NotResource9 | None = None
+    Condition: Condition4 | None = None
     """
-    Evaluate with everything this principal holds.
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
     """
-    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
+
+
+class Action10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
     """
-    Further documents to evaluate.
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
     """
-    action: Annotated[str, Field(max_length=128, min_length=1, title="Action")]
-    resource: Annotated[str, Field(max_length=1024, min_length=1, title="Resource")]
-    context: Annotated[dict[str, str | list[str]] | None, Field(title="Context")] = None
+
+
+class Action121(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
     """
-    Condition keys, e.g. keyhouse:SourceIp.
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
     """
+
+
+class Action12(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action121
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action121
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction121(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction12(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction121
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction121
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource11(RootModel[list[Resource11Item]]):
+    root: Annotated[list[Resource11Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource11(RootModel[list[NotResource11Item]]):
+    root: Annotated[list[NotResource11Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan11(RootModel[list[DateGreaterThan11Item]]):
+    root: Annotated[list[DateGreaterThan11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan11(RootModel[list[ForAllValuesDateGreaterThan11Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan11(RootModel[list[ForAnyValueDateGreaterThan11Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan11Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan11(RootModel[list[DateLessThan11Item]]):
+    root: Annotated[list[DateLessThan11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan11(RootModel[list[ForAllValuesDateLessThan11Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan11(RootModel[list[ForAnyValueDateLessThan11Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan11Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress17(RootModel[list[IpAddress171 | IpAddress172]]):
+    root: Annotated[list[IpAddress171 | IpAddress172], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress17(RootModel[list[ForAllValuesIpAddress171 | ForAllValuesIpAddress172]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress171 | ForAllValuesIpAddress172],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress17(RootModel[list[ForAnyValueIpAddress171 | ForAnyValueIpAddress172]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress171 | ForAnyValueIpAddress172],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress17(RootModel[list[NotIpAddress171 | NotIpAddress172]]):
+    root: Annotated[list[NotIpAddress171 | NotIpAddress172], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress17(
+    RootModel[list[ForAllValuesNotIpAddress171 | ForAllValuesNotIpAddress172]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress171 | ForAllValuesNotIpAddress172],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress16(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress171(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress172(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress17(
+    RootModel[list[ForAnyValueNotIpAddress171 | ForAnyValueNotIpAddress172]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress171 | ForAnyValueNotIpAddress172],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals11(RootModel[list[StringEquals11Item]]):
+    root: Annotated[list[StringEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals11(RootModel[list[ForAllValuesStringEquals11Item]]):
+    root: Annotated[list[ForAllValuesStringEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals11(RootModel[list[ForAnyValueStringEquals11Item]]):
+    root: Annotated[list[ForAnyValueStringEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike11(RootModel[list[StringLike11Item]]):
+    root: Annotated[list[StringLike11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike11(RootModel[list[ForAllValuesStringLike11Item]]):
+    root: Annotated[list[ForAllValuesStringLike11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike11(RootModel[list[ForAnyValueStringLike11Item]]):
+    root: Annotated[list[ForAnyValueStringLike11Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals11(RootModel[list[StringNotEquals11Item]]):
+    root: Annotated[list[StringNotEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals11(RootModel[list[ForAllValuesStringNotEquals11Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals11(RootModel[list[ForAnyValueStringNotEquals11Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals11Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike11(RootModel[list[StringNotLike11Item]]):
+    root: Annotated[list[StringNotLike11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike11(RootModel[list[ForAllValuesStringNotLike11Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike11Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike11Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike11(RootModel[list[ForAnyValueStringNotLike11Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike11Item], Field(max_length=100, min_length=1)]
+
+
+class Condition5(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan10 | DateGreaterThan11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan10 | ForAllValuesDateGreaterThan11,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan10 | ForAnyValueDateGreaterThan11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan10 | DateLessThan11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan10 | ForAllValuesDateLessThan11,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan10 | ForAnyValueDateLessThan11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress15 | IpAddress16 | IpAddress17,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress15 | ForAllValuesIpAddress16 | ForAllValuesIpAddress17,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress15 | ForAnyValueIpAddress16 | ForAnyValueIpAddress17,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress15 | NotIpAddress16 | NotIpAddress17,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress15 | ForAllValuesNotIpAddress16 | ForAllValuesNotIpAddress17,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress15 | ForAnyValueNotIpAddress16 | ForAnyValueNotIpAddress17,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals10 | StringEquals11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals10 | ForAllValuesStringEquals11,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals10 | ForAnyValueStringEquals11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike10 | StringLike11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike10 | ForAllValuesStringLike11,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike10 | ForAnyValueStringLike11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals10 | StringNotEquals11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals10 | ForAllValuesStringNotEquals11,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals10 | ForAnyValueStringNotEquals11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike10 | StringNotLike11,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike10 | ForAllValuesStringNotLike11,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike10 | ForAnyValueStringNotLike11,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement5Item(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action10
+        | Action12
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction10
+        | NotAction12
+        | None
+    ) = None
+    Resource: Resource10 | Resource11 | None = None
+    NotResource: NotResource10 | NotResource11 | None = None
+    Condition: Condition5 | None = None
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+
+class Statement5(RootModel[list[Statement5Item]]):
+    root: Annotated[list[Statement5Item], Field(max_length=100, min_length=1)]
+
+
+class Context(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
+
+
+class ContextItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
+
+
+class Action13(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action14(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action141
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action141
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction13(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction141(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction14(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction141
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction141
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource13(RootModel[list[Resource13Item]]):
+    root: Annotated[list[Resource13Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource13(RootModel[list[NotResource13Item]]):
+    root: Annotated[list[NotResource13Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan13(RootModel[list[DateGreaterThan13Item]]):
+    root: Annotated[list[DateGreaterThan13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan13(RootModel[list[ForAllValuesDateGreaterThan13Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan13(RootModel[list[ForAnyValueDateGreaterThan13Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan13Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan13(RootModel[list[DateLessThan13Item]]):
+    root: Annotated[list[DateLessThan13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan13(RootModel[list[ForAllValuesDateLessThan13Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan13(RootModel[list[ForAnyValueDateLessThan13Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan13Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress20(RootModel[list[IpAddress201 | IpAddress202]]):
+    root: Annotated[list[IpAddress201 | IpAddress202], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress20(RootModel[list[ForAllValuesIpAddress201 | ForAllValuesIpAddress202]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress201 | ForAllValuesIpAddress202],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress20(RootModel[list[ForAnyValueIpAddress201 | ForAnyValueIpAddress202]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress201 | ForAnyValueIpAddress202],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress20(RootModel[list[NotIpAddress201 | NotIpAddress202]]):
+    root: Annotated[list[NotIpAddress201 | NotIpAddress202], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress20(
+    RootModel[list[ForAllValuesNotIpAddress201 | ForAllValuesNotIpAddress202]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress201 | ForAllValuesNotIpAddress202],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress18(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress19(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress201(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress202(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress20(
+    RootModel[list[ForAnyValueNotIpAddress201 | ForAnyValueNotIpAddress202]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress201 | ForAnyValueNotIpAddress202],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals13(RootModel[list[StringEquals13Item]]):
+    root: Annotated[list[StringEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals13(RootModel[list[ForAllValuesStringEquals13Item]]):
+    root: Annotated[list[ForAllValuesStringEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals13(RootModel[list[ForAnyValueStringEquals13Item]]):
+    root: Annotated[list[ForAnyValueStringEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike13(RootModel[list[StringLike13Item]]):
+    root: Annotated[list[StringLike13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike13(RootModel[list[ForAllValuesStringLike13Item]]):
+    root: Annotated[list[ForAllValuesStringLike13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike13(RootModel[list[ForAnyValueStringLike13Item]]):
+    root: Annotated[list[ForAnyValueStringLike13Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals13(RootModel[list[StringNotEquals13Item]]):
+    root: Annotated[list[StringNotEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals13(RootModel[list[ForAllValuesStringNotEquals13Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals13(RootModel[list[ForAnyValueStringNotEquals13Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals13Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike13(RootModel[list[StringNotLike13Item]]):
+    root: Annotated[list[StringNotLike13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike13(RootModel[list[ForAllValuesStringNotLike13Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike13Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike12(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike13Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike13(RootModel[list[ForAnyValueStringNotLike13Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike13Item], Field(max_length=100, min_length=1)]
+
+
+class Condition6(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan12 | DateGreaterThan13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan12 | ForAllValuesDateGreaterThan13,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan12 | ForAnyValueDateGreaterThan13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan12 | DateLessThan13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan12 | ForAllValuesDateLessThan13,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan12 | ForAnyValueDateLessThan13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress18 | IpAddress19 | IpAddress20,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress18 | ForAllValuesIpAddress19 | ForAllValuesIpAddress20,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress18 | ForAnyValueIpAddress19 | ForAnyValueIpAddress20,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress18 | NotIpAddress19 | NotIpAddress20,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress18 | ForAllValuesNotIpAddress19 | ForAllValuesNotIpAddress20,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress18 | ForAnyValueNotIpAddress19 | ForAnyValueNotIpAddress20,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals12 | StringEquals13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals12 | ForAllValuesStringEquals13,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals12 | ForAnyValueStringEquals13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike12 | StringLike13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike12 | ForAllValuesStringLike13,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike12 | ForAnyValueStringLike13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals12 | StringNotEquals13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals12 | ForAllValuesStringNotEquals13,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals12 | ForAnyValueStringNotEquals13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike12 | StringNotLike13,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike12 | ForAllValuesStringNotLike13,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike12 | ForAnyValueStringNotLike13,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement6(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action13
+        | Action14
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction13
+        | NotAction14
+        | None
+    ) = None
+    Resource: Resource12 | Resource13 | None = None
+    NotResource: NotResource12 | NotResource13 | None = None
+    Condition: Condition6 | None = None
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+
+class Action15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action161(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class Action16(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action161
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | Action161
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotAction15(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction161(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^(?:[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]+|(?:[aA][uU][dD][iI][tT]|[iI][aA][mM]|[kK][eE][yY][sS]|[pP][rR][oO][jJ][eE][cC][tT][sS]|[sS][cC][oO][pP][eE][sS]|[sS][eE][cC][rR][eE][tT][sS]|[sS][eE][tT][tT][iI][nN][gG][sS]):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*)$",
+        ),
+    ]
+    """
+    '*', an action of GET /api/v1/iam/actions (in any case), or a pattern with * and ? over them.
+    """
+
+
+class NotAction16(
+    RootModel[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction161
+        ]
+    ]
+):
+    root: Annotated[
+        list[
+            Literal[
+                "*",
+                "audit:ListEvents",
+                "iam:AttachPolicy",
+                "iam:CreatePolicy",
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:DeletePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteUser",
+                "iam:DetachPolicy",
+                "iam:GetPolicy",
+                "iam:GetRole",
+                "iam:GetUser",
+                "iam:ListAttachments",
+                "iam:ListPolicies",
+                "iam:ListRoles",
+                "iam:ListUsers",
+                "iam:PassRole",
+                "iam:SimulatePolicy",
+                "iam:UpdatePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateUser",
+                "keys:CreateKey",
+                "keys:DeleteKey",
+                "keys:GetKey",
+                "keys:ListKeys",
+                "keys:RevokeKey",
+                "keys:UpdateKey",
+                "projects:AddMember",
+                "projects:CreateProject",
+                "projects:DeleteProject",
+                "projects:GetProject",
+                "projects:ListMembers",
+                "projects:ListProjects",
+                "projects:RemoveMember",
+                "projects:UpdateMember",
+                "projects:UpdateProject",
+                "scopes:CreateScope",
+                "secrets:CreateSecret",
+                "secrets:DeleteSecret",
+                "secrets:GetSecret",
+                "secrets:GetSecretValue",
+                "secrets:ListSecrets",
+                "secrets:PutSecretValue",
+                "secrets:UpdateSecret",
+                "settings:UpdateSettings",
+            ]
+            | NotAction161
+        ],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class Resource14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class Resource15(RootModel[list[Resource15Item]]):
+    root: Annotated[list[Resource15Item], Field(max_length=100, min_length=1)]
+
+
+class NotResource14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:\\*|khrn:(?:apikey|audit|policy|project|role|scope|secret|settings|user|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*):[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*|khrn:(?:settings|audit|[^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[*?][^:\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*))$",
+        ),
+    ]
+    """
+    '*' or a khrn (khrn:<type>:<name>), wildcards * and ? allowed.
+    """
+
+
+class NotResource15(RootModel[list[NotResource15Item]]):
+    root: Annotated[list[NotResource15Item], Field(max_length=100, min_length=1)]
+
+
+class DateGreaterThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateGreaterThan15(RootModel[list[DateGreaterThan15Item]]):
+    root: Annotated[list[DateGreaterThan15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateGreaterThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateGreaterThan15(RootModel[list[ForAllValuesDateGreaterThan15Item]]):
+    root: Annotated[list[ForAllValuesDateGreaterThan15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateGreaterThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateGreaterThan15(RootModel[list[ForAnyValueDateGreaterThan15Item]]):
+    root: Annotated[list[ForAnyValueDateGreaterThan15Item], Field(max_length=100, min_length=1)]
+
+
+class DateLessThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class DateLessThan15(RootModel[list[DateLessThan15Item]]):
+    root: Annotated[list[DateLessThan15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesDateLessThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAllValuesDateLessThan15(RootModel[list[ForAllValuesDateLessThan15Item]]):
+    root: Annotated[list[ForAllValuesDateLessThan15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueDateLessThan14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+        ),
+    ]
+
+
+class ForAnyValueDateLessThan15(RootModel[list[ForAnyValueDateLessThan15Item]]):
+    root: Annotated[list[ForAnyValueDateLessThan15Item], Field(max_length=100, min_length=1)]
+
+
+class IpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class IpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class IpAddress25(RootModel[list[IpAddress251 | IpAddress252]]):
+    root: Annotated[list[IpAddress251 | IpAddress252], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesIpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesIpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesIpAddress25(RootModel[list[ForAllValuesIpAddress251 | ForAllValuesIpAddress252]]):
+    root: Annotated[
+        list[ForAllValuesIpAddress251 | ForAllValuesIpAddress252],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueIpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueIpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueIpAddress25(RootModel[list[ForAnyValueIpAddress251 | ForAnyValueIpAddress252]]):
+    root: Annotated[
+        list[ForAnyValueIpAddress251 | ForAnyValueIpAddress252],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class NotIpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class NotIpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class NotIpAddress25(RootModel[list[NotIpAddress251 | NotIpAddress252]]):
+    root: Annotated[list[NotIpAddress251 | NotIpAddress252], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesNotIpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAllValuesNotIpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAllValuesNotIpAddress25(
+    RootModel[list[ForAllValuesNotIpAddress251 | ForAllValuesNotIpAddress252]]
+):
+    root: Annotated[
+        list[ForAllValuesNotIpAddress251 | ForAllValuesNotIpAddress252],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class ForAnyValueNotIpAddress23(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress24(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress251(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/(?:3[0-2]|[12]?[0-9]))?$",
+        ),
+    ]
+
+
+class ForAnyValueNotIpAddress252(RootModel[IPv6Address]):
+    root: IPv6Address
+
+
+class ForAnyValueNotIpAddress25(
+    RootModel[list[ForAnyValueNotIpAddress251 | ForAnyValueNotIpAddress252]]
+):
+    root: Annotated[
+        list[ForAnyValueNotIpAddress251 | ForAnyValueNotIpAddress252],
+        Field(max_length=100, min_length=1),
+    ]
+
+
+class StringEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringEquals15(RootModel[list[StringEquals15Item]]):
+    root: Annotated[list[StringEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringEquals15(RootModel[list[ForAllValuesStringEquals15Item]]):
+    root: Annotated[list[ForAllValuesStringEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringEquals15(RootModel[list[ForAnyValueStringEquals15Item]]):
+    root: Annotated[list[ForAnyValueStringEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class StringLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringLike15(RootModel[list[StringLike15Item]]):
+    root: Annotated[list[StringLike15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringLike15(RootModel[list[ForAllValuesStringLike15Item]]):
+    root: Annotated[list[ForAllValuesStringLike15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringLike15(RootModel[list[ForAnyValueStringLike15Item]]):
+    root: Annotated[list[ForAnyValueStringLike15Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotEquals15(RootModel[list[StringNotEquals15Item]]):
+    root: Annotated[list[StringNotEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotEquals15(RootModel[list[ForAllValuesStringNotEquals15Item]]):
+    root: Annotated[list[ForAllValuesStringNotEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotEquals14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotEquals15(RootModel[list[ForAnyValueStringNotEquals15Item]]):
+    root: Annotated[list[ForAnyValueStringNotEquals15Item], Field(max_length=100, min_length=1)]
+
+
+class StringNotLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class StringNotLike15(RootModel[list[StringNotLike15Item]]):
+    root: Annotated[list[StringNotLike15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAllValuesStringNotLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAllValuesStringNotLike15(RootModel[list[ForAllValuesStringNotLike15Item]]):
+    root: Annotated[list[ForAllValuesStringNotLike15Item], Field(max_length=100, min_length=1)]
+
+
+class ForAnyValueStringNotLike14(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike15Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        ),
+    ]
+
+
+class ForAnyValueStringNotLike15(RootModel[list[ForAnyValueStringNotLike15Item]]):
+    root: Annotated[list[ForAnyValueStringNotLike15Item], Field(max_length=100, min_length=1)]
+
+
+class Condition7(BaseModel):
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Bool_1: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | Bool,
+        ]
+        | None,
+        Field(alias="Bool", min_length=1),
+    ] = None
+    ForAllValues_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAllValuesBool,
+        ]
+        | None,
+        Field(alias="ForAllValues:Bool", min_length=1),
+    ] = None
+    ForAnyValue_Bool: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            Literal["true", "false"] | ForAnyValueBool,
+        ]
+        | None,
+        Field(alias="ForAnyValue:Bool", min_length=1),
+    ] = None
+    DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateGreaterThan14 | DateGreaterThan15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateGreaterThan14 | ForAllValuesDateGreaterThan15,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateGreaterThan", min_length=1),
+    ] = None
+    ForAnyValue_DateGreaterThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateGreaterThan14 | ForAnyValueDateGreaterThan15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateGreaterThan", min_length=1),
+    ] = None
+    DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            DateLessThan14 | DateLessThan15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesDateLessThan14 | ForAllValuesDateLessThan15,
+        ]
+        | None,
+        Field(alias="ForAllValues:DateLessThan", min_length=1),
+    ] = None
+    ForAnyValue_DateLessThan: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueDateLessThan14 | ForAnyValueDateLessThan15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:DateLessThan", min_length=1),
+    ] = None
+    IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            IpAddress23 | IpAddress24 | IpAddress25,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesIpAddress23 | ForAllValuesIpAddress24 | ForAllValuesIpAddress25,
+        ]
+        | None,
+        Field(alias="ForAllValues:IpAddress", min_length=1),
+    ] = None
+    ForAnyValue_IpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueIpAddress23 | ForAnyValueIpAddress24 | ForAnyValueIpAddress25,
+        ]
+        | None,
+        Field(alias="ForAnyValue:IpAddress", min_length=1),
+    ] = None
+    NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            NotIpAddress23 | NotIpAddress24 | NotIpAddress25,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesNotIpAddress23 | ForAllValuesNotIpAddress24 | ForAllValuesNotIpAddress25,
+        ]
+        | None,
+        Field(alias="ForAllValues:NotIpAddress", min_length=1),
+    ] = None
+    ForAnyValue_NotIpAddress: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueNotIpAddress23 | ForAnyValueNotIpAddress24 | ForAnyValueNotIpAddress25,
+        ]
+        | None,
+        Field(alias="ForAnyValue:NotIpAddress", min_length=1),
+    ] = None
+    StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringEquals14 | StringEquals15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringEquals14 | ForAllValuesStringEquals15,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringEquals14 | ForAnyValueStringEquals15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringEquals", min_length=1),
+    ] = None
+    StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringLike14 | StringLike15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringLike14 | ForAllValuesStringLike15,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringLike", min_length=1),
+    ] = None
+    ForAnyValue_StringLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringLike14 | ForAnyValueStringLike15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringLike", min_length=1),
+    ] = None
+    StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotEquals14 | StringNotEquals15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotEquals14 | ForAllValuesStringNotEquals15,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotEquals", min_length=1),
+    ] = None
+    ForAnyValue_StringNotEquals: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotEquals14 | ForAnyValueStringNotEquals15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotEquals", min_length=1),
+    ] = None
+    StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            StringNotLike14 | StringNotLike15,
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    ForAllValues_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAllValuesStringNotLike14 | ForAllValuesStringNotLike15,
+        ]
+        | None,
+        Field(alias="ForAllValues:StringNotLike", min_length=1),
+    ] = None
+    ForAnyValue_StringNotLike: Annotated[
+        dict[
+            Literal[
+                "keyhouse:CurrentTime",
+                "keyhouse:KeyId",
+                "keyhouse:KeyScopes",
+                "keyhouse:PrincipalName",
+                "keyhouse:PrincipalType",
+                "keyhouse:Project",
+                "keyhouse:SourceIp",
+            ],
+            ForAnyValueStringNotLike14 | ForAnyValueStringNotLike15,
+        ]
+        | None,
+        Field(alias="ForAnyValue:StringNotLike", min_length=1),
+    ] = None
+
+
+class Statement7Item(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Sid_1: Annotated[Sid | None, Field(alias="Sid")] = None
+    Effect: Literal["Allow", "Deny"]
+    Action: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | Action15
+        | Action16
+        | None
+    ) = None
+    NotAction: (
+        Literal[
+            "*",
+            "audit:ListEvents",
+            "iam:AttachPolicy",
+            "iam:CreatePolicy",
+            "iam:CreateRole",
+            "iam:CreateUser",
+            "iam:DeletePolicy",
+            "iam:DeleteRole",
+            "iam:DeleteUser",
+            "iam:DetachPolicy",
+            "iam:GetPolicy",
+            "iam:GetRole",
+            "iam:GetUser",
+            "iam:ListAttachments",
+            "iam:ListPolicies",
+            "iam:ListRoles",
+            "iam:ListUsers",
+            "iam:PassRole",
+            "iam:SimulatePolicy",
+            "iam:UpdatePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateUser",
+            "keys:CreateKey",
+            "keys:DeleteKey",
+            "keys:GetKey",
+            "keys:ListKeys",
+            "keys:RevokeKey",
+            "keys:UpdateKey",
+            "projects:AddMember",
+            "projects:CreateProject",
+            "projects:DeleteProject",
+            "projects:GetProject",
+            "projects:ListMembers",
+            "projects:ListProjects",
+            "projects:RemoveMember",
+            "projects:UpdateMember",
+            "projects:UpdateProject",
+            "scopes:CreateScope",
+            "secrets:CreateSecret",
+            "secrets:DeleteSecret",
+            "secrets:GetSecret",
+            "secrets:GetSecretValue",
+            "secrets:ListSecrets",
+            "secrets:PutSecretValue",
+            "secrets:UpdateSecret",
+            "settings:UpdateSettings",
+        ]
+        | NotAction15
+        | NotAction16
+        | None
+    ) = None
+    Resource: Resource14 | Resource15 | None = None
+    NotResource: NotResource14 | NotResource15 | None = None
+    Condition: Condition7 | None = None
+    """
+    Operators (optionally ForAnyValue: or ForAllValues:) mapping context keys to values.
+    """
+
+
+class Statement7(RootModel[list[Statement7Item]]):
+    root: Annotated[list[Statement7Item], Field(max_length=100, min_length=1)]
 
 
 class SimulateResponse(BaseModel):
@@ -713,6 +14002,16 @@ class SimulateResponse(BaseModel):
     """
 
 
+class Email(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Email",
+        ),
+    ]
+
+
 class UserCreate(BaseModel):
     """
     A new user (a person).
@@ -721,8 +14020,16 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    email: Annotated[str | None, Field(title="Email")] = None
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
+    email: Annotated[Email | None, Field(title="Email")] = None
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = False
 
 
@@ -750,7 +14057,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[str | None, Field(title="Email")] = None
+    email: Annotated[Email | None, Field(title="Email")] = None
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = None
 
 
@@ -763,20 +14070,6 @@ class UsersPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ValidateRequest(BaseModel):
-    """
-    A document to check: an object, or its JSON text.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    document: Annotated[Any, Field(title="Document")]
-    """
-    The policy document, or a string holding its JSON.
-    """
-
-
 class ValidateResponse(BaseModel):
     """
     Whether a document is valid, what is wrong, and what is suspicious.
@@ -785,6 +14078,420 @@ class ValidateResponse(BaseModel):
     valid: Annotated[bool, Field(title="Valid")]
     errors: Annotated[list[Finding], Field(title="Errors")]
     warnings: Annotated[list[Finding], Field(title="Warnings")]
+
+
+class WhoamiKey(BaseModel):
+    """
+    The key that made the request.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[str, Field(title="Prefix")]
+    scopes: Annotated[list[str], Field(title="Scopes")]
+    project: Annotated[str | None, Field(title="Project")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+
+
+class Project10(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class VerifyRequest(BaseModel):
+    """
+    A key to check, with what the downstream service needs of it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
+    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
+    """
+    Scopes the key must all hold.
+    """
+    project: Annotated[Project10 | None, Field(title="Project")] = None
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class CleanJson1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson2(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            ge=-9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            le=9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson(
+    RootModel[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ]
+    ]
+):
+    root: Annotated[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ],
+        Field(title="CleanJson"),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class ManagedPoliciesPublic(BaseModel):
+    """
+    Every managed policy.
+    """
+
+    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
+
+
+class PoliciesPublic(BaseModel):
+    """
+    A page of customer policies.
+    """
+
+    data: Annotated[list[PolicyPublic], Field(title="Data")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class Document(BaseModel):
+    """
+    The policy: {"Version": "2012-10-17", "Statement": [...]}.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Version: Literal["2012-10-17"]
+    Id: CleanJson | None = None
+    Statement_1: Annotated[Statement | Statement1, Field(alias="Statement")]
+
+
+class PolicyCreate(BaseModel):
+    """
+    A new customer policy.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
+    description: Annotated[Description | None, Field(title="Description")] = None
+    document: Annotated[Document, Field(title="Document")]
+    """
+    The policy: {"Version": "2012-10-17", "Statement": [...]}.
+    """
+
+
+class Document1(BaseModel):
+    """
+    A policy: {"Version": "2012-10-17", "Statement": [...]}, at most 16384 characters as compact JSON.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Version: Literal["2012-10-17"]
+    Id: CleanJson | None = None
+    Statement: Statement2 | Statement3
+
+
+class PolicyUpdate(BaseModel):
+    """
+    Changes to a policy; a new document makes a new version.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    description: Annotated[Description | None, Field(title="Description")] = None
+    document: Annotated[Document1 | None, Field(title="Document")] = None
+
+
+class PrincipalRef(BaseModel):
+    """
+    A user or role, by kind and name.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __annotations__ = {
+        "__pydantic_extra__": Dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            CleanJson | None,
+        ],
+    }
+    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
+    name: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Name",
+        ),
+    ]
+
+
+class Principal(PrincipalRef):
+    """
+    Evaluate with everything this principal holds.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __annotations__ = {
+        "__pydantic_extra__": Dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            CleanJson | None,
+        ],
+    }
+
+
+class Policy(BaseModel):
+    """
+    A policy: {"Version": "2012-10-17", "Statement": [...]}, at most 16384 characters as compact JSON.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Version: Literal["2012-10-17"]
+    Id: CleanJson | None = None
+    Statement: Statement4 | Statement5
+
+
+class SimulateRequest1(BaseModel):
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal: (
+        Principal
+        | dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            CleanJson | None,
+        ]
+        | None
+    )
+    """
+    Evaluate with everything this principal holds.
+    """
+    policies: Annotated[list[Policy] | None, Field(max_length=50, title="Policies")] = None
+    """
+    Further documents to evaluate.
+    """
+    action: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Action",
+        ),
+    ]
+    resource: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Resource",
+        ),
+    ]
+    context: Annotated[
+        dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            Context | list[ContextItem],
+        ]
+        | None,
+        Field(title="Context"),
+    ] = None
+    """
+    Condition keys, e.g. keyhouse:SourceIp.
+    """
+
+
+class Policy1(BaseModel):
+    """
+    A policy: {"Version": "2012-10-17", "Statement": [...]}, at most 16384 characters as compact JSON.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Version: Literal["2012-10-17"]
+    Id: CleanJson | None = None
+    Statement: Statement6 | Statement7
+
+
+class SimulateRequest2(BaseModel):
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal: PrincipalRef | None = None
+    """
+    Evaluate with everything this principal holds.
+    """
+    policies: Annotated[list[Policy1], Field(max_length=50, min_length=1, title="Policies")]
+    """
+    Further documents to evaluate.
+    """
+    action: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Action",
+        ),
+    ]
+    resource: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Resource",
+        ),
+    ]
+    context: Annotated[
+        dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            Context | list[ContextItem],
+        ]
+        | None,
+        Field(title="Context"),
+    ] = None
+    """
+    Condition keys, e.g. keyhouse:SourceIp.
+    """
+
+
+class SimulateRequest(RootModel[SimulateRequest1 | SimulateRequest2]):
+    root: Annotated[SimulateRequest1 | SimulateRequest2, Field(title="SimulateRequest")]
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+
+class ValidateRequest(BaseModel):
+    """
+    A document to check: an object, or its JSON text.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document: Annotated[CleanJson | None, Field(title="Document")]
+    """
+    The policy document, or a string holding its JSON.
+    """
 
 
 class VerifyResponse(BaseModel):
@@ -810,43 +14517,14 @@ class VerifyResponse(BaseModel):
     expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
 
 
-class WhoamiKey(BaseModel):
+class Whoami(BaseModel):
     """
-    The key that made the request.
-    """
-
-    id: Annotated[str, Field(title="Id")]
-    name: Annotated[str, Field(title="Name")]
-    prefix: Annotated[str, Field(title="Prefix")]
-    scopes: Annotated[list[str], Field(title="Scopes")]
-    project: Annotated[str | None, Field(title="Project")]
-    expires_at: Annotated[datetime, Field(title="Expires At")]
-
-
-class Project2(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
-    """
-    A project the key's owner must collaborate on.
+    Who the calling key belongs to: the "test this key" answer.
     """
 
-
-class VerifyRequest(BaseModel):
-    """
-    A key to check, with what the downstream service needs of it.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
-    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
-    """
-    Scopes the key must all hold.
-    """
-    project: Annotated[Project2 | None, Field(title="Project")] = None
-    """
-    A project the key's owner must collaborate on.
-    """
+    principal: PrincipalRef
+    is_admin: Annotated[bool, Field(title="Is Admin")]
+    key: WhoamiKey
 
 
 class ApiKeyCreated(BaseModel):
@@ -924,28 +14602,4 @@ class ApiKeysPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ManagedPoliciesPublic(BaseModel):
-    """
-    Every managed policy.
-    """
-
-    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
-
-
-class PoliciesPublic(BaseModel):
-    """
-    A page of customer policies.
-    """
-
-    data: Annotated[list[PolicyPublic], Field(title="Data")]
-    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
-
-
-class Whoami(BaseModel):
-    """
-    Who the calling key belongs to: the "test this key" answer.
-    """
-
-    principal: PrincipalRef
-    is_admin: Annotated[bool, Field(title="Is Admin")]
-    key: WhoamiKey
+CleanJson.model_rebuild()

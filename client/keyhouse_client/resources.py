@@ -325,7 +325,7 @@ class ApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -499,7 +499,7 @@ class ApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             name=name,
@@ -665,7 +665,7 @@ class AsyncApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -839,7 +839,7 @@ class AsyncApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -1012,7 +1012,7 @@ class SecretsWithResponse:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -1226,7 +1226,7 @@ class Secrets:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             project=project,
@@ -1413,7 +1413,7 @@ class AsyncSecretsWithResponse:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -1627,7 +1627,7 @@ class AsyncSecrets:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -1823,7 +1823,7 @@ class ProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -1942,7 +1942,7 @@ class ProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2061,7 +2061,7 @@ class Projects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -2158,7 +2158,7 @@ class Projects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_members(
             project=project,
@@ -2273,7 +2273,7 @@ class AsyncProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2392,7 +2392,7 @@ class AsyncProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2511,7 +2511,7 @@ class AsyncProjects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -2617,7 +2617,7 @@ class AsyncProjects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_members(
@@ -2739,7 +2739,7 @@ class UsersWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2867,7 +2867,7 @@ class Users:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -2976,7 +2976,7 @@ class AsyncUsersWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3104,7 +3104,7 @@ class AsyncUsers:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -3222,7 +3222,7 @@ class RolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3344,7 +3344,7 @@ class Roles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -3448,7 +3448,7 @@ class AsyncRolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3570,7 +3570,7 @@ class AsyncRoles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -3683,7 +3683,7 @@ class IamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3808,7 +3808,7 @@ class IamWithResponse:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3926,7 +3926,7 @@ class IamWithResponse:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -3999,7 +3999,7 @@ class Iam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_policies(
             limit=limit,
@@ -4101,7 +4101,7 @@ class Iam:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_attachments(
             name=name,
@@ -4197,7 +4197,7 @@ class Iam:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4256,7 +4256,7 @@ class AsyncIamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -4381,7 +4381,7 @@ class AsyncIamWithResponse:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -4499,7 +4499,7 @@ class AsyncIamWithResponse:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4572,7 +4572,7 @@ class AsyncIam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_policies(
@@ -4686,7 +4686,7 @@ class AsyncIam:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_attachments(
@@ -4789,7 +4789,7 @@ class AsyncIam:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4862,6 +4862,9 @@ class SettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -4899,6 +4902,9 @@ class Settings:
         max_key_lifetime_days: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
 
         Args:
             default_key_lifetime_days: body parameter default_key_lifetime_days
@@ -4938,6 +4944,9 @@ class AsyncSettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -4976,6 +4985,9 @@ class AsyncSettings:
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Args:
             default_key_lifetime_days: body parameter default_key_lifetime_days
             max_key_lifetime_days: body parameter max_key_lifetime_days
@@ -5006,7 +5018,7 @@ class ScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5066,7 +5078,7 @@ class Scopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -5125,7 +5137,7 @@ class AsyncScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5185,7 +5197,7 @@ class AsyncScopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -5253,7 +5265,7 @@ class AuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5289,7 +5301,7 @@ class Audit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             principal=principal,
@@ -5337,7 +5349,7 @@ class AsyncAuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5373,7 +5385,7 @@ class AsyncAudit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

@@ -125,16 +125,23 @@ class SpecReader:
                 resource.operations.append(operation)
         return list(resources.values())
 
-    def annotation(self, schema: dict[str, Any]) -> str:
-        """The Python annotation for a schema (models are ``models.<Name>``)."""
+    def annotation(self, schema: dict[str, Any], _within: frozenset[str] = frozenset()) -> str:
+        """The Python annotation for a schema (models are ``models.<Name>``).
+
+        A schema that refers to itself (any JSON value) is ``Any`` where it recurs.
+        """
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[-1]
             target = self.schemas.get(name, {})
             if target.get("type") == "object" or "properties" in target:
                 return f"models.{name}"
-            return self.annotation(target)
+            if name in _within:
+                return "Any"
+            return self.annotation(target, _within | {name})
         if "anyOf" in schema:
-            parts = [self.annotation(option) for option in schema["anyOf"]]
+            parts = [self.annotation(option, _within) for option in schema["anyOf"]]
+            if "Any" in parts:
+                return "Any"
             return " | ".join(dict.fromkeys(parts))
         if "enum" in schema:
             return "Literal[" + ", ".join(repr(value) for value in schema["enum"]) + "]"
@@ -155,7 +162,7 @@ class SpecReader:
         if kind == "null":
             return "None"
         if kind == "array":
-            return f"builtins.list[{self.annotation(schema.get('items', {}))}]"
+            return f"builtins.list[{self.annotation(schema.get('items', {}), _within)}]"
         if kind == "object":
             return "builtins.dict[str, Any]"
         return "Any"

@@ -40,7 +40,7 @@ class Problem(BaseModel):
     scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
     project: str | None = Field(default=None, description="For 403: the project concerned.")
     errors: list[InvalidParam] | None = Field(
-        default=None, description="For 422: each invalid part."
+        default=None, description="For 422 and 409: each part concerned."
     )
 
 
@@ -109,6 +109,18 @@ class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class StateConflict(Conflict):
+    """409 for a well-formed request that the service's current state refuses.
+
+    The admin's key-lifetime policy, the scope catalog, the clock, a secret's
+    type: nothing in the request alone is wrong, so it is not a 422. ``errors``
+    points at the part concerned, as a 422's does.
+    """
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
+
+
 class Unprocessable(ProblemError):
     """422: well-formed but invalid; ``errors`` points at each invalid part."""
 
@@ -128,7 +140,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing, malformed, unknown (not_found), revoked or expired API key",
         403: "The key lacks a scope, or the principal lacks access",
         404: "Not found",
-        409: "Conflict with the current state",
+        409: "Conflict with the current state (an existing name, the scope catalog, the admin's "
+        "key-lifetime policy, the clock, a secret's type): `errors` names the part concerned",
         422: "Invalid request: `errors` names each invalid field",
     }
     return {status: {"model": Problem, "description": descriptions[status]} for status in statuses}

@@ -13,7 +13,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
-from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.core.problems import Conflict, Forbidden, NotFound, StateConflict
 from keyhouse.domain.access import (
     authorize,
     decide,
@@ -256,7 +256,7 @@ def put_value(envelope: Envelope, secret: Secret, body: SecretValueUpdate, now: 
         try:
             check_file_value(body.value)
         except ValueError as exc:
-            raise Unprocessable("/body/value", str(exc)) from None
+            raise StateConflict("/body/value", f"{exc}: the secret is a file") from None
     sealed = envelope.seal(body.value.encode(), bound_to=secret.id)
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext

@@ -175,7 +175,7 @@ def get_value(
     return value
 
 
-@router.put(BY_ID + "/value", response_model=SecretPublic, responses=problem_responses(404))
+@router.put(BY_ID + "/value", response_model=SecretPublic, responses=problem_responses(404, 409))
 def put_value(
     secret_id: SecretId,
     body: SecretValueUpdate,
