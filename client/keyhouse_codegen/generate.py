@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from keyhouse_codegen.spec import SpecReader, sensitive_as_password
+from keyhouse_codegen.spec import SpecReader, models_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 RENDERED = {
@@ -106,7 +106,7 @@ def _environment() -> jinja2.Environment:
 def _models(document: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         spec = Path(scratch) / "openapi.json"
-        spec.write_text(json.dumps(sensitive_as_password(document)))
+        spec.write_text(json.dumps(models_view(document)))
         output = Path(scratch) / "models.py"
         subprocess.run(
             [

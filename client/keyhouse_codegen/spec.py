@@ -15,6 +15,39 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 SENSITIVE = "x-sensitive"
 
 
+GRAMMAR = "x-grammar"
+# Schema keywords that only constrain an object whose members are already named:
+# cross-field rules ("one owner, not both"), checked by the service, not typed.
+_CROSS_FIELD = ("anyOf", "oneOf", "allOf")
+
+
+def models_view(node: Any) -> Any:
+    """The document as datamodel-code-generator should see it: types, not every rule.
+
+    * an ``x-sensitive`` string is ``format: password`` (a ``SecretStr``);
+    * an ``x-grammar`` schema (a policy document: the service checks it, the
+      client sends a dict) is a plain object;
+    * cross-field rules beside an object's properties are left out.
+    """
+    node = sensitive_as_password(node)
+    return _typed_only(node)
+
+
+def _typed_only(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_typed_only(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get(GRAMMAR) is True:
+        kept = {k: node[k] for k in ("title", "description") if k in node}
+        return {**kept, "type": "object", "additionalProperties": True}
+    copy = {name: _typed_only(value) for name, value in node.items()}
+    if "properties" in copy:
+        for keyword in _CROSS_FIELD:
+            copy.pop(keyword, None)
+    return copy
+
+
 def sensitive_as_password(node: Any) -> Any:
     """A copy of an OpenAPI document in which every ``x-sensitive`` string is ``format: password``.
 

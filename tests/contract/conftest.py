@@ -13,7 +13,7 @@ from tests.support.actors import ALL_SCOPES, client, expect
 from tests.support.keyhouse_server import KeyhouseServer, start_server
 
 CASES: Counter[str] = Counter()
-"""Requests sent by the contract run, per principal and phase."""
+"""Cases the contract run generated, per principal."""
 STARTED: list[float] = []
 
 

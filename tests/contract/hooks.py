@@ -25,7 +25,7 @@ ELSEWHERE_KEY_ID = "a" * 16
 _CURSORS: dict[str, str | None] = {}
 
 
-def _real_cursor(case: Case) -> str | None:
+def _real_cursor(case: Case[Any]) -> str | None:
     """The next_cursor of the first one-item page of the case's list (None: a single page)."""
     if case.formatted_path not in _CURSORS:
         response = requests.get(
@@ -40,7 +40,7 @@ def _real_cursor(case: Case) -> str | None:
 
 
 @schemathesis.hook
-def before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
+def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -> None:
     own_key = os.environ["KEYHOUSE_CONTRACT_KEY_ID"]
     own_user = os.environ["KEYHOUSE_CONTRACT_USER"]
     method = case.method.upper()

@@ -40,7 +40,8 @@ class Problem(BaseModel):
     scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
     project: str | None = Field(default=None, description="For 403: the project concerned.")
     errors: list[InvalidParam] | None = Field(
-        default=None, description="For 422 and 409: each part concerned."
+        default=None,
+        description="For 422, 409 and a 404 about a named object: each part concerned.",
     )
 
 
@@ -101,6 +102,13 @@ class NotFound(ProblemError):
     """404: no such resource visible to the caller."""
 
     status, slug, title = 404, "not-found", "Not found"
+
+
+class MissingReference(NotFound):
+    """404 for an object a request body names that does not exist; ``errors`` points at it."""
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
 
 
 class Conflict(ProblemError):

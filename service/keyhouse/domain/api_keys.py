@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.keys import KeyDigester, generate_key
-from keyhouse.core.problems import Conflict, Forbidden, NotFound, StateConflict
+from keyhouse.core.problems import Conflict, Forbidden, MissingReference, NotFound, StateConflict
 from keyhouse.domain.access import authorize, find_project
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES
@@ -170,7 +170,10 @@ def create_key(
         )
     project_id = None
     if body.project is not None:
-        project_id = find_project(session, body.project).id
+        try:
+            project_id = find_project(session, body.project).id
+        except NotFound as exc:
+            raise MissingReference("/body/project", exc.detail) from None
     _ensure_unique_name(session, owner, body.name, exclude=None)
     expires_at = resolve_expiry(session, now, body.expires_in_days, body.expires_at)
     material = generate_key()

@@ -163,6 +163,8 @@ def document_schema() -> dict[str, Any]:
         },
         "required": ["Version", "Statement"],
         "additionalProperties": False,
+        # The generated client sends a document as a dict, not as typed models of this.
+        "x-grammar": True,
         "description": f'A policy: {{"Version": "{VERSION}", "Statement": [...]}}, at most '
         f"{MAX_DOCUMENT_CHARS} characters as compact JSON.",
     }

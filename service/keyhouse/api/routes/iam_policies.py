@@ -17,7 +17,7 @@ from keyhouse.api.deps import (
 )
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.api.json_body import StrictJSONRoute
-from keyhouse.core.problems import Conflict, NotFound, problem_responses
+from keyhouse.core.problems import Conflict, MissingReference, NotFound, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import policies as policies_domain
 from keyhouse.domain.access import authorize
@@ -190,7 +190,10 @@ def attach_policy(
     policy = policies_domain.find_policy(session, name)
 
     def produce() -> idempotency.Created:
-        principal = find_principal(session, body.principal_kind, body.principal_name)
+        try:
+            principal = find_principal(session, body.principal_kind, body.principal_name)
+        except NotFound as exc:
+            raise MissingReference("/body/principal_name", exc.detail) from None
         if session.get(PolicyAttachment, (policy.id, principal.id)) is not None:
             raise Conflict(f"policy '{name}' is already attached to {target}")
         attachment = PolicyAttachment(
