@@ -43,6 +43,9 @@ class Problem(BaseModel):
         default=None,
         description="For 422, 409 and a 404 about a named object: each part concerned.",
     )
+    current_version: int | None = Field(
+        default=None, description="For 412: the version the resource has now."
+    )
 
 
 class ProblemError(Exception):
@@ -129,6 +132,12 @@ class StateConflict(Conflict):
         super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
 
 
+class PreconditionFailed(ProblemError):
+    """412: a compare-and-set found another version than the one the caller expected."""
+
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
 class Unprocessable(ProblemError):
     """422: well-formed but invalid; ``errors`` points at each invalid part."""
 
@@ -150,6 +159,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         409: "Conflict with the current state (an existing name, the scope catalog, the admin's "
         "key-lifetime policy, the clock, a secret's type): `errors` names the part concerned",
+        412: "The expected version is not the current one (`current_version` names it)",
         422: "Invalid request: `errors` names each invalid field",
+        503: "Not ready, or the storage is unavailable (`Retry-After` says when to retry)",
     }
     return {status: {"model": Problem, "description": descriptions[status]} for status in statuses}

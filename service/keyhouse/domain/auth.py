@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, literal_column, select
 
 from keyhouse.core.keys import KeyDigester, PresentedKey, same_digest
+from keyhouse.core.metrics import KEY_CACHE
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.key_status import KeyStatus
 from keyhouse.models import ApiKey, IamState, Principal, Project, as_utc
@@ -175,12 +176,16 @@ class KeyLookup:
 
         None both when the key id is unknown and when the secret is wrong.
         """
+        if self.cache is None:
+            return self._query(self._by_digest, {"digest": key.digest})
         row = self.cached(key)
         if row is not None:
+            KEY_CACHE.labels("hit").inc()
             return row
-        generation = self.cache.generation if self.cache is not None else 0
+        KEY_CACHE.labels("miss").inc()
+        generation = self.cache.generation
         row = self._query(self._by_digest, {"digest": key.digest})
-        if row is not None and self.cache is not None:
+        if row is not None:
             self.cache.put(row[0], row[_DIGEST_COLUMN], row, generation)
         return row
 
@@ -204,8 +209,9 @@ class KeyLookup:
                 row = cursor.fetchone()
                 cursor.close()
                 return None if row is None else _key_row(row)
-            except self._engine.dialect.loaded_dbapi.OperationalError:
-                # A dropped connection (database restarted): reconnect once.
+            except self._engine.dialect.loaded_dbapi.Error:
+                # A dropped connection (database restarted) or a storage fault:
+                # this connection is never used again; reconnect once.
                 self._discard(connection)
                 if attempt == 2:
                     raise

@@ -1,7 +1,7 @@
 """api keys are found by their digest
 
 Revision ID: i9_api_key_digest_index
-Revises: i14_console_sessions
+Revises: i15_master_key_versions
 Create Date: 2026-12-02 14:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i9_api_key_digest_index"
-down_revision: str | None = "i14_console_sessions"
+down_revision: str | None = "i15_master_key_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
