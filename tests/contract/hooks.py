@@ -7,6 +7,9 @@
   but only the service can make a valid one. A schema-valid case (which the
   service must accept) carries a real cursor of its list, fetched from the
   service, as it carries a real API key; invalid cases keep what was drawn.
+* A compare-and-set (``If-Match``, ``expected_version``) succeeds only with the
+  secret's current version: a schema-valid case carries that version, read
+  from the service just before; invalid cases keep what was drawn.
 
 The key, its id and the user come from the environment the test sets.
 """
@@ -14,6 +17,7 @@ The key, its id and the user come from the environment the test sets.
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from typing import Any
 
 import requests
@@ -39,6 +43,33 @@ def _real_cursor(case: Case[Any]) -> str | None:
     return _CURSORS[case.formatted_path]
 
 
+def _current_version(case: Case[Any]) -> int | None:
+    secret = case.formatted_path.removesuffix("/value")
+    response = requests.get(
+        f"{os.environ['KEYHOUSE_CONTRACT_URL']}{secret}",
+        headers={"x-api-key": os.environ["KEYHOUSE_CONTRACT_KEY"]},
+        timeout=30,
+    )
+    version = response.json().get("version") if response.status_code == 200 else None
+    return version if isinstance(version, int) else None
+
+
+def _expect_current_version(case: Case[Any]) -> None:
+    headers: MutableMapping[str, Any] = case.headers or {}
+    body = case.body if isinstance(case.body, dict) else {}
+    asks = {name for name in headers if name.lower() == "if-match"}
+    if not asks and body.get("expected_version") is None:
+        return
+    version = _current_version(case)
+    if version is None:  # no such secret (to this key): the write is a 404 whatever it expects
+        return
+    for name in asks:
+        if headers[name].strip() != "*":
+            headers[name] = f'"{version}"'
+    if body.get("expected_version") is not None:
+        body["expected_version"] = version
+
+
 @schemathesis.hook
 def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -> None:
     own_key = os.environ["KEYHOUSE_CONTRACT_KEY_ID"]
@@ -53,6 +84,8 @@ def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -
             path["name"] = f"{own_user}-elsewhere"
     query = case.query
     positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if positive and method == "PUT" and case.path.endswith("/value"):
+        _expect_current_version(case)
     if positive and query and isinstance(query.get("cursor"), str) and method == "GET":
         cursor = _real_cursor(case)
         if cursor is None:
