@@ -3,8 +3,10 @@
 A key reads ``kh_<key id>_<secret><checksum>``:
 
 * ``kh_`` is a fixed tag so that secret scanners recognise a leaked key;
-* the key id (16 base32 characters) names the database row, so verification
-  is one primary-key look-up whatever the number of keys;
+* the key id (16 base32 characters) names the database row (in lists, in
+  messages, in the audit log); verification looks the key up by its digest, one
+  unique-index probe whatever the number of keys, so that a wrong secret for a
+  real key id and an unknown key id are the same miss (domain/auth.py);
 * the secret is 256 bits from the operating system's CSPRNG, base62-encoded;
 * the checksum (CRC-32 of everything before it, base62) lets a mistyped key be
   refused without a database look-up.
