@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Dict, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    StringConstraints,
+)
 
 
 class ActionPublic(BaseModel):
@@ -36,25 +43,56 @@ class ActionsPublic(BaseModel):
 
 
 class Scope(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1)]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+        ),
+    ]
 
 
 class Project(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     Restrict the key to this project.
     """
 
 
 class OwnerRole(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner Role")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner Role",
+        ),
+    ]
     """
     Create the key for this role instead of the caller (admins).
     """
 
 
 class OwnerUser(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner User")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner User",
+        ),
+    ]
     """
     Create the key for this user instead of the caller (admins).
     """
@@ -67,15 +105,32 @@ class ExpiresInDays(RootModel[int]):
     """
 
 
+class ExpiresAt(RootModel[datetime]):
+    root: Annotated[datetime, Field(title="Expires At")]
+    """
+    Expiry as a timestamp.
+    """
+
+
 class ApiKeyCreate(BaseModel):
     """
     A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
     """
     Unique among the owner's keys.
     """
@@ -99,14 +154,22 @@ class ApiKeyCreate(BaseModel):
     """
     Lifetime in days, at most the admin's maximum.
     """
-    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
     """
     Expiry as a timestamp.
     """
 
 
 class Name(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
 
 
 class Scopes(RootModel[list[Scope]]):
@@ -139,7 +202,15 @@ class AttachmentCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "role"
     )
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
 
 
 class AttachmentPublic(BaseModel):
@@ -251,7 +322,15 @@ class MemberCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "user"
     )
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
     role: Annotated[Literal["owner", "member", "viewer"] | None, Field(title="Role")] = "member"
 
 
@@ -288,7 +367,14 @@ class MembersPublic(BaseModel):
 
 
 class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
 
 
 class PolicyCreate(BaseModel):
@@ -299,7 +385,15 @@ class PolicyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     description: Annotated[Description | None, Field(title="Description")] = None
     document: Annotated[dict[str, Any], Field(title="Document")]
     """
@@ -347,15 +441,6 @@ class PolicyUpdate(BaseModel):
     document: Annotated[dict[str, Any] | None, Field(title="Document")] = None
 
 
-class PrincipalRef(BaseModel):
-    """
-    A user or role, by kind and name.
-    """
-
-    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
-    name: Annotated[str, Field(title="Name")]
-
-
 class Problem(BaseModel):
     """
     An RFC 9457 problem detail.
@@ -390,7 +475,7 @@ class Problem(BaseModel):
     """
     errors: Annotated[list[InvalidParam] | None, Field(title="Errors")] = None
     """
-    For 422: each invalid part.
+    For 422, 409 and a 404 about a named object: each part concerned.
     """
     current_version: Annotated[int | None, Field(title="Current Version")] = None
     """
@@ -406,7 +491,15 @@ class ProjectCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     description: Annotated[Description | None, Field(title="Description")] = None
 
 
@@ -478,7 +571,15 @@ class RoleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     description: Annotated[Description | None, Field(title="Description")] = None
 
 
@@ -525,8 +626,23 @@ class ScopeCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    description: Annotated[str | None, Field(max_length=500, title="Description")] = ""
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
+    description: Annotated[
+        str | None,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ] = ""
 
 
 class ScopePublic(BaseModel):
@@ -549,7 +665,15 @@ class ScopesPublic(BaseModel):
 
 
 class Project1(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     Required when visibility is 'project'.
     """
@@ -558,6 +682,8 @@ class Project1(RootModel[str]):
 class SecretCreate(BaseModel):
     """
     A new secret, private to its creator or shared with a project.
+
+    A project secret names its project; a private one names none. A file's value is base64.
     """
 
     model_config = ConfigDict(
@@ -567,11 +693,19 @@ class SecretCreate(BaseModel):
     """
     text, or file (value is base64).
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
-    name: Annotated[str, Field(max_length=256, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
     visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
         "private"
     )
@@ -629,7 +763,7 @@ class SecretValue(BaseModel):
     name: Annotated[str, Field(title="Name")]
     type: Annotated[Literal["text", "file"], Field(title="Type")]
     version: Annotated[int, Field(title="Version")]
-    value: Annotated[str, Field(title="Value")]
+    value: Annotated[SecretStr, Field(title="Value")]
 
 
 class ExpectedVersion(RootModel[int]):
@@ -642,6 +776,9 @@ class ExpectedVersion(RootModel[int]):
 class SecretValueUpdate(BaseModel):
     """
     A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
     """
 
     model_config = ConfigDict(
@@ -651,7 +788,7 @@ class SecretValueUpdate(BaseModel):
     """
     text, or file (value is base64); omit to keep the type.
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
@@ -710,28 +847,18 @@ class SettingsUpdate(BaseModel):
     ] = None
 
 
-class SimulateRequest(BaseModel):
-    """
-    A question to the policy engine. Give a principal, or policies, or both.
-    """
+class Context(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    principal: PrincipalRef | None = None
-    """
-    Evaluate with everything this principal holds.
-    """
-    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
-    """
-    Further documents to evaluate.
-    """
-    action: Annotated[str, Field(max_length=128, min_length=1, title="Action")]
-    resource: Annotated[str, Field(max_length=1024, min_length=1, title="Resource")]
-    context: Annotated[dict[str, str | list[str]] | None, Field(title="Context")] = None
-    """
-    Condition keys, e.g. keyhouse:SourceIp.
-    """
+
+class ContextItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
 
 
 class SimulateResponse(BaseModel):
@@ -749,6 +876,16 @@ class SimulateResponse(BaseModel):
     """
 
 
+class Email(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Email",
+        ),
+    ]
+
+
 class UserCreate(BaseModel):
     """
     A new user (a person).
@@ -757,8 +894,16 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    email: Annotated[str | None, Field(title="Email")] = None
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
+    email: Annotated[Email | None, Field(title="Email")] = None
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = False
 
 
@@ -786,7 +931,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[str | None, Field(title="Email")] = None
+    email: Annotated[Email | None, Field(title="Email")] = None
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = None
 
 
@@ -799,20 +944,6 @@ class UsersPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ValidateRequest(BaseModel):
-    """
-    A document to check: an object, or its JSON text.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    document: Annotated[Any, Field(title="Document")]
-    """
-    The policy document, or a string holding its JSON.
-    """
-
-
 class ValidateResponse(BaseModel):
     """
     Whether a document is valid, what is wrong, and what is suspicious.
@@ -821,6 +952,240 @@ class ValidateResponse(BaseModel):
     valid: Annotated[bool, Field(title="Valid")]
     errors: Annotated[list[Finding], Field(title="Errors")]
     warnings: Annotated[list[Finding], Field(title="Warnings")]
+
+
+class WhoamiKey(BaseModel):
+    """
+    The key that made the request.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[str, Field(title="Prefix")]
+    scopes: Annotated[list[str], Field(title="Scopes")]
+    project: Annotated[str | None, Field(title="Project")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+
+
+class Project2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class VerifyRequest(BaseModel):
+    """
+    A key to check, with what the downstream service needs of it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
+    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
+    """
+    Scopes the key must all hold.
+    """
+    project: Annotated[Project2 | None, Field(title="Project")] = None
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class CleanJson1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson2(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            ge=-9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            le=9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson(
+    RootModel[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ]
+    ]
+):
+    root: Annotated[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ],
+        Field(title="CleanJson"),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class ManagedPoliciesPublic(BaseModel):
+    """
+    Every managed policy.
+    """
+
+    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
+
+
+class PoliciesPublic(BaseModel):
+    """
+    A page of customer policies.
+    """
+
+    data: Annotated[list[PolicyPublic], Field(title="Data")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class PrincipalRef(BaseModel):
+    """
+    A user or role, by kind and name.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __annotations__ = {
+        "__pydantic_extra__": Dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            CleanJson | None,
+        ],
+    }
+    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
+    name: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Name",
+        ),
+    ]
+
+
+class SimulateRequest(BaseModel):
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal: PrincipalRef | None = None
+    """
+    Evaluate with everything this principal holds.
+    """
+    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
+    """
+    Further documents to evaluate.
+    """
+    action: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Action",
+        ),
+    ]
+    resource: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Resource",
+        ),
+    ]
+    context: Annotated[
+        dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            Context | list[ContextItem],
+        ]
+        | None,
+        Field(title="Context"),
+    ] = None
+    """
+    Condition keys, e.g. keyhouse:SourceIp.
+    """
+
+
+class ValidateRequest(BaseModel):
+    """
+    A document to check: an object, or its JSON text.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document: Annotated[CleanJson | None, Field(title="Document")]
+    """
+    The policy document, or a string holding its JSON.
+    """
 
 
 class VerifyResponse(BaseModel):
@@ -846,43 +1211,14 @@ class VerifyResponse(BaseModel):
     expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
 
 
-class WhoamiKey(BaseModel):
+class Whoami(BaseModel):
     """
-    The key that made the request.
-    """
-
-    id: Annotated[str, Field(title="Id")]
-    name: Annotated[str, Field(title="Name")]
-    prefix: Annotated[str, Field(title="Prefix")]
-    scopes: Annotated[list[str], Field(title="Scopes")]
-    project: Annotated[str | None, Field(title="Project")]
-    expires_at: Annotated[datetime, Field(title="Expires At")]
-
-
-class Project2(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
-    """
-    A project the key's owner must collaborate on.
+    Who the calling key belongs to: the "test this key" answer.
     """
 
-
-class VerifyRequest(BaseModel):
-    """
-    A key to check, with what the downstream service needs of it.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    key: Annotated[str, Field(max_length=200, min_length=1, title="Key")]
-    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
-    """
-    Scopes the key must all hold.
-    """
-    project: Annotated[Project2 | None, Field(title="Project")] = None
-    """
-    A project the key's owner must collaborate on.
-    """
+    principal: PrincipalRef
+    is_admin: Annotated[bool, Field(title="Is Admin")]
+    key: WhoamiKey
 
 
 class ApiKeyCreated(BaseModel):
@@ -914,7 +1250,7 @@ class ApiKeyCreated(BaseModel):
     Recorded at most once a minute per key, written in batches.
     """
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
-    key: Annotated[str, Field(title="Key")]
+    key: Annotated[SecretStr, Field(title="Key")]
     """
     The API key. Shown once; store it now.
     """
@@ -960,28 +1296,4 @@ class ApiKeysPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ManagedPoliciesPublic(BaseModel):
-    """
-    Every managed policy.
-    """
-
-    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
-
-
-class PoliciesPublic(BaseModel):
-    """
-    A page of customer policies.
-    """
-
-    data: Annotated[list[PolicyPublic], Field(title="Data")]
-    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
-
-
-class Whoami(BaseModel):
-    """
-    Who the calling key belongs to: the "test this key" answer.
-    """
-
-    principal: PrincipalRef
-    is_admin: Annotated[bool, Field(title="Is Admin")]
-    key: WhoamiKey
+CleanJson.model_rebuild()

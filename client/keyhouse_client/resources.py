@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from pydantic import SecretStr
+
 from keyhouse_client import models
 from keyhouse_client._transport import (
     NOT_GIVEN,
@@ -194,7 +196,7 @@ class KeysWithResponse:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -238,7 +240,7 @@ class Keys:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:
@@ -282,7 +284,7 @@ class AsyncKeysWithResponse:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -326,7 +328,7 @@ class AsyncKeys:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:
@@ -377,7 +379,7 @@ class ApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -551,7 +553,7 @@ class ApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             name=name,
@@ -717,7 +719,7 @@ class AsyncApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -891,7 +893,7 @@ class AsyncApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -1064,7 +1066,7 @@ class SecretsWithResponse:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -1083,7 +1085,7 @@ class SecretsWithResponse:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1234,7 +1236,7 @@ class SecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
@@ -1287,7 +1289,7 @@ class Secrets:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             project=project,
@@ -1323,7 +1325,7 @@ class Secrets:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1435,7 +1437,7 @@ class Secrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
@@ -1483,7 +1485,7 @@ class AsyncSecretsWithResponse:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -1502,7 +1504,7 @@ class AsyncSecretsWithResponse:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1653,7 +1655,7 @@ class AsyncSecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
@@ -1706,7 +1708,7 @@ class AsyncSecrets:
             visibility: query parameter visibility
             name_prefix: query parameter name_prefix
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -1745,7 +1747,7 @@ class AsyncSecrets:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1867,7 +1869,7 @@ class AsyncSecrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
@@ -1911,7 +1913,7 @@ class ProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2030,7 +2032,7 @@ class ProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2149,7 +2151,7 @@ class Projects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -2246,7 +2248,7 @@ class Projects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_members(
             project=project,
@@ -2361,7 +2363,7 @@ class AsyncProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2480,7 +2482,7 @@ class AsyncProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2599,7 +2601,7 @@ class AsyncProjects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -2705,7 +2707,7 @@ class AsyncProjects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_members(
@@ -2827,7 +2829,7 @@ class UsersWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -2955,7 +2957,7 @@ class Users:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -3064,7 +3066,7 @@ class AsyncUsersWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3192,7 +3194,7 @@ class AsyncUsers:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -3310,7 +3312,7 @@ class RolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3432,7 +3434,7 @@ class Roles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -3536,7 +3538,7 @@ class AsyncRolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3658,7 +3660,7 @@ class AsyncRoles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -3771,7 +3773,7 @@ class IamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -3896,7 +3898,7 @@ class IamWithResponse:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -4014,7 +4016,7 @@ class IamWithResponse:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4087,7 +4089,7 @@ class Iam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_policies(
             limit=limit,
@@ -4189,7 +4191,7 @@ class Iam:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_attachments(
             name=name,
@@ -4285,7 +4287,7 @@ class Iam:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4344,7 +4346,7 @@ class AsyncIamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -4469,7 +4471,7 @@ class AsyncIamWithResponse:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -4587,7 +4589,7 @@ class AsyncIamWithResponse:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4660,7 +4662,7 @@ class AsyncIam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_policies(
@@ -4774,7 +4776,7 @@ class AsyncIam:
         Args:
             name: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_attachments(
@@ -4877,7 +4879,7 @@ class AsyncIam:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -4950,6 +4952,9 @@ class SettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -4987,6 +4992,9 @@ class Settings:
         max_key_lifetime_days: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
 
         Args:
             default_key_lifetime_days: body parameter default_key_lifetime_days
@@ -5026,6 +5034,9 @@ class AsyncSettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -5064,6 +5075,9 @@ class AsyncSettings:
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Args:
             default_key_lifetime_days: body parameter default_key_lifetime_days
             max_key_lifetime_days: body parameter max_key_lifetime_days
@@ -5094,7 +5108,7 @@ class ScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5154,7 +5168,7 @@ class Scopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -5213,7 +5227,7 @@ class AsyncScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5273,7 +5287,7 @@ class AsyncScopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -5341,7 +5355,7 @@ class AuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5377,7 +5391,7 @@ class Audit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             principal=principal,
@@ -5425,7 +5439,7 @@ class AsyncAuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -5461,7 +5475,7 @@ class AsyncAudit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from keyhouse_codegen.spec import SpecReader
+from keyhouse_codegen.spec import SpecReader, models_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 RENDERED = {
@@ -103,8 +103,10 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _models(spec: Path) -> str:
+def _models(document: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "openapi.json"
+        spec.write_text(json.dumps(models_view(document)))
         output = Path(scratch) / "models.py"
         subprocess.run(
             [
@@ -151,7 +153,7 @@ def generate(spec: Path, output: Path) -> list[Path]:
         environment = _environment()
         for name, template in RENDERED.items():
             (staging / name).write_text(environment.get_template(template).render(context))
-        (staging / "models.py").write_text(_models(spec))
+        (staging / "models.py").write_text(_models(document))
         (staging / "py.typed").write_text("")
         try:
             _format(staging)

@@ -32,7 +32,6 @@ from tests.client.conftest import (
     Case,
     Credentials,
     World,
-    masked,
     policy_document,
     same_secret,
     stored_document,
@@ -161,8 +160,7 @@ def test_verify(akh: AsyncRunner, user: Credentials, world: World) -> None:
 def test_api_keys_lifecycle(user_akh: AsyncRunner, user: Credentials) -> None:
     async def body(kh: AsyncKeyhouse) -> None:
         name = unique("key")
-        made = await kh.api_keys.create(name=name, scopes=["secrets", "job"], expires_in_days=30)
-        created = masked(made)  # assertions show what they look at: never the key
+        created = await kh.api_keys.create(name=name, scopes=["secrets", "job"], expires_in_days=30)
         assert isinstance(created, models.ApiKeyCreated)
         assert created.name == name
         assert created.scopes == ["job", "secrets"]
@@ -171,8 +169,12 @@ def test_api_keys_lifecycle(user_akh: AsyncRunner, user: Credentials) -> None:
         assert created.project is None
         assert created.revoked_at is None
         assert created.expires_at - created.created_at == timedelta(days=30)
-        same_secret(made.key[: len(created.prefix)], created.prefix, "the new key's prefix")
-        holds_id = created.id in made.key
+        same_secret(
+            created.key.get_secret_value()[: len(created.prefix)],
+            created.prefix,
+            "the new key's prefix",
+        )
+        holds_id = created.id in created.key.get_secret_value()
         assert holds_id, "the new key does not hold its Key ID"
 
         fetched = await kh.api_keys.get(key_id=created.id)
@@ -195,7 +197,7 @@ def test_api_keys_lifecycle(user_akh: AsyncRunner, user: Credentials) -> None:
         assert isinstance(revoked, models.ApiKeyPublic)
         assert revoked.status == "revoked"
         assert revoked.revoked_at is not None
-        answer = await kh.keys.verify(key=made.key)
+        answer = await kh.keys.verify(key=created.key)
         assert answer.reason == "revoked"
         revoked_keys = await kh.api_keys.list(status="revoked")
         assert [key.id for key in revoked_keys.data] == [created.id]
@@ -212,25 +214,24 @@ def test_api_keys_create_for_a_role_restricted_to_a_project(akh: AsyncRunner) ->
         role = await kh.roles.create(name=unique("role"))
         project = await kh.projects.create(name=unique("proj"))
         when = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-        made = await kh.api_keys.create(
+        created = await kh.api_keys.create(
             name=unique("key"),
             scopes=["job", "kafka"],
             owner_role=role.name,
             project=project.name,
             expires_at=when,
         )
-        created = masked(made)
         assert isinstance(created, models.ApiKeyCreated)
         assert created.owner == models.PrincipalRef(kind="role", name=role.name)
         assert created.project == project.name
         assert created.expires_at == when
 
-        outside = await kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+        outside = await kh.keys.verify(key=created.key, scopes=["job"], project=project.name)
         assert (outside.valid, outside.reason) == (False, "not_a_collaborator")
         await kh.projects.add_member(
             project=project.name, principal_kind="role", principal_name=role.name
         )
-        inside = await kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+        inside = await kh.keys.verify(key=created.key, scopes=["job"], project=project.name)
         assert (inside.valid, inside.project, inside.principal) == (
             True,
             project.name,
@@ -242,8 +243,8 @@ def test_api_keys_create_for_a_role_restricted_to_a_project(akh: AsyncRunner) ->
 
 def test_api_keys_create_for_another_user(akh: AsyncRunner, user: Credentials) -> None:
     async def body(kh: AsyncKeyhouse) -> None:
-        created = masked(
-            await kh.api_keys.create(name=unique("given"), scopes=["job"], owner_user=user.name)
+        created = await kh.api_keys.create(
+            name=unique("given"), scopes=["job"], owner_user=user.name
         )
         assert created.owner == models.PrincipalRef(kind="user", name=user.name)
         fetched = await kh.api_keys.get(key_id=created.id)
@@ -271,19 +272,17 @@ def test_secrets_private_lifecycle(user_akh: AsyncRunner, user: Credentials) -> 
         assert isinstance(found, models.SecretPublic)
         assert found.id == created.id
 
-        read = await kh.secrets.get_value(secret_id=created.id)
-        value = masked(read)
+        value = await kh.secrets.get_value(secret_id=created.id)
         assert isinstance(value, models.SecretValue)
         assert (value.id, value.name, value.type, value.version) == (created.id, name, "text", 1)
-        same_secret(read.value, "first value", "the value read back")
+        same_secret(value.value.get_secret_value(), "first value", "the value read back")
 
         replaced = await kh.secrets.put_value(secret_id=created.id, value="second value")
         assert isinstance(replaced, models.SecretPublic)
         assert (replaced.id, replaced.version, replaced.type) == (created.id, 2, "text")
-        read_again = await kh.secrets.get_value(secret_id=created.id)
-        again = masked(read_again)
+        again = await kh.secrets.get_value(secret_id=created.id)
         assert again.version == 2
-        same_secret(read_again.value, "second value", "the replaced value read back")
+        same_secret(again.value.get_secret_value(), "second value", "the replaced value read back")
 
         updated = await kh.secrets.update(secret_id=created.id, description="the second")
         assert isinstance(updated, models.SecretPublic)
@@ -316,10 +315,9 @@ def test_secrets_shared_with_a_project(user_akh: AsyncRunner) -> None:
 
         found = await kh.secrets.get_by_name(name=name, project=project.name)
         assert found.id == created.id
-        read = await kh.secrets.get_value(secret_id=created.id)
-        value = masked(read)
+        value = await kh.secrets.get_value(secret_id=created.id)
         assert value.type == "file"
-        same_secret(read.value, content, "the file's base64 read back")
+        same_secret(value.value.get_secret_value(), content, "the file's base64 read back")
         shared = await kh.secrets.list(project=project.name, visibility="project")
         assert [secret.id for secret in shared.data] == [created.id]
 

@@ -49,7 +49,7 @@ def stored_key(home: Path) -> str:
     try:
         with Keyhouse(base_url=server.url, api_key=server.admin_key) as kh:
             secret = kh.secrets.get_by_name(name=SECRET, project="featurestore")
-            return kh.secrets.get_value(secret_id=secret.id).value
+            return kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
     finally:
         server.stop()
 

@@ -83,7 +83,7 @@ class SecretData(KeyhouseDataSource):
             "arn": secret.arn,
             "name": secret.name,
             "project": secret.project,
-            "value": stored.value,
+            "value": stored.value.get_secret_value(),
             "type": stored.type,
             "visibility": secret.visibility,
             "description": secret.description,

@@ -163,7 +163,7 @@ class Secret(KeyhouseResource):
             if stored is None:
                 return None
             value, secret = (
-                stored.value,
+                stored.value.get_secret_value(),
                 secret.model_copy(update={"version": stored.version, "type": stored.type}),
             )
         return _state(secret, value)

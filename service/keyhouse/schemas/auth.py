@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from keyhouse.schemas.common import Identifier, Input, PrincipalRef
+from keyhouse.schemas.common import SENSITIVE, Identifier, Input, PrincipalRef
 
 # The public reasons of domain.key_status.VERIFY_REASONS (a test keeps the two equal).
 VerifyReason = Literal[
@@ -37,7 +37,10 @@ class Whoami(BaseModel):
 class VerifyRequest(Input):
     """A key to check, with what the downstream service needs of it."""
 
-    key: Annotated[str, Field(min_length=1, max_length=200, json_schema_extra={"writeOnly": True})]
+    key: Annotated[
+        str,
+        Field(min_length=1, max_length=200, json_schema_extra={"writeOnly": True, **SENSITIVE}),
+    ]
     scopes: list[Identifier] = Field(
         default_factory=list, max_length=64, description="Scopes the key must all hold."
     )

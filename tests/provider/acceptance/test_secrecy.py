@@ -50,7 +50,7 @@ def test_a_stored_key_is_in_no_state_plan_log_or_output(
     outputs.append(workspace.run("apply", "-no-color", "before.tfplan", env=traced).check())
     state = workspace.state()
     stored = state["keyhouse_api_key.stored"]
-    key = kh.secrets.get_value(secret_id=stored["stored_secret_id"]).value
+    key = kh.secrets.get_value(secret_id=stored["stored_secret_id"]).value.get_secret_value()
     assert kh.keys.verify(key=key).key_id == stored["id"]
 
     workspace.write(CONFIG.format(s=s, name="renamed"))

@@ -17,7 +17,7 @@ from keyhouse.api.deps import (
 )
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.api.json_body import StrictJSONRoute
-from keyhouse.core.problems import Conflict, NotFound, Unprocessable, problem_responses
+from keyhouse.core.problems import Conflict, MissingReference, NotFound, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import policies as policies_domain
 from keyhouse.domain.access import authorize
@@ -194,7 +194,7 @@ def attach_policy(
         try:
             principal = find_principal(session, body.principal_kind, body.principal_name)
         except NotFound as exc:
-            raise Unprocessable("/body/principal_name", exc.detail) from None
+            raise MissingReference("/body/principal_name", exc.detail) from None
         if session.get(PolicyAttachment, (policy.id, principal.id)) is not None:
             raise Conflict(f"policy '{name}' is already attached to {target}")
         attachment = PolicyAttachment(

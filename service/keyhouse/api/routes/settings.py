@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.api.json_body import StrictJSONRoute
-from keyhouse.core.problems import Unprocessable, problem_responses
+from keyhouse.core.problems import StateConflict, problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
 from keyhouse.domain.lifetime import current_settings
@@ -39,11 +39,15 @@ def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
 @router.patch(
     "",
     response_model=SettingsPublic,
-    responses=problem_responses(403, 422),
+    responses=problem_responses(403, 409, 422),
     openapi_extra=IDEMPOTENT,
 )
 def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> SettingsPublic:
-    """Change the default and maximum key lifetime (admins). Existing keys keep their expiry."""
+    """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+    The default may not exceed the maximum, whichever of the two the request changes: a 409
+    naming the field, as the settings would then contradict themselves.
+    """
     authorize(session, caller, "settings:UpdateSettings", "khrn:settings")
     # Locked: a change of one field keeps the other as committed by a concurrent change.
     row = current_settings(session, for_update=True)
@@ -55,7 +59,7 @@ def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> 
             if body.default_key_lifetime_days is not None
             else "/body/max_key_lifetime_days"
         )
-        raise Unprocessable(
+        raise StateConflict(
             pointer,
             f"default_key_lifetime_days ({default}) may not exceed "
             f"max_key_lifetime_days ({maximum})",
