@@ -106,3 +106,19 @@ def test_a_terraform_without_write_only_support_is_refused(harness: Harness) -> 
     assert (
         harness.validate(T, {"name": "tf/any", "value": "in state"}, write_only_allowed=False) == []
     )
+
+
+def test_an_import_then_an_apply_leaves_the_state_without_the_value(
+    harness: Harness, kh: Keyhouse
+) -> None:
+    name = f"tf/{unique('wo-import')}"
+    created = kh.secrets.create(name=name, value="already there")
+    imported = harness.import_(T, created.id)
+    assert imported is not None
+    assert (imported["value_wo"], imported["value_wo_version"]) == (None, None)
+    config = {"name": name, "value_wo": "from now on", "value_wo_version": 1}
+    plan = harness.plan(T, imported, config)
+    assert changed_attributes(plan) == {"value", "value_wo_version", "version"}
+    state = harness.apply(T, config, imported)
+    assert (state["value"], state["value_wo_version"]) == (None, 1)
+    assert kh.secrets.get_value(secret_id=created.id).value == "from now on"
