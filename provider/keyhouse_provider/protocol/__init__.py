@@ -16,9 +16,8 @@ imports its stubs by other names.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.machinery
 import sys
+from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 MESSAGES = "keyhouse_provider.protocol.tfplugin6_pb2"
@@ -27,17 +26,18 @@ REPLACED = {"tf.gen.tfplugin_pb2": MESSAGES, "tf.gen.tfplugin_pb2_grpc": SERVICE
 """``tf``'s stub modules, and the modules that stand in for them."""
 
 
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves ``tf``'s stub module names to ours."""
+class _Alias:
+    """Resolves ``tf``'s stub module names to ours: a meta path finder and its loader
+    (by protocol, not by ``importlib.abc``, whose import costs more than all of this)."""
 
     def find_spec(
         self, fullname: str, path: object = None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
+    ) -> ModuleSpec | None:
         if fullname not in REPLACED:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self)
+        return ModuleSpec(fullname, self)  # type: ignore[arg-type]
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
         # The module object is ours, under tf's name as well: one descriptor pool entry.
         return importlib.import_module(REPLACED[spec.name])
 
