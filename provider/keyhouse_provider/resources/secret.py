@@ -212,8 +212,13 @@ class Secret(KeyhouseResource):
             or planned["value_wo_version"] != prior["value_wo_version"]
             or planned["type"] != prior["type"]
         ):
+            # Compare-and-set on the version Terraform last saw: a value changed
+            # out of band since the refresh is refused (412), not overwritten unseen.
             secret = secrets.put_value(
-                secret_id=prior["id"], value=_written(planned), type=planned["type"]
+                secret_id=prior["id"],
+                value=_written(planned),
+                type=planned["type"],
+                expected_version=prior["version"],
             )
         if planned["description"] != prior["description"]:
             secret = secrets.update(secret_id=prior["id"], description=planned["description"])
