@@ -97,7 +97,7 @@ def test_a_value_changed_after_the_refresh_is_not_overwritten_unseen(
         harness.apply_plan(T, plan)
     assert "version 2" in str(failure.value)
     assert "412" in str(failure.value)
-    assert kh.secrets.get_value(secret_id=state["id"]).value == "theirs"
+    assert kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value() == "theirs"
     # and after a refresh the next apply writes the configured value
     refreshed = harness.refresh(T, state)
     assert refreshed is not None
