@@ -39,7 +39,6 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             pool_size=8,
             max_overflow=16,
         )
-        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,12 +51,13 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql(begin)
-
         if writer:
-            queue_writers(engine)
+            queue_writers(engine, "BEGIN IMMEDIATE")
+        else:
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN")
 
         install_fault_handling(engine)
         return engine
