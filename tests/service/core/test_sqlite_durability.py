@@ -25,7 +25,7 @@ def _synchronous(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) ->
         levels = []
         for engine in (state.engine, state.read_engine):
             with engine.connect() as connection:
-                levels.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+                levels.append(int(connection.exec_driver_sql("PRAGMA synchronous").scalar_one()))
         return levels
     finally:
         state.close()
