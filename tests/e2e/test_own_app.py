@@ -23,20 +23,10 @@ import pytest
 
 from keyhouse_client import Keyhouse
 from tests.support.keyhouse_server import KeyhouseServer, start_server
-from tests.support.user_install import CDKTF, ROOT, UserInstall, user_environment
+from tests.support.readme import OWN_REPOSITORY, readme_block
+from tests.support.user_install import CDKTF, UserInstall, user_environment
 
-SECTION = "## Use Keyhouse in your own repository"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def readme_block(language: str, after: str) -> str:
-    """The first ``language`` code block of the README's section, after the line ``after``."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index(SECTION) :]
-    section = section[section.index(after) :]
-    found = re.search(rf"```{language}\n(.*?)```", section, re.DOTALL)
-    assert found, f"no {language} block after {after!r} in the README's section"
-    return found.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +58,7 @@ def test_a_new_app_synthesizes_diffs_and_deploys_offline_on_its_first_run(
     (app / "main.py").write_text(readme_block("python", "main.py"))
     (app / "id_ed25519").write_bytes(secrets.token_bytes(64))
     # The README's exports: the service, and no checkpoint calls from cdktf and terraform.
-    assert "export CHECKPOINT_DISABLE=1" in readme_block("sh", SECTION)
+    assert "export CHECKPOINT_DISABLE=1" in readme_block("sh", OWN_REPOSITORY)
     env = user_environment(
         tmp_path / "home",
         KEYHOUSE_URL=service.url,
