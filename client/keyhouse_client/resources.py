@@ -69,6 +69,23 @@ class HealthWithResponse:
         )
         return self._transport._request(call, models.Health)
 
+    def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return self._transport._request(call, models.Readiness)
+
 
 class Health:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -81,6 +98,16 @@ class Health:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return self.with_response.healthz().parsed
+
+    def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return self.with_response.readyz().parsed
 
 
 class AsyncHealthWithResponse:
@@ -103,6 +130,23 @@ class AsyncHealthWithResponse:
         )
         return await self._transport._request(call, models.Health)
 
+    async def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.Readiness)
+
 
 class AsyncHealth:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -115,6 +159,16 @@ class AsyncHealth:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return (await self.with_response.healthz()).parsed
+
+    async def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return (await self.with_response.readyz()).parsed
 
 
 class KeysWithResponse:
@@ -1098,7 +1152,7 @@ class SecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1162,6 +1216,8 @@ class SecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1180,8 +1236,13 @@ class SecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1189,6 +1250,7 @@ class SecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1196,6 +1258,7 @@ class SecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1312,7 +1375,7 @@ class Secrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1359,6 +1422,8 @@ class Secrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1372,18 +1437,25 @@ class Secrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return self.with_response.put_value(
             secret_id=secret_id,
             value=value,
             type=type,
+            expected_version=expected_version,
         ).parsed
 
 
@@ -1499,7 +1571,7 @@ class AsyncSecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1563,6 +1635,8 @@ class AsyncSecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1581,8 +1655,13 @@ class AsyncSecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1590,6 +1669,7 @@ class AsyncSecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1597,6 +1677,7 @@ class AsyncSecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1720,7 +1801,7 @@ class AsyncSecrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1771,6 +1852,8 @@ class AsyncSecrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1786,19 +1869,26 @@ class AsyncSecrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return (
             await self.with_response.put_value(
                 secret_id=secret_id,
                 value=value,
                 type=type,
+                expected_version=expected_version,
             )
         ).parsed
 
