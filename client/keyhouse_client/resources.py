@@ -306,7 +306,7 @@ class ApiKeysWithResponse:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -464,6 +464,56 @@ class ApiKeysWithResponse:
         )
         return self._transport._request(call, models.ApiKeyPublic)
 
+    def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.ApiKeyRolled]:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
+            expires_at: The new key's expiry.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/api-keys/{_segment(key_id)}/roll",
+            body={
+                "overlap_seconds": overlap_seconds,
+                "scopes": scopes,
+                "project": project,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
+                "store_in_secret_id": store_in_secret_id,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return self._transport._request(call, models.ApiKeyRolled)
+
 
 class ApiKeys:
     """``api-keys`` operations: ``kh.api_keys.<operation>(...)``."""
@@ -476,7 +526,7 @@ class ApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -502,7 +552,7 @@ class ApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
@@ -612,6 +662,48 @@ class ApiKeys:
             key_id=key_id,
         ).parsed
 
+    def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.ApiKeyRolled:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
+            expires_at: The new key's expiry.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return self.with_response.roll(
+            key_id=key_id,
+            overlap_seconds=overlap_seconds,
+            scopes=scopes,
+            project=project,
+            expires_in_days=expires_in_days,
+            expires_at=expires_at,
+            store_in_secret_id=store_in_secret_id,
+            idempotency_key=idempotency_key,
+        ).parsed
+
 
 class AsyncApiKeysWithResponse:
     """``api-keys`` operations returning the whole response (status, headers, parsed body)."""
@@ -624,7 +716,7 @@ class AsyncApiKeysWithResponse:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -782,6 +874,56 @@ class AsyncApiKeysWithResponse:
         )
         return await self._transport._request(call, models.ApiKeyPublic)
 
+    async def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.ApiKeyRolled]:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
+            expires_at: The new key's expiry.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/api-keys/{_segment(key_id)}/roll",
+            body={
+                "overlap_seconds": overlap_seconds,
+                "scopes": scopes,
+                "project": project,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
+                "store_in_secret_id": store_in_secret_id,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return await self._transport._request(call, models.ApiKeyRolled)
+
 
 class AsyncApiKeys:
     """``api-keys`` operations: ``kh.api_keys.<operation>(...)``."""
@@ -794,7 +936,7 @@ class AsyncApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -822,7 +964,7 @@ class AsyncApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
@@ -940,6 +1082,50 @@ class AsyncApiKeys:
         return (
             await self.with_response.revoke(
                 key_id=key_id,
+            )
+        ).parsed
+
+    async def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.ApiKeyRolled:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
+            expires_at: The new key's expiry.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return (
+            await self.with_response.roll(
+                key_id=key_id,
+                overlap_seconds=overlap_seconds,
+                scopes=scopes,
+                project=project,
+                expires_in_days=expires_in_days,
+                expires_at=expires_at,
+                store_in_secret_id=store_in_secret_id,
+                idempotency_key=idempotency_key,
             )
         ).parsed
 

@@ -46,6 +46,7 @@ class Caller:
     expires_at: datetime
     generation: int = 0
     source_ip: str | None = None
+    replaced_by: str | None = None
 
     @property
     def principal_ref(self) -> str:
@@ -80,6 +81,7 @@ _LOOKUP = (
         # Read with the key, so that every request knows whether its cached
         # authorization decisions are still current, at no extra round trip.
         select(IamState.generation).where(IamState.id == literal_column("1")).scalar_subquery(),
+        ApiKey.replaced_by,
     )
     .join(Principal, Principal.id == ApiKey.owner_id)
     .outerjoin(Project, Project.id == ApiKey.project_id)
@@ -218,6 +220,7 @@ def check_key(lookup: KeyLookup, digester: KeyDigester, plaintext: str, now: dat
         is_admin=bool(row[11]),
         project_name=row[12],
         generation=int(row[13] or 0),
+        replaced_by=row[14],
     )
     if row[7] is not None:
         return KeyCheck(KeyStatus.REVOKED, caller, key_id)

@@ -37,6 +37,7 @@ async def whoami(request: Request) -> Response:
                 scopes=sorted(caller.scopes),
                 project=caller.project_name,
                 expires_at=caller.expires_at,
+                replaced_by=caller.replaced_by,
             ),
         )
     )
@@ -113,4 +114,5 @@ async def _verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
         scopes=sorted(caller.scopes),
         project=caller.project_name,
         expires_at=caller.expires_at,
+        replaced_by=caller.replaced_by,
     )
