@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
-from keyhouse_provider.framework.state import State
+from keyhouse_provider.framework.state import State, replace_paths
 from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING, SetOf
+from keyhouse_provider.resources import _rotation as rotation
 from keyhouse_provider.resources import _stored_secret as stored
 from keyhouse_provider.resources._common import (
     arn,
@@ -35,7 +38,9 @@ class ApiKey(Resource):
             "another user or a role (the latter two need an admin's key). The key itself is "
             "shown once, when it is created: either kept in the state (`key`, sensitive) or, "
             "with `store_in_secret`, written straight into a secret and never shown at all. "
-            "A key revoked, expired or deleted outside Terraform is planned anew."
+            "A new lifetime or project restriction, a key that expired, and a `rotation` that is "
+            "due roll the key in place (a new key in the old one's place, which keeps working "
+            "for the overlap). A key revoked or deleted outside Terraform is planned anew."
         ),
         attributes=(
             Attr(
@@ -78,19 +83,17 @@ class ApiKey(Resource):
                 "project",
                 STRING,
                 "Restrict the key to this project: it only works there, and only while its owner "
-                "collaborates on it. Changing it creates a new key.",
+                "collaborates on it. Changing it rolls the key (see `rotation`).",
                 optional=True,
-                replace=True,
             ),
             Attr(
                 "expires_in_days",
                 NUMBER,
                 "Lifetime in days, checked at plan time against the admin's maximum. Default: "
-                "the admin's default lifetime (then this shows it). Changing it creates a new "
-                "key; leaving it out later keeps the key.",
+                "the admin's default lifetime (then this shows it). Changing it rolls the key "
+                "(see `rotation`); leaving it out later keeps the key.",
                 optional=True,
                 computed=True,
-                replace=True,
             ),
             Attr(
                 "key",
@@ -109,7 +112,8 @@ class ApiKey(Resource):
             Attr(
                 "status",
                 STRING,
-                "`active`, `revoked` or `expired`. Anything but `active` plans a new key.",
+                "`active`, `rolled` (replaced outside Terraform), `revoked` or `expired`. A "
+                "revoked key is planned anew; a rolled or expired one rolls.",
                 computed=True,
             ),
             arn("key"),
@@ -137,7 +141,7 @@ class ApiKey(Resource):
                 computed=True,
             ),
         ),
-        blocks=(stored.BLOCK,),
+        blocks=(stored.BLOCK, rotation.BLOCK),
     )
 
     def validate(self, ctx: Context, config: State) -> None:
@@ -158,9 +162,12 @@ class ApiKey(Resource):
         if isinstance(config["scopes"], list) and not config["scopes"]:
             ctx.error("No scopes", "A key needs at least one scope.", ["scopes"])
         stored.validate(ctx, config["store_in_secret"])
+        rotation.validate(ctx, config["rotation"])
 
     def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
-        """Owners follow the configuration; dead keys and lost secrets plan a new key; checks."""
+        """Owners follow the configuration; a revoked key or a lost secret plans a new key;
+        what the service can roll (a due rotation, a new lifetime or project, a key that
+        expired or was rolled) plans a roll; checks against the service."""
         if config["owner_user"] is not None:
             planned["owner_role"] = None
         elif config["owner_role"] is not None:
@@ -170,15 +177,42 @@ class ApiKey(Resource):
             planned["key"] = None
         if prior is None:
             self._check(ctx, planned["scopes"], planned["expires_in_days"])
+            rotation.check_lifetime(ctx, planned["rotation"], self._lifetime(planned))
             return
-        if prior["scopes"] != planned["scopes"]:
-            self._check(ctx, planned["scopes"], None)
-        if prior["status"] != "active":
+        lifetime_changed = prior["expires_in_days"] != planned["expires_in_days"]
+        self._check(
+            ctx,
+            planned["scopes"] if prior["scopes"] != planned["scopes"] else None,
+            planned["expires_in_days"] if lifetime_changed else None,
+        )
+        rotation.check_lifetime(ctx, planned["rotation"], self._lifetime(planned))
+        if prior["status"] == "revoked":
             planned["status"] = "active"
             ctx.require_replace(["status"])
         if planned["store_in_secret"] is not None and prior["stored_secret_version"] is None:
             planned["stored_secret_version"] = Unknown
             ctx.require_replace(["stored_secret_version"])
+        if ctx.replacements or replace_paths(self.schema, prior, planned):
+            return
+        reason = self._roll_reason(prior, planned, lifetime_changed)
+        if reason is not None:
+            _plan_roll(ctx, prior, planned, reason)
+
+    def _roll_reason(self, prior: State, planned: State, lifetime_changed: bool) -> str | None:
+        if prior["status"] in ("expired", "rolled"):
+            return f"it is {prior['status']}"
+        if lifetime_changed and planned["expires_in_days"] is not Unknown:
+            return "expires_in_days changed"
+        if prior["project"] != planned["project"]:
+            return "project changed"
+        return rotation.due(prior, planned["rotation"], datetime.now(UTC))
+
+    def _lifetime(self, planned: State) -> Any:
+        """The key's lifetime in days: as planned, or the admin's default for a new key."""
+        days = planned["expires_in_days"]
+        if days is Unknown and self.configured and planned["rotation"] is not None:
+            return self.connection.settings().default_key_lifetime_days
+        return days
 
     def _check(self, ctx: Context, scopes: Any, days: Any) -> None:
         """Against the service: scopes in the catalog, lifetime within the admin's maximum."""
@@ -260,18 +294,24 @@ class ApiKey(Resource):
             return None
         state = _state(found, current)
         if current["stored_secret_version"] is not None:
-            stored.refresh(ctx, self.connection, found.id, current, state)
+            stored.refresh(ctx, self.connection, found.id, current, state, found.replaced_by)
         return state
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
-        """``PATCH /api-keys/{id}``: the name and the scopes."""
+        """``PATCH /api-keys/{id}``: the name and the scopes; or, when the plan rolls the key,
+        the name, then ``POST /api-keys/{id}/roll`` with the rest."""
         changes: dict[str, Any] = {}
         if planned["name"] != prior["name"]:
             changes["name"] = planned["name"]
-        if sorted(planned["scopes"]) != sorted(prior["scopes"]):
+        rolls = planned["id"] is Unknown
+        if sorted(planned["scopes"]) != sorted(prior["scopes"]) and not rolls:
             changes["scopes"] = sorted(planned["scopes"])
         self.connection.snapshots.invalidate("api_key")
         api_keys = self.connection.client.api_keys
+        if rolls:
+            if changes:
+                api_keys.update(key_id=prior["id"], **changes)
+            return self._roll(prior, planned)
         found = (
             api_keys.update(key_id=prior["id"], **changes)
             if changes
@@ -279,11 +319,57 @@ class ApiKey(Resource):
         )
         return _state(found, planned)
 
+    def _roll(self, prior: State, planned: State) -> State:
+        """Roll the key once per request (an apply cut off after the service rolled it gets
+        that roll back); a key rolled outside Terraform meanwhile has its successor rolled."""
+        from keyhouse_client import ConflictError
+
+        api_keys = self.connection.client.api_keys
+        body: dict[str, Any] = {
+            "key_id": prior["id"],
+            "overlap_seconds": rotation.overlap_seconds(planned["rotation"]),
+        }
+        if sorted(planned["scopes"]) != sorted(prior["scopes"]):
+            body["scopes"] = sorted(planned["scopes"])
+        if planned["project"] != prior["project"]:
+            body["project"] = planned["project"]
+        if _whole(planned["expires_in_days"]) is not None:
+            body["expires_in_days"] = _whole(planned["expires_in_days"])
+        if planned["store_in_secret"] is not None:
+            body["store_in_secret_id"] = prior["stored_secret_id"]
+
+        def roll(request: dict[str, Any]) -> models.ApiKeyRolled:
+            return self.connection.create_once(
+                f"{self.type_name()}.roll",
+                request,
+                lambda key: api_keys.with_response.roll(**request, idempotency_key=key),
+                alive=lambda found: _active(or_none(lambda: api_keys.get(key_id=found.id))),
+                identify=lambda found: found.id,
+            )
+
+        try:
+            rolled = roll(body)
+        except ConflictError:
+            successor = api_keys.get(key_id=prior["id"]).replaced_by
+            if successor is None:
+                raise
+            rolled = roll({**body, "key_id": successor})
+        state = _state(rolled, planned)
+        if rolled.secret is not None:
+            state["stored_secret_version"] = rolled.secret.version
+        else:
+            state["key"] = rolled.key
+        return state
+
     def delete(self, ctx: Context, prior: State) -> None:
-        """Delete the stored secret, then the key (``DELETE /api-keys/{id}``)."""
+        """Delete the stored secret, then the key and the keys it replaced by rolls (still
+        working through their overlap, or expired): a destroy or a ``-replace`` leaves no key
+        of this resource working, and none that keeps its project from being deleted."""
         self.connection.snapshots.invalidate("api_key")
         stored.remove(self.connection, prior["stored_secret_id"])
-        gone_ok(lambda: self.connection.client.api_keys.delete(key_id=prior["id"]))
+        api_keys = self.connection.client.api_keys
+        for key_id in [prior["id"], *_predecessors(api_keys.iter(limit=200), prior["id"])]:
+            gone_ok(functools.partial(api_keys.delete, key_id=key_id))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
         """Import by Key ID, or ``<key id>/<secret id>`` for a key held by ``store_in_secret``."""
@@ -296,6 +382,38 @@ class ApiKey(Resource):
                 raise ProviderError("Cannot import the key", f"API key {key_id} does not exist.")
             state.update(stored.adopt(self.connection, key_id, secret_id))
         return state
+
+
+def _plan_roll(ctx: PlanContext, prior: State, planned: State, reason: str) -> None:
+    """Plan a roll in place: what the new key brings is known after apply."""
+    for name in ("id", "arn", "prefix", "created_at", "expires_at"):
+        planned[name] = Unknown
+    planned["status"] = "active"
+    if planned["store_in_secret"] is not None:
+        planned["stored_secret_version"] = Unknown
+        where = f"the new key becomes the next version of secret {prior['stored_secret_id']}"
+    else:
+        planned["key"] = Unknown
+        where = "the new key replaces `key` in the state"
+    hours = rotation.overlap_hours(planned["rotation"])
+    ctx.warning(
+        "Rotation due" if planned["rotation"] is not None else "API key rolls",
+        f"API key {prior['id']} rolls because {reason}: this apply makes a new key in its "
+        f"place ({where}), and the old key keeps working for {hours:g} hours. Use "
+        "terraform apply -replace for a hard replacement.",
+        rotation.PATH if planned["rotation"] is not None else None,
+    )
+
+
+def _predecessors(keys: Iterable[models.ApiKeyPublic], key_id: str) -> list[str]:
+    """The keys rolled, one after the other, into ``key_id``: newest first."""
+    replaced = {key.replaced_by: key.id for key in keys if key.replaced_by is not None}
+    chain: list[str] = []
+    while (older := replaced.get(chain[-1] if chain else key_id)) is not None:
+        if older in chain:  # a cycle cannot happen; never loop on one anyway
+            break
+        chain.append(older)
+    return chain
 
 
 def _known(value: Any) -> Any:
@@ -323,7 +441,9 @@ def lifetime_days(created: datetime, expires: datetime) -> int | None:
     return delta.days if delta.seconds == 0 and delta.microseconds == 0 else None
 
 
-def _state(found: models.ApiKeyPublic | models.ApiKeyCreated, previous: State) -> State:
+def _state(
+    found: models.ApiKeyPublic | models.ApiKeyCreated | models.ApiKeyRolled, previous: State
+) -> State:
     days = previous.get("expires_in_days")
     if days is None or days is Unknown:
         days = lifetime_days(found.created_at, found.expires_at)
@@ -345,4 +465,5 @@ def _state(found: models.ApiKeyPublic | models.ApiKeyCreated, previous: State) -
         "stored_secret_arn": _known(previous.get("stored_secret_arn")),
         "stored_secret_version": _known(previous.get("stored_secret_version")),
         "store_in_secret": previous.get("store_in_secret"),
+        "rotation": previous.get("rotation"),
     }

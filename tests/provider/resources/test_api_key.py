@@ -57,15 +57,32 @@ def test_a_personal_key_lifecycle(harness: Harness, kh: Keyhouse, project: str) 
     found = kh.api_keys.get(key_id=state["id"])
     assert (found.name, found.scopes) == (f"{name}-2", ["secrets"])
 
+    # A new project restriction or lifetime rolls the key: a new key in its place, the
+    # old one working for the default overlap of 24 hours.
     restricted = {**renamed, "project": project}
-    assert harness.plan(T, state, restricted).replace == [("project",)]
-    replaced = harness.apply(T, restricted, state)
-    assert replaced["id"] != state["id"]
-    assert harness.refresh(T, state) is None
+    plan = harness.plan(T, state, restricted)
+    assert not plan.replace
+    assert [(d.severity, d.summary) for d in plan.diagnostics] == [("warning", "API key rolls")]
+    assert "project changed" in plan.diagnostics[0].detail
+    rolled = harness.apply(T, restricted, state)
+    assert rolled["id"] != state["id"]
+    assert (rolled["project"], rolled["name"], rolled["status"]) == (project, f"{name}-2", "active")
+    assert kh.keys.verify(key=rolled["key"]).key_id == rolled["id"]
+    old = kh.api_keys.get(key_id=state["id"])
+    assert (old.status, old.replaced_by) == ("rolled", rolled["id"])
+    assert (old.expires_at - kh.api_keys.get(key_id=rolled["id"]).created_at).total_seconds() == (
+        24 * 3600
+    )
+    assert_no_changes(harness, T, harness.refresh(T, rolled) or {}, restricted)
     longer = {**restricted, "expires_in_days": 30}
-    assert harness.plan(T, replaced, longer).replace == [("expires_in_days",)]
-    harness.destroy(T, replaced)
-    assert harness.refresh(T, replaced) is None
+    assert not harness.plan(T, rolled, longer).replace
+    relived = harness.apply(T, longer, rolled)
+    assert relived["id"] != rolled["id"]
+    assert relived["expires_in_days"] == 30
+    found = kh.api_keys.get(key_id=relived["id"])
+    assert (found.expires_at - found.created_at).days == 30
+    harness.destroy(T, relived)
+    assert harness.refresh(T, relived) is None
 
 
 def test_a_role_key_stored_in_a_secret_never_reaches_the_state(
