@@ -16,7 +16,6 @@ from typing import Any
 
 from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, NestedBlock
-from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER
 
 DEFAULT_OVERLAP_HOURS = 24
@@ -56,6 +55,12 @@ PATH = ["rotation"]
 
 
 def _number(value: Any) -> float | None:
+    # Terraform sends a number that no float64 holds exactly (0.005) as its decimal string.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
     return float(value) if isinstance(value, int | float) else None
 
 
@@ -133,7 +138,7 @@ def check_lifetime(ctx: Context, block: Any, lifetime_days: Any) -> None:
         )
         return
     every = _number(block["every_days"])
-    if every is None or block["every_days"] is Unknown:
+    if every is None:
         return
     needed = every + overlap_hours(block) / 24
     if lifetime_days < needed:

@@ -194,18 +194,11 @@ class ApiKey(Resource):
             ctx.require_replace(["stored_secret_version"])
         if ctx.replacements or replace_paths(self.schema, prior, planned):
             return
-        reason = self._roll_reason(prior, planned, lifetime_changed)
+        reason = _change_to_roll(prior, planned, lifetime_changed)
         if reason is not None:
-            _plan_roll(ctx, prior, planned, reason)
-
-    def _roll_reason(self, prior: State, planned: State, lifetime_changed: bool) -> str | None:
-        if prior["status"] in ("expired", "rolled"):
-            return f"it is {prior['status']}"
-        if lifetime_changed and planned["expires_in_days"] is not Unknown:
-            return "expires_in_days changed"
-        if prior["project"] != planned["project"]:
-            return "project changed"
-        return rotation.due(prior, planned["rotation"], datetime.now(UTC))
+            _plan_roll(ctx, prior, planned, "API key rolls", reason)
+        elif (due := rotation.due(prior, planned["rotation"], datetime.now(UTC))) is not None:
+            _plan_roll(ctx, prior, planned, "Rotation due", due)
 
     def _lifetime(self, planned: State) -> Any:
         """The key's lifetime in days: as planned, or the admin's default for a new key."""
@@ -384,7 +377,18 @@ class ApiKey(Resource):
         return state
 
 
-def _plan_roll(ctx: PlanContext, prior: State, planned: State, reason: str) -> None:
+def _change_to_roll(prior: State, planned: State, lifetime_changed: bool) -> str | None:
+    """Why a change the service can roll (instead of a replacement) is planned, if one is."""
+    if prior["status"] in ("expired", "rolled"):
+        return f"it is {prior['status']}"
+    if lifetime_changed and planned["expires_in_days"] is not Unknown:
+        return "expires_in_days changed"
+    if prior["project"] != planned["project"]:
+        return "project changed"
+    return None
+
+
+def _plan_roll(ctx: PlanContext, prior: State, planned: State, summary: str, reason: str) -> None:
     """Plan a roll in place: what the new key brings is known after apply."""
     for name in ("id", "arn", "prefix", "created_at", "expires_at"):
         planned[name] = Unknown
@@ -397,11 +401,11 @@ def _plan_roll(ctx: PlanContext, prior: State, planned: State, reason: str) -> N
         where = "the new key replaces `key` in the state"
     hours = rotation.overlap_hours(planned["rotation"])
     ctx.warning(
-        "Rotation due" if planned["rotation"] is not None else "API key rolls",
+        summary,
         f"API key {prior['id']} rolls because {reason}: this apply makes a new key in its "
         f"place ({where}), and the old key keeps working for {hours:g} hours. Use "
         "terraform apply -replace for a hard replacement.",
-        rotation.PATH if planned["rotation"] is not None else None,
+        rotation.PATH if summary == "Rotation due" else None,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine
 
 from keyhouse_client import Keyhouse, NotFoundError
 from keyhouse_provider.framework.tfcompat import Unknown
+from keyhouse_provider.resources import _rotation as rotation
 from tests.provider.harness.checks import assert_no_changes
 from tests.provider.harness.inprocess import Harness, ProviderErrors
 from tests.provider.harness.slow_proxy import slow_proxy
@@ -220,3 +221,9 @@ def test_rotation_settings_are_checked(harness: Harness) -> None:
     assert [(d.summary, d.path) for d in endless.errors] == [
         ("Overlap as long as the key's life", ("rotation", "overlap_hours"))
     ]
+
+
+def test_fractional_numbers_arrive_as_decimal_strings() -> None:
+    # Terraform sends 0.005 as "0.005" (no float64 holds it exactly); it is still 18 s.
+    assert rotation.overlap_seconds({"every_days": None, "overlap_hours": "0.005"}) == 18
+    assert rotation.overlap_seconds(None) == 24 * 3600

@@ -1,0 +1,110 @@
+"""The promise of rotation, through ``terraform apply``: a consumer that reads its key from
+the secret and calls the service every 100 ms never fails while the key rolls, and the
+old key is ``401 expired`` once the overlap ends."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from keyhouse_client import AuthenticationError, Keyhouse
+from tests.provider.harness.terraform import Workspace
+from tests.support.actors import unique
+from tests.support.consumer import SecretConsumer
+from tests.support.keyhouse_server import KeyhouseServer
+
+OVERLAP_HOURS = 0.005  # 18 seconds: long enough for a loaded machine, short for a test
+
+CONFIG = """
+resource "keyhouse_project" "fs" {{
+  name = "fs-{s}"
+}}
+resource "keyhouse_role" "cluster" {{
+  name = "{s}"
+}}
+resource "keyhouse_api_key" "cluster" {{
+  name            = "databricks"
+  owner_role      = keyhouse_role.cluster.name
+  project         = keyhouse_project.fs.name
+  scopes          = ["featurestore", "project", "job", "kafka"]
+  expires_in_days = {days}
+  store_in_secret {{
+    name    = "hopsworks/role/{s}/type/api-key"
+    project = keyhouse_project.fs.name
+  }}
+  rotation {{
+    every_days    = 30
+    overlap_hours = {overlap}
+  }}
+}}
+data "keyhouse_iam_policy_document" "read_own_key" {{
+  statement {{
+    actions   = ["secrets:GetSecret", "secrets:GetSecretValue"]
+    resources = [keyhouse_api_key.cluster.stored_secret_arn]
+  }}
+}}
+resource "keyhouse_iam_policy" "read_own_key" {{
+  name   = "read-own-key-{s}"
+  policy = data.keyhouse_iam_policy_document.read_own_key.json
+}}
+resource "keyhouse_policy_attachment" "cluster" {{
+  policy_arn = keyhouse_iam_policy.read_own_key.arn
+  role       = keyhouse_role.cluster.name
+}}
+"""
+
+
+def test_a_lifetime_change_rolls_the_key_under_a_working_consumer(
+    workspace: Workspace, kh: Keyhouse, sqlite_service: KeyhouseServer
+) -> None:
+    s = unique("rotate")
+    workspace.write(CONFIG.format(s=s, days=90, overlap=OVERLAP_HOURS))
+    workspace.apply()
+    first = workspace.state()["keyhouse_api_key.cluster"]
+    secret_id = first["stored_secret_id"]
+    key = kh.secrets.get_value(secret_id=secret_id).value
+
+    # GIVEN the lifetime goes from 90 to 120 days WHEN planned THEN the key alone updates in
+    # place: no replacement; the secret and the policy naming it stay as they are.
+    workspace.write(CONFIG.format(s=s, days=120, overlap=OVERLAP_HOURS))
+    # (Terraform reads the policy document, a data source, at apply: it depends on the
+    # key, which changes. The document comes out the same and the policy stays as it is.)
+    assert workspace.changes() == {
+        "keyhouse_api_key.cluster": ["update"],
+        "keyhouse_iam_policy.read_own_key": ["update"],
+    }
+    policy_version = workspace.state()["keyhouse_iam_policy.read_own_key"]["version"]
+
+    with SecretConsumer(sqlite_service.url, secret_id, key) as consumer:
+        assert consumer.wait_for(first["id"], timeout=10)
+        applied = workspace.apply()
+        assert "Warning: API key rolls" in applied.output
+        assert "1 changed, 0 destroyed" in applied.stdout
+        second = workspace.state()["keyhouse_api_key.cluster"]
+        assert second["id"] != first["id"]
+        assert consumer.wait_for(second["id"], timeout=10)
+        time.sleep(1)  # a few more rounds on the new key
+    report = consumer.report
+    assert report.failures == []
+    assert report.calls >= 20
+    assert set(report.keys_seen) == {first["id"], second["id"]}
+
+    assert second["stored_secret_id"] == secret_id
+    assert second["stored_secret_arn"] == first["stored_secret_arn"]
+    assert second["expires_in_days"] == 120
+    assert kh.iam.get_policy(name=f"read-own-key-{s}").version == policy_version
+    old = kh.api_keys.get(key_id=first["id"])
+    assert (old.status, old.replaced_by) == ("rolled", second["id"])
+    workspace.assert_no_changes()
+
+    # WHEN the overlap is over THEN the old key is refused as expired.
+    time.sleep(max(0.0, old.expires_at.timestamp() - time.time()) + 0.5)
+    with (
+        Keyhouse(base_url=sqlite_service.url, api_key=key) as stale,
+        pytest.raises(AuthenticationError) as refused,
+    ):
+        stale.keys.whoami()
+    assert (refused.value.status, refused.value.reason) == (401, "expired")
+    del key
+    workspace.destroy()
