@@ -3,11 +3,12 @@
 ``keyhouse_cdk.l1`` holds the L1 constructs, generated from the provider's schema
 (one class per provider, resource and data source). This package adds the L2
 patterns written by hand: ``Secret`` with ``grant_read`` / ``grant_write``,
-``ApiKey`` with ``store_in``, and ``ClusterApiKey`` (seed 000 in one construct).
+``ApiKey`` with ``store_in`` and ``rotation``, and ``ClusterApiKey`` (seed 000 in one
+construct).
 """
 
 from keyhouse_cdk import _node  # noqa: F401 - imported for its effect, before cdktf
-from keyhouse_cdk.api_keys import ApiKey, StoreIn
+from keyhouse_cdk.api_keys import ApiKey, Rotation, StoreIn
 from keyhouse_cdk.cluster import CLUSTER_SCOPES, ClusterApiKey, secret_name_for
 from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
 from keyhouse_cdk.principals import Grantee, Principal
@@ -25,6 +26,7 @@ __all__ = [
     "Grantee",
     "Principal",
     "PropError",
+    "Rotation",
     "Secret",
     "StoreIn",
     "StoredSecret",
