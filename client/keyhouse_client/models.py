@@ -35,6 +35,13 @@ class ActionsPublic(BaseModel):
     data: Annotated[list[ActionPublic], Field(title="Data")]
 
 
+class ExpiresInDays(RootModel[int]):
+    root: Annotated[int, Field(ge=1, title="Expires In Days")]
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+
+
 class Scope(RootModel[str]):
     root: Annotated[str, Field(max_length=64, min_length=1)]
 
@@ -60,13 +67,6 @@ class OwnerUser(RootModel[str]):
     """
 
 
-class ExpiresInDays(RootModel[int]):
-    root: Annotated[int, Field(ge=1, title="Expires In Days")]
-    """
-    Lifetime in days, at most the admin's maximum.
-    """
-
-
 class ApiKeyCreate(BaseModel):
     """
     A new API key. Without an expiry it lives for the admin's default lifetime.
@@ -75,6 +75,14 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
     """
     Unique among the owner's keys.
@@ -95,14 +103,6 @@ class ApiKeyCreate(BaseModel):
     """
     Create the key for this user instead of the caller (admins).
     """
-    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
-    """
-    Lifetime in days, at most the admin's maximum.
-    """
-    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
-    """
-    Expiry as a timestamp.
-    """
 
 
 class Scopes(RootModel[list[Scope]]):
@@ -119,13 +119,6 @@ class Project1(RootModel[str]):
     """
 
 
-class ExpiresInDays1(RootModel[int]):
-    root: Annotated[int, Field(ge=1, title="Expires In Days")]
-    """
-    The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-    """
-
-
 class StoreInSecretId(RootModel[str]):
     root: Annotated[str, Field(pattern="^[0-9a-f]{32}$", title="Store In Secret Id")]
     """
@@ -138,12 +131,20 @@ class ApiKeyRoll(BaseModel):
     A roll: a new key in the old one's place, the old one kept for an overlap.
 
     Left out, the new key keeps the old one's scopes, project restriction and
-    lifetime (its length, counted from now).
+    lifetime (its length, counted from now); an expiry given is the new key's.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
     overlap_seconds: Annotated[int, Field(ge=0, le=315360000, title="Overlap Seconds")]
     """
     How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
@@ -155,14 +156,6 @@ class ApiKeyRoll(BaseModel):
     project: Annotated[Project1 | None, Field(title="Project")] = None
     """
     A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
-    """
-    expires_in_days: Annotated[ExpiresInDays1 | None, Field(title="Expires In Days")] = None
-    """
-    The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-    """
-    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
-    """
-    The new key's expiry.
     """
     store_in_secret_id: Annotated[StoreInSecretId | None, Field(title="Store In Secret Id")] = None
     """

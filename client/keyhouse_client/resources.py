@@ -340,11 +340,11 @@ class ApiKeysWithResponse:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyCreated]:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -354,11 +354,11 @@ class ApiKeysWithResponse:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -368,11 +368,11 @@ class ApiKeysWithResponse:
             body={
                 "name": name,
                 "scopes": scopes,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
                 "project": project,
                 "owner_role": owner_role,
                 "owner_user": owner_user,
-                "expires_in_days": expires_in_days,
-                "expires_at": expires_at,
             },
             retryable=True,
             creates=True,
@@ -469,10 +469,10 @@ class ApiKeysWithResponse:
         *,
         key_id: str,
         overlap_seconds: int,
-        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
-        project: str | None | NotGiven = NOT_GIVEN,
         expires_in_days: int | None | NotGiven = NOT_GIVEN,
         expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
         store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyRolled]:
@@ -489,10 +489,10 @@ class ApiKeysWithResponse:
         Args:
             key_id: The Key ID.
             overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             scopes: New scopes for the new key.
             project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
-            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-            expires_at: The new key's expiry.
             store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
@@ -502,10 +502,10 @@ class ApiKeysWithResponse:
             f"/api/v1/api-keys/{_segment(key_id)}/roll",
             body={
                 "overlap_seconds": overlap_seconds,
-                "scopes": scopes,
-                "project": project,
                 "expires_in_days": expires_in_days,
                 "expires_at": expires_at,
+                "scopes": scopes,
+                "project": project,
                 "store_in_secret_id": store_in_secret_id,
             },
             retryable=True,
@@ -569,11 +569,11 @@ class ApiKeys:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyCreated:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -581,22 +581,22 @@ class ApiKeys:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         return self.with_response.create(
             name=name,
             scopes=scopes,
+            expires_in_days=expires_in_days,
+            expires_at=expires_at,
             project=project,
             owner_role=owner_role,
             owner_user=owner_user,
-            expires_in_days=expires_in_days,
-            expires_at=expires_at,
             idempotency_key=idempotency_key,
         ).parsed
 
@@ -667,10 +667,10 @@ class ApiKeys:
         *,
         key_id: str,
         overlap_seconds: int,
-        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
-        project: str | None | NotGiven = NOT_GIVEN,
         expires_in_days: int | None | NotGiven = NOT_GIVEN,
         expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
         store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyRolled:
@@ -685,10 +685,10 @@ class ApiKeys:
         Args:
             key_id: The Key ID.
             overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             scopes: New scopes for the new key.
             project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
-            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-            expires_at: The new key's expiry.
             store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
@@ -696,10 +696,10 @@ class ApiKeys:
         return self.with_response.roll(
             key_id=key_id,
             overlap_seconds=overlap_seconds,
-            scopes=scopes,
-            project=project,
             expires_in_days=expires_in_days,
             expires_at=expires_at,
+            scopes=scopes,
+            project=project,
             store_in_secret_id=store_in_secret_id,
             idempotency_key=idempotency_key,
         ).parsed
@@ -750,11 +750,11 @@ class AsyncApiKeysWithResponse:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyCreated]:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -764,11 +764,11 @@ class AsyncApiKeysWithResponse:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -778,11 +778,11 @@ class AsyncApiKeysWithResponse:
             body={
                 "name": name,
                 "scopes": scopes,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
                 "project": project,
                 "owner_role": owner_role,
                 "owner_user": owner_user,
-                "expires_in_days": expires_in_days,
-                "expires_at": expires_at,
             },
             retryable=True,
             creates=True,
@@ -879,10 +879,10 @@ class AsyncApiKeysWithResponse:
         *,
         key_id: str,
         overlap_seconds: int,
-        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
-        project: str | None | NotGiven = NOT_GIVEN,
         expires_in_days: int | None | NotGiven = NOT_GIVEN,
         expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
         store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyRolled]:
@@ -899,10 +899,10 @@ class AsyncApiKeysWithResponse:
         Args:
             key_id: The Key ID.
             overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             scopes: New scopes for the new key.
             project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
-            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-            expires_at: The new key's expiry.
             store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
@@ -912,10 +912,10 @@ class AsyncApiKeysWithResponse:
             f"/api/v1/api-keys/{_segment(key_id)}/roll",
             body={
                 "overlap_seconds": overlap_seconds,
-                "scopes": scopes,
-                "project": project,
                 "expires_in_days": expires_in_days,
                 "expires_at": expires_at,
+                "scopes": scopes,
+                "project": project,
                 "store_in_secret_id": store_in_secret_id,
             },
             retryable=True,
@@ -984,11 +984,11 @@ class AsyncApiKeys:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyCreated:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -996,11 +996,11 @@ class AsyncApiKeys:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -1008,11 +1008,11 @@ class AsyncApiKeys:
             await self.with_response.create(
                 name=name,
                 scopes=scopes,
+                expires_in_days=expires_in_days,
+                expires_at=expires_at,
                 project=project,
                 owner_role=owner_role,
                 owner_user=owner_user,
-                expires_in_days=expires_in_days,
-                expires_at=expires_at,
                 idempotency_key=idempotency_key,
             )
         ).parsed
@@ -1090,10 +1090,10 @@ class AsyncApiKeys:
         *,
         key_id: str,
         overlap_seconds: int,
-        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
-        project: str | None | NotGiven = NOT_GIVEN,
         expires_in_days: int | None | NotGiven = NOT_GIVEN,
         expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
         store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyRolled:
@@ -1108,10 +1108,10 @@ class AsyncApiKeys:
         Args:
             key_id: The Key ID.
             overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             scopes: New scopes for the new key.
             project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
-            expires_in_days: The new key's lifetime in days, at most the admin's maximum. Default: the old key's lifetime.
-            expires_at: The new key's expiry.
             store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
@@ -1120,10 +1120,10 @@ class AsyncApiKeys:
             await self.with_response.roll(
                 key_id=key_id,
                 overlap_seconds=overlap_seconds,
-                scopes=scopes,
-                project=project,
                 expires_in_days=expires_in_days,
                 expires_at=expires_at,
+                scopes=scopes,
+                project=project,
                 store_in_secret_id=store_in_secret_id,
                 idempotency_key=idempotency_key,
             )

@@ -12,7 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from keyhouse_client import NO_RETRIES, Keyhouse, KeyhouseError
+import pytest
+
+from keyhouse_client import NO_RETRIES, AuthenticationError, Keyhouse, KeyhouseError
 
 
 @dataclass
@@ -22,6 +24,28 @@ class ConsumerReport:
     calls: int = 0
     failures: list[str] = field(default_factory=list)
     keys_seen: Counter[str] = field(default_factory=Counter)
+
+    def assert_unbroken(self, old_id: str, new_id: str) -> None:
+        """Not one call failed, in a run long enough to mean something, across both keys."""
+        assert self.failures == []
+        assert self.calls >= 20
+        assert set(self.keys_seen) == {old_id, new_id}
+
+
+def assert_rolled_then_expired(
+    kh: Keyhouse, url: str, old_key: str, old_id: str, new_id: str
+) -> None:
+    """The old key lists as rolled into ``new_id``; once its overlap is over, it is 401
+    expired (this waits for that)."""
+    old = kh.api_keys.get(key_id=old_id)
+    assert (old.status, old.replaced_by) == ("rolled", new_id)
+    time.sleep(max(0.0, old.expires_at.timestamp() - time.time()) + 0.5)
+    with (
+        Keyhouse(base_url=url, api_key=old_key) as stale,
+        pytest.raises(AuthenticationError) as refused,
+    ):
+        stale.keys.whoami()
+    assert (refused.value.status, refused.value.reason) == (401, "expired")
 
 
 class SecretConsumer:

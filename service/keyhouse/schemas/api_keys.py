@@ -21,7 +21,30 @@ KeyStatusName = Literal["active", "rolled", "revoked", "expired"]
 MAX_OVERLAP_SECONDS = 315_360_000
 
 
-class ApiKeyCreate(Input):
+class KeyExpiry(Input):
+    """An expiry for a new key: a lifetime in days or a time, not both."""
+
+    # No upper bound here: the admin's maximum is checked (and named) when the key is made.
+    expires_in_days: int | None = Field(
+        default=None, ge=1, description="Lifetime in days, at most the admin's maximum."
+    )
+    expires_at: datetime | None = Field(default=None, description="Expiry as a timestamp.")
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> KeyExpiry:
+        if self.expires_in_days is not None and self.expires_at is not None:
+            raise ValueError("give expires_in_days or expires_at, not both")
+        return self
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone, e.g. 2027-01-01T00:00:00Z")
+        return value
+
+
+class ApiKeyCreate(KeyExpiry):
     """A new API key. Without an expiry it lives for the admin's default lifetime."""
 
     name: KeyName = Field(description="Unique among the owner's keys.")
@@ -35,37 +58,19 @@ class ApiKeyCreate(Input):
     owner_user: Identifier | None = Field(
         default=None, description="Create the key for this user instead of the caller (admins)."
     )
-    # No upper bound here: the admin's maximum is checked (and named) when the key is made.
-    expires_in_days: int | None = Field(
-        default=None, ge=1, description="Lifetime in days, at most the admin's maximum."
-    )
-    expires_at: datetime | None = Field(default=None, description="Expiry as a timestamp.")
 
     @model_validator(mode="after")
-    def _one_owner_one_expiry(self) -> ApiKeyCreate:
+    def _one_owner(self) -> ApiKeyCreate:
         if self.owner_role is not None and self.owner_user is not None:
             raise ValueError("give owner_role or owner_user, not both")
-        if self.expires_in_days is not None and self.expires_at is not None:
-            raise ValueError("give expires_in_days or expires_at, not both")
         return self
 
-    @field_validator("expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return _aware(value)
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("must carry a time zone, e.g. 2027-01-01T00:00:00Z")
-    return value
-
-
-class ApiKeyRoll(Input):
+class ApiKeyRoll(KeyExpiry):
     """A roll: a new key in the old one's place, the old one kept for an overlap.
 
     Left out, the new key keeps the old one's scopes, project restriction and
-    lifetime (its length, counted from now).
+    lifetime (its length, counted from now); an expiry given is the new key's.
     """
 
     overlap_seconds: int = Field(
@@ -80,30 +85,12 @@ class ApiKeyRoll(Input):
         description="A new project restriction for the new key; null lifts it. Left out, "
         "the new key keeps the old one's.",
     )
-    expires_in_days: int | None = Field(
-        default=None,
-        ge=1,
-        description="The new key's lifetime in days, at most the admin's maximum. Default: "
-        "the old key's lifetime.",
-    )
-    expires_at: datetime | None = Field(default=None, description="The new key's expiry.")
     store_in_secret_id: str | None = Field(
         default=None,
         pattern=r"^[0-9a-f]{32}$",
         description="A secret holding the old key: the new key becomes its next version "
         "(same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.",
     )
-
-    @model_validator(mode="after")
-    def _one_expiry(self) -> ApiKeyRoll:
-        if self.expires_in_days is not None and self.expires_at is not None:
-            raise ValueError("give expires_in_days or expires_at, not both")
-        return self
-
-    @field_validator("expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return _aware(value)
 
 
 class ApiKeyUpdate(Input):
