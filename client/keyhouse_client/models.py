@@ -240,7 +240,7 @@ class AuditEventPublic(BaseModel):
     """
     The second resource of an action on two: for keys:RollKey, the new key.
     """
-    outcome: Annotated[Literal["success", "denied"], Field(title="Outcome")]
+    outcome: Annotated[Literal["success", "denied", "replayed"], Field(title="Outcome")]
 
 
 class AuditEventsPublic(BaseModel):
@@ -444,7 +444,7 @@ class Problem(BaseModel):
     request_id: Annotated[str | None, Field(title="Request Id")] = None
     reason: Annotated[str | None, Field(title="Reason")] = None
     """
-    For 401: missing, malformed, unknown, revoked or expired.
+    For 401: missing, malformed, not_found, revoked or expired.
     """
     scope: Annotated[str | None, Field(title="Scope")] = None
     """

@@ -307,6 +307,8 @@ class ApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -318,6 +320,8 @@ class ApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -328,6 +332,8 @@ class ApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -527,6 +533,8 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -536,6 +544,8 @@ class ApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -543,6 +553,8 @@ class ApiKeys:
             name=name,
             prefix=prefix,
             status=status,
+            search=search,
+            unused_days=unused_days,
             limit=limit,
             cursor=cursor,
         ).parsed
@@ -553,12 +565,22 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = self.list(name=name, prefix=prefix, status=status, limit=limit, cursor=cursor)
+            page = self.list(
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
+            )
             yield from page.data
             if page.next_cursor is None:
                 return
@@ -717,6 +739,8 @@ class AsyncApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -728,6 +752,8 @@ class AsyncApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -738,6 +764,8 @@ class AsyncApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -937,6 +965,8 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -946,6 +976,8 @@ class AsyncApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -954,6 +986,8 @@ class AsyncApiKeys:
                 name=name,
                 prefix=prefix,
                 status=status,
+                search=search,
+                unused_days=unused_days,
                 limit=limit,
                 cursor=cursor,
             )
@@ -965,13 +999,21 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
             page = await self.list(
-                name=name, prefix=prefix, status=status, limit=limit, cursor=cursor
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
             )
             for item in page.data:
                 yield item
@@ -2108,6 +2150,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -2331,6 +2376,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: body parameter principal_name
@@ -2551,6 +2599,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -2786,6 +2837,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.
@@ -4060,7 +4114,8 @@ class IamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4330,7 +4385,8 @@ class Iam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
@@ -4631,7 +4687,8 @@ class AsyncIamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -4920,7 +4977,8 @@ class AsyncIam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.

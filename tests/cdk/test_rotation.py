@@ -17,7 +17,7 @@ def test_a_cluster_key_rotates_in_its_secret(stack: cdktf.TerraformStack) -> Non
         "Cluster",
         role="databricks-cluster",
         project="featurestore",
-        lifetime_days=90,
+        expires_in_days=90,
         rotation=Rotation(every_days=30, overlap_hours=24),
     )
     # WHEN synthesized THEN its key carries the rotation block beside its secret
@@ -57,7 +57,7 @@ def test_rotations_that_cannot_work_stop_the_synth(
     # GIVEN a rotation that cannot work WHEN the construct is made THEN a PropError names it
     with pytest.raises(PropError) as refused:
         ClusterApiKey(
-            stack, "Cluster", role="r", project="p", lifetime_days=lifetime, rotation=rotation
+            stack, "Cluster", role="r", project="p", expires_in_days=lifetime, rotation=rotation
         )
     assert f"test/Cluster: {prop}: " in str(refused.value)
     assert problem in str(refused.value)

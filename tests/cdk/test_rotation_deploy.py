@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from keyhouse_client import Keyhouse
-from stacks.cdktf_cli import Cdktf, install_provider
+from scripts.cdktf_cli import Cdktf, install_provider
 from tests.support.actors import unique
 from tests.support.consumer import SecretConsumer, assert_rolled_then_expired
 from tests.support.database import set_key_created_at
@@ -24,7 +24,8 @@ from tests.support.keyhouse_server import KeyhouseServer
 
 OVERLAP_HOURS = 0.005  # 18 seconds
 
-# The user's app: what the README shows, plus the lock entry that keeps cdktf offline.
+# The user's app: what the README shows (KeyhouseProvider seeds the lock file that keeps
+# cdktf offline).
 APP = """
 import json
 from pathlib import Path
@@ -45,21 +46,12 @@ cluster = ClusterApiKey(
     "Dbx",
     role=settings["role"],
     project=project,
-    lifetime_days=90,
+    expires_in_days=90,
     rotation=Rotation(every_days=30, overlap_hours={overlap}),
 )
 TerraformOutput(stack, "key_id", value=cluster.key_id)
 TerraformOutput(stack, "secret_arn", value=cluster.secret_arn)
 app.synth()
-
-# Without a lock file cdktf asks the public registry for keyhouse/keyhouse; this entry is
-# what `terraform init` completes from the local mirror.
-lock = Path(app.outdir) / "stacks" / "rotation" / ".terraform.lock.hcl"
-if not lock.exists():
-    lock.write_text(
-        'provider "registry.terraform.io/keyhouse/keyhouse" {{\\n'
-        '  version     = "0.1.0"\\n  constraints = "0.1.0"\\n}}\\n'
-    )
 """
 
 

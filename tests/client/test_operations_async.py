@@ -37,7 +37,7 @@ from tests.client.conftest import (
     same_secret,
     stored_document,
 )
-from tests.support.actors import ALL_SCOPES, unique
+from tests.support.actors import ALL_SCOPES, passing_document, unique
 
 PAGE = 2
 """The page size the iterator tests walk with."""
@@ -356,6 +356,13 @@ def test_projects_lifecycle(akh: AsyncRunner, user_akh: AsyncRunner, user: Crede
     async def as_admin_before(kh: AsyncKeyhouse) -> tuple[str, str]:
         colleague = await kh.users.create(name=unique("user"))
         role = await kh.roles.create(name=unique("role"))
+        # The owner may add them: consent over both (iam:PassRole).
+        policy = await kh.iam.create_policy(
+            name=unique("pass"), document=passing_document(colleague.arn, role.arn)
+        )
+        await kh.iam.attach_policy(
+            name=policy.name, principal_kind="user", principal_name=user.name
+        )
         return colleague.name, role.name
 
     async def as_admin_after(kh: AsyncKeyhouse) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, PlanContext, ProviderError
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State, replace_paths
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from keyhouse_client import models
 
 
-class ApiKey(Resource):
+class ApiKey(KeyhouseResource):
     """``keyhouse_api_key``."""
 
     name = "api_key"
@@ -48,6 +49,7 @@ class ApiKey(Resource):
                 STRING,
                 "The Key ID (the middle part of the key). Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -101,6 +103,7 @@ class ApiKey(Resource):
                 "The API key. Null with `store_in_secret`, and after an import (the service "
                 "shows a key once).",
                 computed=True,
+                stable=True,
                 sensitive=True,
             ),
             Attr(
@@ -108,6 +111,7 @@ class ApiKey(Resource):
                 STRING,
                 "The key's first characters, as listings show them.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "status",
@@ -115,15 +119,23 @@ class ApiKey(Resource):
                 "`active`, `rolled` (replaced outside Terraform), `revoked` or `expired`. A "
                 "revoked key is planned anew; a rolled or expired one rolls.",
                 computed=True,
+                stable=True,
             ),
             arn("key"),
             created_at("key"),
-            Attr("expires_at", STRING, "When the key expires (RFC 3339, UTC).", computed=True),
+            Attr(
+                "expires_at",
+                STRING,
+                "When the key expires (RFC 3339, UTC).",
+                computed=True,
+                stable=True,
+            ),
             Attr(
                 "stored_secret_id",
                 STRING,
                 "The id of the secret `store_in_secret` wrote.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "stored_secret_arn",
@@ -131,6 +143,7 @@ class ApiKey(Resource):
                 "The Keyhouse Resource Name of that secret, for a policy that lets the key's "
                 "owner read it.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "stored_secret_version",
@@ -139,6 +152,7 @@ class ApiKey(Resource):
                 "secret deleted or its value changed (the plan then replaces the key, and the "
                 "replacement deletes and writes the secret again).",
                 computed=True,
+                stable=True,
             ),
         ),
         blocks=(stored.BLOCK, rotation.BLOCK),
@@ -172,7 +186,7 @@ class ApiKey(Resource):
             planned["owner_role"] = None
         elif config["owner_role"] is not None:
             planned["owner_user"] = None
-        stored.plan(planned["store_in_secret"], config["store_in_secret"])
+        stored.plan(ctx, planned["store_in_secret"], config["store_in_secret"])
         if planned["store_in_secret"] is not None:
             planned["key"] = None
         if prior is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, PlanContext
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 _LISTS = ("Action", "NotAction", "Resource", "NotResource")
 
 
-class IamPolicy(Resource):
+class IamPolicy(KeyhouseResource):
     """``keyhouse_iam_policy``."""
 
     name = "iam_policy"
@@ -37,6 +38,7 @@ class IamPolicy(Resource):
                 STRING,
                 "The policy's name: the service addresses policies by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -55,7 +57,13 @@ class IamPolicy(Resource):
                 "(a new version of the policy).",
                 required=True,
             ),
-            Attr("version", NUMBER, "Increases with every change of the document.", computed=True),
+            Attr(
+                "version",
+                NUMBER,
+                "Increases with every change of the document.",
+                computed=True,
+                follows=("policy",),
+            ),
             arn("policy"),
             created_at("policy"),
         ),
@@ -79,8 +87,6 @@ class IamPolicy(Resource):
         if prior is not None and same_policy(prior["policy"], text):
             planned["policy"] = prior["policy"]
             return
-        if prior is not None:
-            planned["version"] = Unknown
         document = _parse(text)
         if document is None or not self.configured:
             return

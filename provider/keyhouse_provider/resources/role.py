@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from keyhouse_provider.framework.base import Context, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from keyhouse_client import models
 
 
-class Role(Resource):
+class Role(KeyhouseResource):
     """``keyhouse_role``."""
 
     name = "role"
@@ -31,6 +32,7 @@ class Role(Resource):
                 STRING,
                 "The role's name: the service addresses roles by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -46,7 +48,13 @@ class Role(Resource):
                 "What the role is for (at most 500 characters).",
                 optional=True,
             ),
-            Attr("role_id", STRING, "The service's internal id of the role.", computed=True),
+            Attr(
+                "role_id",
+                STRING,
+                "The service's internal id of the role.",
+                computed=True,
+                stable=True,
+            ),
             arn("role"),
             created_at("role"),
         ),

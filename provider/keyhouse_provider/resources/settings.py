@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import NUMBER, STRING
@@ -17,7 +18,7 @@ SINGLETON_ID = "settings"
 _FIELDS = ("default_key_lifetime_days", "max_key_lifetime_days")
 
 
-class Settings(Resource):
+class Settings(KeyhouseResource):
     """``keyhouse_settings``."""
 
     name = "settings"
@@ -30,7 +31,9 @@ class Settings(Resource):
             "destroying it leaves them as they are. Needs an admin's key with the `admin` scope."
         ),
         attributes=(
-            Attr("id", STRING, "Always `settings`. Also the import ID.", computed=True),
+            Attr(
+                "id", STRING, "Always `settings`. Also the import ID.", computed=True, stable=True
+            ),
             Attr(
                 "default_key_lifetime_days",
                 NUMBER,
@@ -38,6 +41,7 @@ class Settings(Resource):
                 "kept as it is.",
                 optional=True,
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "max_key_lifetime_days",
@@ -46,6 +50,7 @@ class Settings(Resource):
                 "for more fails at plan time. Left out: kept as it is.",
                 optional=True,
                 computed=True,
+                stable=True,
             ),
         ),
     )

@@ -98,6 +98,21 @@ def filter_status(statement: Select[ApiKey], status: str, now: datetime) -> Sele
     return working.where(ApiKey.replaced_by.is_(None))
 
 
+def filter_search(statement: Select[ApiKey], text: str) -> Select[ApiKey]:
+    """Keys whose name contains ``text`` (any case) or whose prefix starts with it."""
+    return statement.where(
+        or_(
+            ApiKey.name.icontains(text, autoescape=True),
+            ApiKey.prefix.startswith(text, autoescape=True),
+        )
+    )
+
+
+def filter_unused(statement: Select[ApiKey], since: datetime) -> Select[ApiKey]:
+    """Keys never used, or last used before ``since``."""
+    return statement.where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < since))
+
+
 def check_scopes(
     session: Session, caller: Caller, owner: Principal, scopes: Sequence[str]
 ) -> list[str]:
@@ -112,7 +127,7 @@ def check_scopes(
         if scope not in known:
             raise Unprocessable(
                 f"/body/scopes/{index}",
-                f"unknown scope '{scope}': GET /api/v1/scopes lists the catalog",
+                "unknown scope (not in the catalog): GET /api/v1/scopes lists the catalog",
             )
     may_grant_any = caller.is_admin and "admin" in caller.scopes
     for scope in scopes:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.problems import Conflict, NotFound, ProblemError
 from keyhouse.domain.resource_names import policy_rn, principal_rn
-from keyhouse.iam.document import normalize, validate
+from keyhouse.iam.document import Report, normalize, validate
 from keyhouse.models import IamPolicy, PolicyAttachment
 from keyhouse.schemas.iam import PolicyPublic
 
@@ -20,17 +20,32 @@ class InvalidDocument(ProblemError):
     status, slug, title = 422, "validation", "Invalid request"
 
 
+def _refuse(report: Report, field: str, what: str, findings: str = "errors") -> InvalidDocument:
+    errors = [
+        {"pointer": f"/body/{field}{finding.pointer}", "detail": finding.message}
+        for finding in getattr(report, findings)
+    ]
+    summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+    return InvalidDocument(f"the policy document {what}: {summary}", errors=errors)
+
+
 def checked_document(raw: Any, field: str = "document") -> dict[str, Any]:
     """The normalized document, or a 422 listing every error with its pointer."""
     report = validate(raw)
     if not report.valid:
-        errors = [
-            {"pointer": f"/body/{field}{finding.pointer}", "detail": finding.message}
-            for finding in report.errors
-        ]
-        summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
-        raise InvalidDocument(f"the policy document is invalid: {summary}", errors=errors)
+        raise _refuse(report, field, "is invalid")
     return normalize(raw if isinstance(raw, dict) else {})
+
+
+def report_within_limits(raw: Any, field: str = "document") -> Report:
+    """The validation report of a document; a 422 naming the limit when one is exceeded.
+
+    Within the limits, errors are the report's business (``:validate`` answers them).
+    """
+    report = validate(raw)
+    if report.limits:
+        raise _refuse(report, field, "exceeds a limit", findings="limits")
+    return report
 
 
 def find_policy(session: Session, name: str) -> IamPolicy:

@@ -20,7 +20,7 @@ class AuditEventPublic(BaseModel):
     related: str | None = Field(
         description="The second resource of an action on two: for keys:RollKey, the new key."
     )
-    outcome: Literal["success", "denied"]
+    outcome: Literal["success", "denied", "replayed"]
 
 
 class AuditEventsPublic(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -15,6 +16,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
@@ -37,6 +39,7 @@ from keyhouse.schemas.api_keys import (
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/api-keys",
     tags=["api-keys"],
     responses=problem_responses(401, 403, 422),
@@ -55,19 +58,24 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create an API key. The response holds the key itself: the only time it is shown."""
     authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ApiKeyCreated:
+    def produce() -> idempotency.Created:
         created = keys.create_key(session, state.digester, caller, body, utcnow())
-        audit.record(session, caller, "keys:CreateKey", key_rn(created.id))
-        return created
+        return idempotency.Created(created, key_rn(created.id))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/api-keys", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/api-keys",
+        body,
+        "keys:CreateKey",
+        produce,
     )
 
 
@@ -85,6 +93,18 @@ def list_(
         ),
     ] = None,
     status: Annotated[KeyStatusName | None, Query(description="Only keys in this state.")] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Keys whose name contains this (any case) or whose prefix starts with it.",
+        ),
+    ] = None,
+    unused_days: Annotated[
+        int | None,
+        Query(ge=1, le=36500, description="Only keys not used in this many days (or never)."),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> ApiKeysPublic:
@@ -98,8 +118,13 @@ def list_(
         statement = statement.where(ApiKey.prefix.startswith(prefix, autoescape=True))
     if status is not None:
         statement = keys.filter_status(statement, status, now)
+    if search is not None:
+        statement = keys.filter_search(statement, search)
+    if unused_days is not None:
+        statement = keys.filter_unused(statement, now - timedelta(days=unused_days))
     rows, next_cursor = paginate(
         session,
+        "api-keys",
         statement,
         [ApiKey.created_at, ApiKey.id],
         limit,
@@ -166,7 +191,7 @@ def roll(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Roll a key: a new key in its place, while the old one works for an overlap.
 
@@ -177,20 +202,25 @@ def roll(
     Allowed to whoever may create that key.
     """
     authorize(session, caller, "keys:RollKey", key_rn(key_id))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ApiKeyRolled:
+    def produce() -> idempotency.Created:
         rolled = rotation.roll_key(
             session, state.envelope, state.digester, caller, key_id, body, utcnow()
         )
-        audit.record(session, caller, "keys:RollKey", key_rn(key_id), related=rolled.arn)
         if rolled.secret is not None:
             audit.record(session, caller, "secrets:PutSecretValue", rolled.secret.arn)
         announce_change(session, key_id)
-        return rolled
+        return idempotency.Created(rolled, key_rn(key_id), related=rolled.arn)
 
     return idempotency.run_create(
-        state, session, caller, key, f"POST /api/v1/api-keys/{key_id}/roll", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/api-keys/{key_id}/roll",
+        body,
+        "keys:RollKey",
+        produce,
     )
 
 

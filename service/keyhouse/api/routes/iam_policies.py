@@ -16,6 +16,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import Conflict, NotFound, Unprocessable, problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import policies as policies_domain
@@ -37,7 +38,10 @@ from keyhouse.schemas.iam import (
 )
 
 router = APIRouter(
-    prefix="/api/v1/iam/policies", tags=["iam"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/iam/policies",
+    tags=["iam"],
+    responses=problem_responses(401, 403, 422),
 )
 PolicyName = Annotated[str, Path(max_length=64, description="The policy's name.")]
 
@@ -61,14 +65,13 @@ def create_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a policy from a document (validated: errors point into it)."""
     authorize(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-    key = idempotency.check_header(idempotency_key)
     document = policies_domain.checked_document(body.document)
 
-    def produce() -> PolicyPublic:
+    def produce() -> idempotency.Created:
         if session.scalar(select(IamPolicy.id).where(IamPolicy.name == body.name)):
             raise Conflict(f"a policy named '{body.name}' already exists")
         now = utcnow()
@@ -82,11 +85,17 @@ def create_policy(
         )
         session.add(policy)
         session.flush()
-        audit.record(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-        return policies_domain.to_public(session, policy)
+        return idempotency.Created(policies_domain.to_public(session, policy), policy_rn(body.name))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/iam/policies", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/iam/policies",
+        body,
+        "iam:CreatePolicy",
+        produce,
     )
 
 
@@ -100,7 +109,13 @@ def list_policies(
     """List the customer policies."""
     authorize(session, caller, "iam:ListPolicies", "khrn:policy:*")
     rows, next_cursor = paginate(
-        session, select(IamPolicy), [IamPolicy.name], limit, cursor, lambda p: (p.name,)
+        session,
+        "policies",
+        select(IamPolicy),
+        [IamPolicy.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
     )
     return PoliciesPublic(
         data=[policies_domain.to_public(session, p) for p in rows], next_cursor=next_cursor
@@ -167,15 +182,14 @@ def attach_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Attach a policy to a user or role; it is in force from the next request."""
     target = principal_rn(body.principal_kind, body.principal_name)
     authorize(session, caller, "iam:AttachPolicy", target)
-    key = idempotency.check_header(idempotency_key)
     policy = policies_domain.find_policy(session, name)
 
-    def produce() -> AttachmentPublic:
+    def produce() -> idempotency.Created:
         try:
             principal = find_principal(session, body.principal_kind, body.principal_name)
         except NotFound as exc:
@@ -188,12 +202,18 @@ def attach_policy(
         session.add(attachment)
         session.flush()
         session.refresh(attachment)
-        audit.record(session, caller, "iam:AttachPolicy", f"{policy_rn(name)} -> {target}")
         bump_generation(session)
-        return _attachment(attachment)
+        return idempotency.Created(_attachment(attachment), f"{policy_rn(name)} -> {target}")
 
     return idempotency.run_create(
-        state, session, caller, key, f"POST /api/v1/iam/policies/{name}/attachments", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/iam/policies/{name}/attachments",
+        body,
+        "iam:AttachPolicy",
+        produce,
     )
 
 
@@ -212,6 +232,7 @@ def list_attachments(
     policy = policies_domain.find_policy(session, name)
     rows, next_cursor = paginate(
         session,
+        "attachments",
         select(PolicyAttachment).where(PolicyAttachment.policy_id == policy.id),
         [PolicyAttachment.created_at, PolicyAttachment.principal_id],
         limit,

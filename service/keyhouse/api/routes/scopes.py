@@ -13,15 +13,21 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import Conflict, problem_responses
-from keyhouse.domain import audit, idempotency
+from keyhouse.domain import idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
 from keyhouse.models import Scope, utcnow
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
 
-router = APIRouter(prefix="/api/v1/scopes", tags=["scopes"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/scopes",
+    tags=["scopes"],
+    responses=problem_responses(401),
+)
 
 
 def _public(scope: Scope) -> ScopePublic:
@@ -34,7 +40,7 @@ def list_(
 ) -> ScopesPublic:
     """The scope catalog; readable with any valid key."""
     rows, next_cursor = paginate(
-        session, select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
+        session, "scopes", select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
     )
     return ScopesPublic(data=[_public(s) for s in rows], next_cursor=next_cursor)
 
@@ -47,13 +53,12 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Add a custom scope for downstream services to check (admins)."""
     authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ScopePublic:
+    def produce() -> idempotency.Created:
         if session.get(Scope, body.name) is not None:
             raise Conflict(f"the scope '{body.name}' is already in the catalog")
         scope = Scope(
@@ -61,7 +66,15 @@ def create(
         )
         session.add(scope)
         session.flush()
-        audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-        return _public(scope)
+        return idempotency.Created(_public(scope), f"khrn:scope:{body.name}")
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/scopes", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/scopes",
+        body,
+        "scopes:CreateScope",
+        produce,
+    )

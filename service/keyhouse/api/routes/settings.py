@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import Unprocessable, problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
@@ -13,7 +14,12 @@ from keyhouse.domain.lifetime import current_settings
 from keyhouse.models import ServiceSettings, utcnow
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
 
-router = APIRouter(prefix="/api/v1/settings", tags=["settings"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/settings",
+    tags=["settings"],
+    responses=problem_responses(401),
+)
 
 
 def _public(row: ServiceSettings) -> SettingsPublic:
