@@ -61,7 +61,7 @@ class Rotation:
     Attributes:
         every_days: Roll the key once it is this many days old (``cdktf deploy`` plans
             "Rotation due" and rolls it). Default: none (the key rolls only when its
-            lifetime or project changes).
+            lifetime changes).
         overlap_hours: How long the old key keeps working after a roll; 0 ends it at once.
             Consumers must pick up the new key within it. Default: 24.
     """
@@ -141,7 +141,7 @@ class ApiKey(constructs.Construct):
             store_in: The secret to keep the key in. Default: none (the key is in the
                 state, as the sensitive ``key`` attribute).
             rotation: When the key rolls, and the overlap. Default: none (a change of
-                lifetime or project rolls it, with a 24-hour overlap).
+                ``expires_in_days`` rolls it, with a 24-hour overlap).
             depends_on: Constructs to wait for beyond those referenced. Default: none.
             provider: The provider configuration, when the stack has several. Default: the
                 stack's only one.

@@ -83,7 +83,7 @@ class ClusterApiKey(constructs.Construct):
                 for it (``iam:PassRole`` on the role). Default: nobody but admins.
             rotation: When the key rolls and how long the old one keeps working; the new key
                 goes into the same secret, which the role keeps reading. Default: none (a
-                change of ``lifetime_days`` rolls the key, with a 24-hour overlap).
+                change of ``expires_in_days`` rolls the key, with a 24-hour overlap).
         """
         super().__init__(scope, id_)
         where = self.node.path

@@ -207,10 +207,10 @@ BEHAVIOUR = """## Behaviour worth knowing
   `keyhouse_secret` data source's `value` are in the state, marked sensitive; keep
   the state private. A key made with `store_in_secret` is in neither state nor plan.
 - **Keys roll instead of being replaced.** `keyhouse_api_key` with a `rotation` block
-  rolls once it is `every_days` old ("Rotation due"); a new `expires_in_days` or
-  `project`, or an expired key, rolls too: a new key in place (the same secret, its
-  next version), the old one working for the overlap. `terraform apply -replace`
-  still replaces a key and its secret outright.
+  rolls once it is `every_days` old ("Rotation due"); a new `expires_in_days`, or an
+  expired key, rolls too: a new key in place (the same secret, its next version), the
+  old one working for the overlap. A new owner or `project`, and `terraform apply
+  -replace`, still replace a key and its secret outright.
 """
 
 

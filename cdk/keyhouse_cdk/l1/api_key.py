@@ -21,9 +21,8 @@ class ApiKeyRotation:
     expiry), the plan shows an in-place update and the apply rolls it. A roll makes a new key
     with the same name, owner, scopes and project, kept in the same secret (its next version:
     same `stored_secret_id` and arn, so policies naming it stay valid), and the old key keeps
-    working for `overlap_hours`. Without this block, changes of `expires_in_days` or `project`
-    roll the key too, with a 24-hour overlap. `terraform apply -replace` still replaces the key
-    outright.
+    working for `overlap_hours`. Without this block, a change of `expires_in_days` rolls the key
+    too, with a 24-hour overlap. `terraform apply -replace` still replaces the key outright.
 
     The ``rotation`` block.
 
@@ -123,9 +122,9 @@ class ApiKey(cdktf.TerraformResource):
     """A Keyhouse API key with scopes and an expiry, for the provider's principal, another user or
     a role (the latter two need an admin's key). The key itself is shown once, when it is
     created: either kept in the state (`key`, sensitive) or, with `store_in_secret`, written
-    straight into a secret and never shown at all. A new lifetime or project restriction, a key
-    that expired, and a `rotation` that is due roll the key in place (a new key in the old one's
-    place, which keeps working for the overlap). A key revoked or deleted outside Terraform is
+    straight into a secret and never shown at all. A new lifetime, a key that expired, and a
+    `rotation` that is due roll the key in place (a new key in the old one's place, while the
+    old one keeps working for the overlap). A key revoked or deleted outside Terraform is
     planned anew.
 
     Terraform resource ``keyhouse_api_key``; its getters return tokens that synthesize to
@@ -184,15 +183,15 @@ class ApiKey(cdktf.TerraformResource):
             owner_user: The user who owns the key. Leave out both `owner_user` and `owner_role`
                 for a key of the provider's own principal. Changing it creates a new key.
             project: Restrict the key to this project: it only works there, and only while its
-                owner collaborates on it. Changing it rolls the key (see `rotation`).
+                owner collaborates on it. Changing it creates a new key.
             rotation: Roll the key on a schedule: once it is `every_days` old (or within
                 `overlap_hours` of its expiry), the plan shows an in-place update and the apply
                 rolls it. A roll makes a new key with the same name, owner, scopes and project,
                 kept in the same secret (its next version: same `stored_secret_id` and arn, so
                 policies naming it stay valid), and the old key keeps working for
-                `overlap_hours`. Without this block, changes of `expires_in_days` or `project`
-                roll the key too, with a 24-hour overlap. `terraform apply -replace` still
-                replaces the key outright.
+                `overlap_hours`. Without this block, a change of `expires_in_days` rolls the key
+                too, with a 24-hour overlap. `terraform apply -replace` still replaces the key
+                outright.
             store_in_secret: Store the new key in a Keyhouse secret instead of the Terraform
                 state: the key never leaves the service (it is in neither the state nor the
                 plan; `key` stays null). The secret belongs to this resource: destroying the key
@@ -275,7 +274,8 @@ class ApiKey(cdktf.TerraformResource):
 
     @property
     def id(self) -> str:
-        """The Key ID (the middle part of the key). Also the import ID.
+        """The Key ID (the middle part of the key). Also the import ID. A roll gives the key a new
+        one.
 
         A token: it synthesizes to a reference to ``id``.
         """
@@ -284,7 +284,7 @@ class ApiKey(cdktf.TerraformResource):
     @property
     def key(self) -> str:
         """The API key. Null with `store_in_secret`, and after an import (the service shows a key
-        once). Sensitive.
+        once). A roll puts the new key here. Sensitive.
 
         A token: it synthesizes to a reference to ``key``.
         """
@@ -326,7 +326,7 @@ class ApiKey(cdktf.TerraformResource):
     @property
     def project(self) -> str:
         """Restrict the key to this project: it only works there, and only while its owner
-        collaborates on it. Changing it rolls the key (see `rotation`).
+        collaborates on it. Changing it creates a new key.
 
         A token: it synthesizes to a reference to ``project``.
         """
@@ -371,7 +371,7 @@ class ApiKey(cdktf.TerraformResource):
     def stored_secret_version(self) -> float:
         """The version of that secret that holds this key; null when a refresh found the secret
         deleted or its value changed (the plan then replaces the key, and the replacement
-        deletes and writes the secret again).
+        deletes and writes the secret again). A roll writes the next one.
 
         A token: it synthesizes to a reference to ``stored_secret_version``.
         """

@@ -4,8 +4,8 @@ A roll (``POST /api-keys/{id}/roll``) puts a new key in the old one's place
 in one step of the service: same name, owner and, for a key kept in a secret,
 the same secret (its next version), while the old key keeps working for the
 overlap. The provider rolls instead of replacing wherever the service can:
-a scheduled rotation that is due, a new lifetime or project restriction, and
-a key that expired or was rolled outside Terraform.
+a scheduled rotation that is due, a new lifetime, and a key that expired or
+was rolled outside Terraform.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, NestedBlock
-from keyhouse_provider.framework.types import NUMBER
+from keyhouse_provider.framework.types import NUMBER, number
 
 DEFAULT_OVERLAP_HOURS = 24
 # The service takes overlaps of up to ten years; longer ones change nothing anyway.
@@ -29,9 +29,9 @@ BLOCK = NestedBlock(
     "its expiry), the plan shows an in-place update and the apply rolls it. A roll makes a new "
     "key with the same name, owner, scopes and project, kept in the same secret (its next "
     "version: same `stored_secret_id` and arn, so policies naming it stay valid), and the old "
-    "key keeps working for `overlap_hours`. Without this block, changes of `expires_in_days` "
-    "or `project` roll the key too, with a 24-hour overlap. `terraform apply -replace` still "
-    "replaces the key outright.",
+    "key keeps working for `overlap_hours`. Without this block, a change of `expires_in_days` "
+    "rolls the key too, with a 24-hour overlap. `terraform apply -replace` still replaces the "
+    "key outright.",
     (
         Attr(
             "every_days",
@@ -54,28 +54,18 @@ BLOCK = NestedBlock(
 PATH = ["rotation"]
 
 
-def _number(value: Any) -> float | None:
-    # Terraform sends a number that no float64 holds exactly (0.005) as its decimal string.
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return float(value) if isinstance(value, int | float) else None
-
-
 def validate(ctx: Context, block: Any) -> None:
     """A positive schedule and an overlap from 0 to ten years."""
     if not isinstance(block, dict):
         return
-    every = _number(block["every_days"])
+    every = number(block["every_days"])
     if every is not None and every <= 0:
         ctx.error(
             "Invalid every_days",
             "rotation.every_days must be more than 0 (days between rolls).",
             [*PATH, "every_days"],
         )
-    overlap = _number(block["overlap_hours"])
+    overlap = number(block["overlap_hours"])
     if overlap is not None and not 0 <= overlap <= MAX_OVERLAP_HOURS:
         ctx.error(
             "Invalid overlap_hours",
@@ -86,7 +76,7 @@ def validate(ctx: Context, block: Any) -> None:
 
 def overlap_hours(block: Any) -> float:
     """The overlap a roll gets: the block's, or the default without one."""
-    value = _number(block["overlap_hours"]) if isinstance(block, dict) else None
+    value = number(block["overlap_hours"]) if isinstance(block, dict) else None
     return DEFAULT_OVERLAP_HOURS if value is None else value
 
 
@@ -112,7 +102,7 @@ def due(prior: dict[str, Any], block: Any, now: datetime) -> str | None:
     created, expires = _moment(prior["created_at"]), _moment(prior["expires_at"])
     if created is None or expires is None:
         return None
-    every = _number(block["every_days"])
+    every = number(block["every_days"])
     if every is not None and now - created >= timedelta(days=every):
         age = (now - created) / timedelta(days=1)
         return f"it is {age:.3g} days old and rotates every {every:g} days"
@@ -125,9 +115,10 @@ def due(prior: dict[str, Any], block: Any, now: datetime) -> str | None:
 def check_lifetime(ctx: Context, block: Any, lifetime_days: Any) -> None:
     """Refuse an overlap as long as the key's life (it would roll on every plan); warn of
     a key that expires before its next scheduled rotation."""
-    if not isinstance(block, dict) or not isinstance(lifetime_days, int | float):
+    lifetime_days = number(lifetime_days)
+    if not isinstance(block, dict) or lifetime_days is None:
         return
-    overlap = _number(block["overlap_hours"])
+    overlap = number(block["overlap_hours"])
     if overlap is not None and overlap >= lifetime_days * 24:
         ctx.error(
             "Overlap as long as the key's life",
@@ -137,7 +128,7 @@ def check_lifetime(ctx: Context, block: Any, lifetime_days: Any) -> None:
             [*PATH, "overlap_hours"],
         )
         return
-    every = _number(block["every_days"])
+    every = number(block["every_days"])
     if every is None:
         return
     needed = every + overlap_hours(block) / 24

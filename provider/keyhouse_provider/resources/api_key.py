@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from keyhouse_provider.framework.base import Context, PlanContext, ProviderError
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State, replace_paths
 from keyhouse_provider.framework.tfcompat import Unknown
-from keyhouse_provider.framework.types import NUMBER, STRING, SetOf
+from keyhouse_provider.framework.types import NUMBER, STRING, SetOf, number
 from keyhouse_provider.resources import _rotation as rotation
 from keyhouse_provider.resources import _stored_secret as stored
 from keyhouse_provider.resources._common import (
@@ -27,6 +28,16 @@ from keyhouse_provider.resources._common import (
 if TYPE_CHECKING:
     from keyhouse_client import models
 
+ROLLS_ON = ("expires_in_days",)
+"""The inputs whose change rolls the key: a roll makes a new key (id, prefix, times).
+
+Time rolls it too (a due ``rotation``, an expired key), which ``plan`` decides. What
+the key belongs to replaces it instead: its owner (a roll keeps the owner) and its
+project. Terraform deletes a replaced project before it updates what refers to it,
+and the service keeps a project while any key is restricted to it, so a key rolled
+out of a renamed project would stop the apply.
+"""
+
 
 class ApiKey(KeyhouseResource):
     """``keyhouse_api_key``."""
@@ -39,17 +50,18 @@ class ApiKey(KeyhouseResource):
             "another user or a role (the latter two need an admin's key). The key itself is "
             "shown once, when it is created: either kept in the state (`key`, sensitive) or, "
             "with `store_in_secret`, written straight into a secret and never shown at all. "
-            "A new lifetime or project restriction, a key that expired, and a `rotation` that is "
-            "due roll the key in place (a new key in the old one's place, which keeps working "
-            "for the overlap). A key revoked or deleted outside Terraform is planned anew."
+            "A new lifetime, a key that expired, and a `rotation` that is due roll the key in "
+            "place (a new key in the old one's place, while the old one keeps working for the "
+            "overlap). A key revoked or deleted outside Terraform is planned anew."
         ),
         attributes=(
             Attr(
                 "id",
                 STRING,
-                "The Key ID (the middle part of the key). Also the import ID.",
+                "The Key ID (the middle part of the key). Also the import ID. A roll gives the "
+                "key a new one.",
                 computed=True,
-                stable=True,
+                follows=ROLLS_ON,
             ),
             Attr(
                 "name",
@@ -85,8 +97,9 @@ class ApiKey(KeyhouseResource):
                 "project",
                 STRING,
                 "Restrict the key to this project: it only works there, and only while its owner "
-                "collaborates on it. Changing it rolls the key (see `rotation`).",
+                "collaborates on it. Changing it creates a new key.",
                 optional=True,
+                replace=True,
             ),
             Attr(
                 "expires_in_days",
@@ -96,13 +109,16 @@ class ApiKey(KeyhouseResource):
                 "(see `rotation`); leaving it out later keeps the key.",
                 optional=True,
                 computed=True,
+                # Planned as configured, or kept: no update changes it otherwise.
+                stable=True,
             ),
             Attr(
                 "key",
                 STRING,
                 "The API key. Null with `store_in_secret`, and after an import (the service "
-                "shows a key once).",
+                "shows a key once). A roll puts the new key here.",
                 computed=True,
+                # Planned by the resource: a roll changes it unless the key is in a secret.
                 stable=True,
                 sensitive=True,
             ),
@@ -111,7 +127,7 @@ class ApiKey(KeyhouseResource):
                 STRING,
                 "The key's first characters, as listings show them.",
                 computed=True,
-                stable=True,
+                follows=ROLLS_ON,
             ),
             Attr(
                 "status",
@@ -121,14 +137,14 @@ class ApiKey(KeyhouseResource):
                 computed=True,
                 stable=True,
             ),
-            arn("key"),
-            created_at("key"),
+            arn("key", follows=ROLLS_ON),
+            created_at("key", follows=ROLLS_ON),
             Attr(
                 "expires_at",
                 STRING,
                 "When the key expires (RFC 3339, UTC).",
                 computed=True,
-                stable=True,
+                follows=ROLLS_ON,
             ),
             Attr(
                 "stored_secret_id",
@@ -150,8 +166,9 @@ class ApiKey(KeyhouseResource):
                 NUMBER,
                 "The version of that secret that holds this key; null when a refresh found the "
                 "secret deleted or its value changed (the plan then replaces the key, and the "
-                "replacement deletes and writes the secret again).",
+                "replacement deletes and writes the secret again). A roll writes the next one.",
                 computed=True,
+                # Planned by the resource: a roll changes it when the key is in a secret.
                 stable=True,
             ),
         ),
@@ -166,8 +183,8 @@ class ApiKey(KeyhouseResource):
                 "Set owner_user or owner_role, not both (neither: the provider's principal).",
                 ["owner_role"],
             )
-        days = config["expires_in_days"]
-        if isinstance(days, int | float) and (days < 1 or not float(days).is_integer()):
+        days = number(config["expires_in_days"])
+        if days is not None and (days < 1 or not float(days).is_integer()):
             ctx.error(
                 "Invalid expires_in_days",
                 "expires_in_days must be a whole number of days, at least 1.",
@@ -180,8 +197,8 @@ class ApiKey(KeyhouseResource):
 
     def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
         """Owners follow the configuration; a revoked key or a lost secret plans a new key;
-        what the service can roll (a due rotation, a new lifetime or project, a key that
-        expired or was rolled) plans a roll; checks against the service."""
+        what the service can roll (a due rotation, a new lifetime, a key that expired or was
+        rolled) plans a roll; checks against the service."""
         if config["owner_user"] is not None:
             planned["owner_role"] = None
         elif config["owner_role"] is not None:
@@ -193,7 +210,7 @@ class ApiKey(KeyhouseResource):
             self._check(ctx, planned["scopes"], planned["expires_in_days"])
             rotation.check_lifetime(ctx, planned["rotation"], self._lifetime(planned))
             return
-        lifetime_changed = prior["expires_in_days"] != planned["expires_in_days"]
+        lifetime_changed = not NUMBER.equal(prior["expires_in_days"], planned["expires_in_days"])
         self._check(
             ctx,
             planned["scopes"] if prior["scopes"] != planned["scopes"] else None,
@@ -208,11 +225,13 @@ class ApiKey(KeyhouseResource):
             ctx.require_replace(["stored_secret_version"])
         if ctx.replacements or replace_paths(self.schema, prior, planned):
             return
-        reason = _change_to_roll(prior, planned, lifetime_changed)
+        reason = _roll_reason(prior, planned, datetime.now(UTC))
         if reason is not None:
-            _plan_roll(ctx, prior, planned, "API key rolls", reason)
-        elif (due := rotation.due(prior, planned["rotation"], datetime.now(UTC))) is not None:
-            _plan_roll(ctx, prior, planned, "Rotation due", due)
+            _plan_roll(ctx, prior, planned, reason)
+        elif planned["expires_in_days"] is Unknown:
+            # Known at apply only: the key may roll then (the framework plans what ROLLS_ON
+            # moves; these two the resource plans).
+            _plan_new_key(planned)
 
     def _lifetime(self, planned: State) -> Any:
         """The key's lifetime in days: as planned, or the admin's default for a new key."""
@@ -234,7 +253,8 @@ class ApiKey(KeyhouseResource):
                     f"(GET /api/v1/scopes: {', '.join(sorted(catalog))}).",
                     ["scopes"],
                 )
-        if isinstance(days, int | float):
+        days = number(days)
+        if days is not None:
             maximum = self.connection.settings().max_key_lifetime_days
             if days > maximum:
                 ctx.error(
@@ -310,7 +330,11 @@ class ApiKey(KeyhouseResource):
         changes: dict[str, Any] = {}
         if planned["name"] != prior["name"]:
             changes["name"] = planned["name"]
-        rolls = planned["id"] is Unknown
+        # A roll planned (the id unknown) for a reason that holds with the final values: one
+        # planned for a lifetime known only now rolls only if it did change.
+        rolls = (
+            planned["id"] is Unknown and _roll_reason(prior, planned, datetime.now(UTC)) is not None
+        )
         if sorted(planned["scopes"]) != sorted(prior["scopes"]) and not rolls:
             changes["scopes"] = sorted(planned["scopes"])
         self.connection.snapshots.invalidate("api_key")
@@ -338,8 +362,6 @@ class ApiKey(KeyhouseResource):
         }
         if sorted(planned["scopes"]) != sorted(prior["scopes"]):
             body["scopes"] = sorted(planned["scopes"])
-        if planned["project"] != prior["project"]:
-            body["project"] = planned["project"]
         if _whole(planned["expires_in_days"]) is not None:
             body["expires_in_days"] = _whole(planned["expires_in_days"])
         if planned["store_in_secret"] is not None:
@@ -391,35 +413,53 @@ class ApiKey(KeyhouseResource):
         return state
 
 
-def _change_to_roll(prior: State, planned: State, lifetime_changed: bool) -> str | None:
-    """Why a change the service can roll (instead of a replacement) is planned, if one is."""
+@dataclass(frozen=True)
+class RollReason:
+    """Why a key rolls: the plan's summary, the sentence after "because", where it is set."""
+
+    summary: str
+    because: str
+    path: list[str] | None
+
+
+def _roll_reason(prior: State, planned: State, now: datetime) -> RollReason | None:
+    """Why the key rolls, if it does: it expired or was rolled, a new lifetime, a due rotation."""
     if prior["status"] in ("expired", "rolled"):
-        return f"it is {prior['status']}"
-    if lifetime_changed and planned["expires_in_days"] is not Unknown:
-        return "expires_in_days changed"
-    if prior["project"] != planned["project"]:
-        return "project changed"
+        return RollReason("API key rolls", f"it is {prior['status']}", None)
+    days = planned["expires_in_days"]
+    if days is not Unknown and not NUMBER.equal(prior["expires_in_days"], days):
+        return RollReason("API key rolls", "expires_in_days changed", ["expires_in_days"])
+    due = rotation.due(prior, planned["rotation"], now)
+    if due is not None:
+        return RollReason("Rotation due", due, rotation.PATH)
     return None
 
 
-def _plan_roll(ctx: PlanContext, prior: State, planned: State, summary: str, reason: str) -> None:
+def _plan_new_key(planned: State) -> None:
+    """What a roll changes beyond what ``ROLLS_ON`` makes the framework plan unknown."""
+    if planned["store_in_secret"] is not None:
+        planned["stored_secret_version"] = Unknown
+    else:
+        planned["key"] = Unknown
+
+
+def _plan_roll(ctx: PlanContext, prior: State, planned: State, reason: RollReason) -> None:
     """Plan a roll in place: what the new key brings is known after apply."""
     for name in ("id", "arn", "prefix", "created_at", "expires_at"):
         planned[name] = Unknown
     planned["status"] = "active"
+    _plan_new_key(planned)
     if planned["store_in_secret"] is not None:
-        planned["stored_secret_version"] = Unknown
         where = f"the new key becomes the next version of secret {prior['stored_secret_id']}"
     else:
-        planned["key"] = Unknown
         where = "the new key replaces `key` in the state"
     hours = rotation.overlap_hours(planned["rotation"])
     ctx.warning(
-        summary,
-        f"API key {prior['id']} rolls because {reason}: this apply makes a new key in its "
-        f"place ({where}), and the old key keeps working for {hours:g} hours. Use "
+        reason.summary,
+        f"API key {prior['id']} rolls because {reason.because}: this apply makes a new key in "
+        f"its place ({where}), and the old key keeps working for {hours:g} hours. Use "
         "terraform apply -replace for a hard replacement.",
-        rotation.PATH if summary == "Rotation due" else None,
+        reason.path,
     )
 
 
@@ -439,7 +479,8 @@ def _known(value: Any) -> Any:
 
 
 def _whole(value: Any) -> int | None:
-    return None if value is None or value is Unknown else int(value)
+    days = number(value)
+    return None if days is None else int(days)
 
 
 def _refused(exc: Exception) -> bool:

@@ -198,6 +198,33 @@ def test_a_key_rolled_outside_terraform_rolls_its_successor(
     harness.destroy(T, rolled)
 
 
+def test_a_lifetime_known_only_at_apply_rolls_only_if_it_changed(
+    harness: Harness, kh: Keyhouse
+) -> None:
+    config = {"name": unique("later"), "scopes": ["job"], "expires_in_days": 30}
+    state = harness.apply(T, config)
+    # GIVEN the lifetime comes from something applied first (unknown when planned)
+    plan = harness.plan(T, state, {**config, "expires_in_days": Unknown})
+    # THEN what a roll changes is unknown, with no warning yet (it may not roll)
+    assert not plan.replace
+    assert plan.diagnostics == []
+    assert plan.planned is not None
+    rolled_fields = ("id", "arn", "prefix", "created_at", "expires_at", "key")
+    assert [name for name in rolled_fields if plan.planned[name] is not Unknown] == []
+    assert plan.planned["name"] == config["name"]
+    # WHEN it turns out the same THEN the key stays; WHEN it turns out different, it rolls.
+    same = harness.apply_plan(T, harness.final_plan(T, plan, config))
+    assert same is not None
+    assert (same["id"], same["key"]) == (state["id"], state["key"])
+    longer = {**config, "expires_in_days": 45}
+    rolled = harness.apply_plan(T, harness.final_plan(T, plan, longer))
+    assert rolled is not None
+    assert rolled["id"] != state["id"]
+    assert kh.api_keys.get(key_id=state["id"]).replaced_by == rolled["id"]
+    assert kh.keys.verify(key=rolled["key"]).key_id == rolled["id"]
+    harness.destroy(T, rolled)
+
+
 def test_rotation_settings_are_checked(harness: Harness) -> None:
     base = {"name": "k", "scopes": ["job"]}
     found = harness.validate(T, {**base, "rotation": {"every_days": 0, "overlap_hours": -1}})
@@ -223,7 +250,13 @@ def test_rotation_settings_are_checked(harness: Harness) -> None:
     ]
 
 
-def test_fractional_numbers_arrive_as_decimal_strings() -> None:
+def test_fractional_numbers_arrive_as_decimal_strings(harness: Harness) -> None:
     # Terraform sends 0.005 as "0.005" (no float64 holds it exactly); it is still 18 s.
     assert rotation.overlap_seconds({"every_days": None, "overlap_hours": "0.005"}) == 18
     assert rotation.overlap_seconds(None) == 24 * 3600
+    # ... and a lifetime of 0.1 days is refused like 1.5, not let through as a string.
+    for days in ("0.1", 1.5):
+        found = harness.validate(T, {"name": "k", "scopes": ["job"], "expires_in_days": days})
+        assert [(d.summary, d.path) for d in found] == [
+            ("Invalid expires_in_days", ("expires_in_days",))
+        ]
