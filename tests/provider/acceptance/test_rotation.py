@@ -94,3 +94,38 @@ def test_a_lifetime_change_rolls_the_key_under_a_working_consumer(
     assert_rolled_then_expired(kh, sqlite_service.url, key, first["id"], second["id"])
     del key
     workspace.destroy()
+
+
+RENAMED = """
+resource "keyhouse_project" "p" {{
+  name = "{project}"
+}}
+resource "keyhouse_api_key" "k" {{
+  name    = "k-{s}"
+  project = keyhouse_project.p.name
+  scopes  = ["job"]
+}}
+"""
+
+
+def test_a_key_follows_its_renamed_project_by_replacement(
+    workspace: Workspace, kh: Keyhouse
+) -> None:
+    # GIVEN a key restricted to a project WHEN the project is renamed (a new project)
+    # THEN the key is replaced, not rolled: a rolled key would still be restricted to the old
+    # project, which Terraform deletes first and the service keeps while a key is in it.
+    s = unique("moved")
+    workspace.write(RENAMED.format(project=f"a-{s}", s=s))
+    workspace.apply()
+    first = workspace.state()["keyhouse_api_key.k"]
+    workspace.write(RENAMED.format(project=f"b-{s}", s=s))
+    assert workspace.changes() == {
+        "keyhouse_project.p": ["delete", "create"],
+        "keyhouse_api_key.k": ["delete", "create"],
+    }
+    workspace.apply()
+    second = workspace.state()["keyhouse_api_key.k"]
+    assert (second["project"], kh.api_keys.get(key_id=second["id"]).project) == (f"b-{s}",) * 2
+    assert [k.id for k in kh.api_keys.iter(name=f"k-{s}")] == [second["id"]]
+    assert first["id"] != second["id"]
+    workspace.destroy()
