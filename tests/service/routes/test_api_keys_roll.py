@@ -144,6 +144,23 @@ def test_an_idempotency_key_replays_the_first_roll(user: Actor) -> None:
     assert len(listed) == 2
 
 
+def test_another_key_of_the_same_user_never_gets_the_first_rolls_answer(
+    service: KeyhouseServer, admin: httpx.Client, user: Actor
+) -> None:
+    # GIVEN a roll made with the user's key and an Idempotency-Key
+    old = new_key(user)
+    first = expect(roll(user, old["id"], idempotency_key="roll-shared"), 201)
+    # WHEN another key of the same user sends the same header and body
+    other = create_key(admin, service.url, owner_kind="user", owner_name=user.name, scopes=["keys"])
+    again = roll(other, old["id"], idempotency_key="roll-shared")
+    # THEN it is decided anew (the key was rolled already): no replay, no new key in it
+    problem = expect(again, 409)
+    assert "Idempotent-Replayed" not in again.headers
+    assert first["key"] not in again.text
+    assert "rolled already" in problem["detail"]
+    other.http.close()
+
+
 def test_a_roll_is_audited_with_the_old_and_the_new_key(admin: httpx.Client, user: Actor) -> None:
     old = new_key(user)
     rolled = expect(roll(user, old["id"]), 201)
