@@ -69,6 +69,23 @@ class HealthWithResponse:
         )
         return self._transport._request(call, models.Health)
 
+    def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return self._transport._request(call, models.Readiness)
+
 
 class Health:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -81,6 +98,16 @@ class Health:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return self.with_response.healthz().parsed
+
+    def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return self.with_response.readyz().parsed
 
 
 class AsyncHealthWithResponse:
@@ -103,6 +130,23 @@ class AsyncHealthWithResponse:
         )
         return await self._transport._request(call, models.Health)
 
+    async def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.Readiness)
+
 
 class AsyncHealth:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -115,6 +159,16 @@ class AsyncHealth:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return (await self.with_response.healthz()).parsed
+
+    async def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return (await self.with_response.readyz()).parsed
 
 
 class KeysWithResponse:
@@ -1284,7 +1338,7 @@ class SecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1348,6 +1402,8 @@ class SecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1366,8 +1422,13 @@ class SecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1375,6 +1436,7 @@ class SecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1382,6 +1444,7 @@ class SecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1498,7 +1561,7 @@ class Secrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1545,6 +1608,8 @@ class Secrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1558,18 +1623,25 @@ class Secrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return self.with_response.put_value(
             secret_id=secret_id,
             value=value,
             type=type,
+            expected_version=expected_version,
         ).parsed
 
 
@@ -1685,7 +1757,7 @@ class AsyncSecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1749,6 +1821,8 @@ class AsyncSecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -1767,8 +1841,13 @@ class AsyncSecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1776,6 +1855,7 @@ class AsyncSecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -1783,6 +1863,7 @@ class AsyncSecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -1906,7 +1987,7 @@ class AsyncSecrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -1957,6 +2038,8 @@ class AsyncSecrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1972,19 +2055,26 @@ class AsyncSecrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return (
             await self.with_response.put_value(
                 secret_id=secret_id,
                 value=value,
                 type=type,
+                expected_version=expected_version,
             )
         ).parsed
 

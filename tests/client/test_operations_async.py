@@ -96,6 +96,9 @@ def test_health(akh: AsyncRunner) -> None:
         health = await kh.health.healthz()
         assert isinstance(health, models.Health)
         assert health.status == "ok"
+        ready = await kh.health.readyz()
+        assert isinstance(ready, models.Readiness)
+        assert (ready.status, ready.database, ready.migrations) == ("ready", "ok", "ok")
 
     akh(body)
 

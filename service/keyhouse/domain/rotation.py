@@ -68,7 +68,10 @@ def _secret_holding(
     A roll overwrites only the secret that holds the key it replaces, so a
     mistyped id cannot clobber an unrelated secret.
     """
-    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:PutSecretValue")
+    # Under its row lock: the value checked is the one the new key replaces.
+    secret = secrets_domain.accessible(
+        session, caller, secret_id, "secrets:PutSecretValue", for_update=True
+    )
     if secret.kind != "text":
         raise Unprocessable(
             "/body/store_in_secret_id",
@@ -95,7 +98,7 @@ def roll_key(
     now: datetime,
 ) -> ApiKeyRolled:
     """Roll ``key_id``; allowed to whoever may create that key (checked here)."""
-    old = keys.get_visible(session, caller, key_id, lock=True)
+    old = keys.get_visible(session, caller, key_id, for_update=True)
     _check_rollable(old)
     authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")
     keys.authorize_owner(session, caller, old.owner)
@@ -131,7 +134,7 @@ def roll_key(
         material=material,
     )
     if secret is not None:
-        secrets_domain.put_value(envelope, secret, SecretValueUpdate(value=plaintext), now)
+        secrets_domain.put_value(session, envelope, secret, SecretValueUpdate(value=plaintext), now)
         session.flush()
     return ApiKeyRolled(
         **keys.to_public(new, now).model_dump(),

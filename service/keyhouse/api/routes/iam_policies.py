@@ -140,7 +140,8 @@ def update_policy(
 ) -> PolicyPublic:
     """Change a policy's description, or its document (a new version, in force at once)."""
     authorize(session, caller, "iam:UpdatePolicy", policy_rn(name))
-    policy = policies_domain.find_policy(session, name)
+    # Locked: two concurrent document changes make two versions, not one.
+    policy = policies_domain.find_policy(session, name, for_update=True)
     if "description" in body.model_fields_set:
         policy.description = body.description
     if body.document is not None:

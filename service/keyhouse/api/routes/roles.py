@@ -22,7 +22,7 @@ from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT
 from keyhouse.domain.principals import create_principal, delete_principal, find_principal, page_of
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.iam.authorizer import bump_generation
+from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
@@ -115,6 +115,7 @@ def update(
 def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a role with its keys and private secrets (admins)."""
     authorize(session, caller, "iam:DeleteRole", principal_rn("role", name))
+    serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "role", name))
     audit.record(session, caller, "iam:DeleteRole", principal_rn("role", name))
     bump_generation(session)

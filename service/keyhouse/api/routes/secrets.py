@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.convertors import StringConvertor, register_url_convertor
 
@@ -57,6 +57,14 @@ class _SecretIdSegment(StringConvertor):
 register_url_convertor("secret_id", _SecretIdSegment())
 BY_ID = "/{secret_id:secret_id}"
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='Compare-and-set: the version the change expects, as sent in ETag ("3"); '
+        "a secret at another version is left unchanged (412 naming the current version).",
+    ),
+]
 
 
 @router.post(
@@ -138,9 +146,12 @@ def get_by_name(
 
 
 @router.get(BY_ID, response_model=SecretPublic, responses=problem_responses(404))
-def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
-    """A secret's metadata."""
+def get(
+    secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep, response: Response
+) -> SecretPublic:
+    """A secret's metadata; ``ETag`` carries its version, for ``If-Match``."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecret")
+    response.headers["ETag"] = secrets_domain.etag(secret.version)
     return secrets_domain.to_public(secret)
 
 
@@ -165,29 +176,53 @@ def update(
 
 @router.get(BY_ID + "/value", response_model=SecretValue, responses=problem_responses(404))
 def get_value(
-    secret_id: SecretId, caller: CurrentCaller, session: SessionDep, state: StateDep
+    secret_id: SecretId,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    response: Response,
 ) -> SecretValue:
-    """Read a secret's value (for files, the base64 string as stored). Audited."""
+    """Read a secret's value (for files, the base64 string as stored). Audited.
+
+    ``ETag`` carries the version read, for a later ``If-Match``.
+    """
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecretValue")
     value = secrets_domain.read_value(state.envelope, secret)
     audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
     session.commit()
+    response.headers["ETag"] = secrets_domain.etag(value.version)
     return value
 
 
-@router.put(BY_ID + "/value", response_model=SecretPublic, responses=problem_responses(404))
+@router.put(
+    BY_ID + "/value",
+    response_model=SecretPublic,
+    # A malformed If-Match is a 400 too; not listed: the generated client cannot send one.
+    responses=problem_responses(404, 412),
+)
 def put_value(
     secret_id: SecretId,
     body: SecretValueUpdate,
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SecretPublic:
-    """Replace a secret's value; its version increments."""
-    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:PutSecretValue")
-    secrets_domain.put_value(state.envelope, secret, body, utcnow())
+    """Replace a secret's value; its version increments and the answer carries it.
+
+    Every acknowledged write is its own version, however many writers race.
+    With ``If-Match`` (or ``expected_version``) the write happens only if the
+    secret is still at that version: 412 naming the current one otherwise.
+    """
+    expected = secrets_domain.expected_version(if_match, body)
+    secret = secrets_domain.accessible(
+        session, caller, secret_id, "secrets:PutSecretValue", for_update=True
+    )
+    secrets_domain.put_value(session, state.envelope, secret, body, utcnow(), expected)
     audit.record(session, caller, "secrets:PutSecretValue", secret_rn(secret))
     session.commit()
+    response.headers["ETag"] = secrets_domain.etag(secret.version)
     return secrets_domain.to_public(secret)
 
 

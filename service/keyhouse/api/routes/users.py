@@ -28,7 +28,7 @@ from keyhouse.domain.principals import (
     page_of,
 )
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.iam.authorizer import bump_generation
+from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
@@ -113,6 +113,7 @@ def update(
 ) -> UserPublic:
     """Change a user's email or admin flag (admins); the last admin stays an admin."""
     authorize(session, caller, "iam:UpdateUser", principal_rn("user", name))
+    serialize_iam_changes(session)  # the last admin stays admin: counted below
     user = find_principal(session, "user", name)
     if "email" in body.model_fields_set:
         user.email = body.email
@@ -132,6 +133,7 @@ def update(
 def delete(name: UserName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a user with their keys and private secrets (admins)."""
     authorize(session, caller, "iam:DeleteUser", principal_rn("user", name))
+    serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "user", name))
     audit.record(session, caller, "iam:DeleteUser", principal_rn("user", name))
     bump_generation(session)

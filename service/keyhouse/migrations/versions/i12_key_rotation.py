@@ -6,7 +6,7 @@ only: the unique constraint turns into a partial unique index over keys that
 were not replaced.
 
 Revision ID: i12_key_rotation
-Revises: i14_console_sessions
+Revises: i15_master_key_versions
 Create Date: 2026-12-02 09:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i12_key_rotation"
-down_revision: str | None = "i14_console_sessions"
+down_revision: str | None = "i15_master_key_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
