@@ -228,6 +228,7 @@ def test_two_owners_demoting_each_other_at_once_leave_an_owner(
         second = make_user(admin, service.url)
         project = unique("race-project")
         expect(first.post("/api/v1/projects", json={"name": project}), 201)
+        # The admin adds the second (an owner needs consent over whom they add: issue 9).
         add_member(admin, project, second, "owner")
 
         # WHEN each demotes the other at the same moment
