@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope
 from keyhouse.core.keys import KeyDigester, generate_key
-from keyhouse.core.problems import Conflict, Unprocessable
+from keyhouse.core.problems import Conflict, StateConflict
 from keyhouse.domain import api_keys as keys
 from keyhouse.domain import secrets as secrets_domain
 from keyhouse.domain.access import authorize
@@ -47,7 +47,7 @@ def _new_expiry(session: Session, key: ApiKey, body: ApiKeyRoll, now: datetime) 
     lifetime = key.expires_at - key.created_at
     maximum = current_settings(session).max_key_lifetime_days
     if lifetime > timedelta(days=maximum):
-        raise Unprocessable(
+        raise StateConflict(
             "/body/expires_in_days",
             f"the key's lifetime of {lifetime.days} days is beyond the maximum key lifetime of "
             f"{maximum} days set by the admin; give expires_in_days for the new key",
@@ -73,7 +73,7 @@ def _secret_holding(
         session, caller, secret_id, "secrets:PutSecretValue", for_update=True
     )
     if secret.kind != "text":
-        raise Unprocessable(
+        raise StateConflict(
             "/body/store_in_secret_id",
             f"secret '{secret_id}' is a file secret; keys go into text secrets",
         )

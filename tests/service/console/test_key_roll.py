@@ -137,7 +137,9 @@ def test_a_roll_that_cannot_be_made_changes_nothing_and_says_why(
     expect(page.get_by_role("alert")).to_contain_text(f"does not hold API key '{key.id}'")
     expect(page.get_by_label("Secret name")).to_have_value(other.name)
     assert person_kh.api_keys.get(key_id=key.id).status == "active"
-    assert person_kh.secrets.get_value(secret_id=other.id).value.get_secret_value() == "not this key"
+    assert (
+        person_kh.secrets.get_value(secret_id=other.id).value.get_secret_value() == "not this key"
+    )
 
     # WHEN the secret does not exist THEN the field says so
     page.get_by_label("Secret name").fill(f"tf/{unique('absent')}")

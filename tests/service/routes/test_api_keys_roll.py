@@ -108,7 +108,7 @@ def test_a_roll_may_change_the_lifetime_and_the_scopes(user: Actor) -> None:
     rolled = expect(roll(user, old["id"], expires_in_days=60, scopes=["keys"]), 201)
     assert at(rolled["expires_at"]) - at(rolled["created_at"]) == timedelta(days=60)
     assert rolled["scopes"] == ["keys"]
-    problem = expect(roll(user, rolled["id"], expires_in_days=100_000), 422)
+    problem = expect(roll(user, rolled["id"], expires_in_days=100_000), 409)
     assert problem["errors"][0]["pointer"] == "/body/expires_in_days"
     assert "maximum" in problem["detail"]
     assert expect(user.get(f"/api/v1/api-keys/{rolled['id']}"), 200)["status"] == "active"
@@ -239,7 +239,7 @@ def test_a_roll_writes_only_into_the_secret_holding_the_old_key(
     assert unrelated["id"] in problem["detail"]
     assert "does not hold" in problem["detail"]
     as_file = _stored(admin, "aGVsbG8=", type="file")
-    problem = expect(roll(admin, role.key_id, store_in_secret_id=as_file["id"]), 422)
+    problem = expect(roll(admin, role.key_id, store_in_secret_id=as_file["id"]), 409)
     assert problem["errors"][0]["pointer"] == "/body/store_in_secret_id"
     # Nothing changed: the key is active and the secret still at its first version.
     assert expect(admin.get(f"/api/v1/api-keys/{role.key_id}"), 200)["status"] == "active"
