@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from keyhouse.core.problems import Unprocessable
@@ -105,10 +105,20 @@ def paginate(
     limit: int,
     cursor: str | None,
     sort_values: Callable[[T], Sequence[Any]],
+    *,
+    branches: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[T], str | None]:
     """One page of ``statement`` in ascending ``order``, and the cursor of the next page.
 
     ``listing`` names the list (``"users"``): its cursors only work on it.
+
+    ``branches`` splits a statement whose WHERE holds an OR (keys a caller owns
+    OR created): the page is read once per branch, each ``statement AND
+    branch``, and merged. One OR makes the database gather and sort every
+    matching row; each branch alone walks an index in ``order`` and stops after
+    ``limit + 1`` rows, and the first ``limit + 1`` rows of the union are among
+    theirs. A branch only narrows ``statement``, so it can never show more.
+    ``order`` must end in a unique column (rows seen twice are dropped by it).
     """
     if cursor is not None:
         after = [
@@ -118,7 +128,15 @@ def paginate(
             )
         ]
         statement = statement.where(_after(order, after))
-    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
+    statement = statement.order_by(*order).limit(limit + 1)
+    if not branches:
+        rows = list(session.scalars(statement))
+    else:
+        merged: dict[tuple[Any, ...], T] = {}
+        for branch in branches:
+            for row in session.scalars(statement.where(branch)):
+                merged.setdefault(tuple(sort_values(row)), row)
+        rows = [merged[values] for values in sorted(merged)[: limit + 1]]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
@@ -126,9 +144,11 @@ def paginate(
 
 
 def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:
-    # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), portable across SQLite and PostgreSQL.
-    clauses = []
-    for index, column in enumerate(order):
-        equal = [order[i] == values[i] for i in range(index)]
-        clauses.append(and_(*equal, column > values[index]))
-    return or_(*clauses)
+    # (a, b) > (x, y) as  a >= x AND (a > x OR b > y): the same rows as the plain OR
+    # of the row comparison, but the leading ``a >= x`` lets an index on the
+    # order start at the cursor instead of scanning every earlier row.
+    # Portable across SQLite and PostgreSQL (no row values needed).
+    clause = order[-1] > values[-1]
+    for column, value in zip(reversed(order[:-1]), reversed(values[:-1]), strict=True):
+        clause = and_(column >= value, or_(column > value, clause))
+    return clause
