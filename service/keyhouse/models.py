@@ -171,7 +171,13 @@ class Secret(Base):
     """A secret value, encrypted at rest (envelope encryption bound to ``id``)."""
 
     __tablename__ = "secrets"
-    __table_args__ = (UniqueConstraint("namespace", "name", name="uq_secrets_namespace_name"),)
+    __table_args__ = (
+        UniqueConstraint("namespace", "name", name="uq_secrets_namespace_name"),
+        # Lists walk these in their order (created_at, id), one per way a caller
+        # sees a secret (domain/secrets.ways_to_see): private, shared.
+        Index("ix_secrets_namespace_list", "namespace", "created_at", "id"),
+        Index("ix_secrets_list", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(256))

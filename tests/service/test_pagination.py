@@ -81,6 +81,30 @@ def test_secrets_page_in_creation_order(user: Actor) -> None:
     assert [s["name"] for page in pages for s in page] == names
 
 
+def test_private_and_shared_secrets_merge_into_one_order(
+    admin: httpx.Client, user: Actor, other_user: Actor
+) -> None:
+    # Private secrets and the project's shared ones are read off two indexes
+    # and merged; another user's private secret stays out.
+    project = unique("sp")
+    expect(user.post("/api/v1/projects", json={"name": project}), 201)
+    names = []
+    for turn in range(6):
+        body: dict[str, Any] = {"name": unique("mix"), "value": "v"}
+        if turn % 2:
+            body |= {"visibility": "project", "project": project}
+        expect(user.post("/api/v1/secrets", json=body), 201)
+        names.append(body["name"])
+        if turn == 2:
+            hidden = {"name": unique("theirs"), "value": "v"}
+            expect(other_user.post("/api/v1/secrets", json=hidden), 201)
+    for limit in (1, 2, 4, 50):
+        pages = walk(user.http, "/api/v1/secrets", limit=limit)
+        assert [s["name"] for page in pages for s in page] == names
+    shared = walk(user.http, "/api/v1/secrets", limit=1, visibility="project")
+    assert [s["name"] for page in shared for s in page] == names[1::2]
+
+
 def test_projects_and_members_page(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from keyhouse.core.problems import Unprocessable
@@ -128,19 +128,41 @@ def paginate(
             )
         ]
         statement = statement.where(_after(order, after))
-    statement = statement.order_by(*order).limit(limit + 1)
-    if not branches:
-        rows = list(session.scalars(statement))
-    else:
-        merged: dict[tuple[Any, ...], T] = {}
-        for branch in branches:
-            for row in session.scalars(statement.where(branch)):
-                merged.setdefault(tuple(sort_values(row)), row)
-        rows = [merged[values] for values in sorted(merged)[: limit + 1]]
+    if branches:
+        return _paginate_branches(session, listing, statement, order, limit, branches)
+    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(session, listing, sort_values(rows[-1]))
+
+
+def _paginate_branches(
+    session: Session,
+    listing: str,
+    statement: Select[T],
+    order: Sequence[InstrumentedAttribute[Any]],
+    limit: int,
+    branches: Sequence[ColumnElement[bool]],
+) -> tuple[list[T], str | None]:
+    # The branches read only the sort values (no rows built, no joins); the
+    # page's rows are then loaded by their unique last sort value.
+    sort_only = statement.with_only_columns(*order).order_by(*order).limit(limit + 1)
+    found: set[tuple[Any, ...]] = set()
+    for branch in branches:
+        found.update(tuple(values) for values in session.execute(sort_only.where(branch)))
+    chosen = sorted(found)[: limit + 1]
+    page = chosen[:limit]
+    # By the unique value alone: the rows were chosen under every condition of
+    # ``statement`` in this transaction, and its OR would lead the planner back
+    # to gathering every row it matches.
+    entity = statement.column_descriptions[0]["entity"]
+    by_unique = select(entity).where(order[-1].in_([values[-1] for values in page]))
+    rows = list(session.scalars(by_unique.order_by(*order)))
+    if len(chosen) <= limit:
+        return rows, None
+    # From the sort values, not the loaded row: a row deleted meanwhile moves no cursor.
+    return rows, encode_cursor(session, listing, page[-1])
 
 
 def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:

@@ -1,4 +1,4 @@
-"""api key lists walk an index in their order
+"""api key and secret lists walk an index in their order
 
 Revision ID: i14_key_list_index
 Revises: i9_api_key_digest_index
@@ -30,9 +30,16 @@ def upgrade() -> None:
         unique=False,
     )
     op.drop_index(op.f("ix_api_keys_created_by_id"), table_name="api_keys")
+    # Secrets likewise: private ones by namespace, shared ones in list order.
+    op.create_index(
+        "ix_secrets_namespace_list", "secrets", ["namespace", "created_at", "id"], unique=False
+    )
+    op.create_index("ix_secrets_list", "secrets", ["created_at", "id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_secrets_list", table_name="secrets")
+    op.drop_index("ix_secrets_namespace_list", table_name="secrets")
     op.create_index(op.f("ix_api_keys_created_by_id"), "api_keys", ["created_by_id"], unique=False)
     op.drop_index("ix_api_keys_created_by_list", table_name="api_keys")
     op.drop_index("ix_api_keys_owner_list", table_name="api_keys")
