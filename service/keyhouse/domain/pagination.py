@@ -113,9 +113,10 @@ def paginate(
     ``listing`` names the list (``"users"``): its cursors only work on it.
 
     ``branches`` splits a statement whose WHERE holds an OR (keys a caller owns
-    OR created): the page is read once per branch, each ``statement AND
-    branch``, and merged. One OR makes the database gather and sort every
-    matching row; each branch alone walks an index in ``order`` and stops after
+    OR created): the sort values of a page are read once per branch, each
+    ``statement AND branch``, merged, and the page's rows loaded by the last
+    (unique) one. One OR makes the database gather and sort every matching
+    row; each branch alone walks an index in ``order`` and stops after
     ``limit + 1`` rows, and the first ``limit + 1`` rows of the union are among
     theirs. A branch only narrows ``statement``, so it can never show more.
     ``order`` must end in a unique column (rows seen twice are dropped by it).
