@@ -1,7 +1,7 @@
 """api key and secret lists walk an index in their order
 
 Revision ID: i14_key_list_index
-Revises: i9_api_key_digest_index
+Revises: i12_key_rotation
 Create Date: 2026-12-02 03:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i14_key_list_index"
-down_revision: str | None = "i9_api_key_digest_index"
+down_revision: str | None = "i12_key_rotation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
