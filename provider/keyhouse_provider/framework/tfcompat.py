@@ -62,15 +62,24 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
 
     What Terraform sees is the same: the go-plugin handshake line on stdout, the
     Provider, GRPCController and GRPCStdio services over TLS on a unix socket, and the
-    process leaving after ``GRPCController.Shutdown`` (or ``StopProvider``). What
-    differs, measured with ``bench/terraform.py``:
+    process leaving after ``GRPCController.Shutdown``. What differs, measured with
+    ``bench/terraform.py`` where it is about speed:
 
     - a pool of ``workers`` threads, where ``tf`` caps it at 10;
     - no gRPC interceptors: ``tf`` puts two on every call (a debug log and its way of
       noticing a shutdown), which cost about half of the gRPC server's own time per
-      call; the shutdown calls are wrapped instead;
-    - the process leaves as soon as it is told to, where ``tf`` polls every 50 ms
-      (Terraform waits for that at every one of the 3 or 4 starts of a command);
+      call;
+    - ``Shutdown`` is answered, then the server stops at once, where ``tf`` stopped it
+      before answering (the caller got UNAVAILABLE) and polled for that every 50 ms
+      (Terraform waits for the process to be gone at each of the 3 or 4 starts of a
+      command);
+    - ``StopProvider`` (Terraform interrupted) does not stop the server, which ``tf``
+      did: it asks to cut in-flight work short, and Terraform still waits for the
+      answers of the calls under way (an apply's result goes into the state) before it
+      ends the process with ``Shutdown``;
+    - SIGINT (Ctrl-C, sent to the whole process group) is ignored, as go-plugin's
+      servers do, where ``tf`` stopped serving at once: the answers of an interrupted
+      apply still reach Terraform and its state;
     - a cached certificate is loaded without ``cryptography`` (``certificate``).
 
     ``--dev`` (a provider Terraform reattaches to, for debugging) is ``tf``'s own.
@@ -80,7 +89,7 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
         return
     import base64
     import concurrent.futures
-    import contextlib
+    import signal
     import tempfile
     import threading
 
@@ -90,18 +99,12 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
     from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
     from tf.gen import tfplugin_pb2_grpc as rpc
 
+    # Ctrl-C in a terminal reaches the whole process group. As go-plugin's own servers
+    # do, the provider leaves the interruption to Terraform, which stops it the
+    # protocol's way once the calls under way have answered.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopping = threading.Event()
     provider_servicer = servicer(provider)
-    stop_provider = provider_servicer.StopProvider
-
-    def stop(request: Any, context: Any) -> Any:
-        try:
-            return stop_provider(request, context)
-        finally:
-            stopping.set()
-
-    # Bound before the service is added: the server calls this one.
-    provider_servicer.StopProvider = stop
 
     class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
         def Shutdown(self, request: Any, context: Any) -> Any:
@@ -126,9 +129,8 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
             ["1", "6", "unix", socket, "grpc", base64.b64encode(chain).decode().rstrip("=")]
         )
         print(handshake, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stopping.wait()
-        # The call that asked for the stop is still answering: it may finish.
+        stopping.wait()
+        # The Shutdown call is still answering: it may finish.
         server.stop(grace=1).wait()
 
 

@@ -32,9 +32,6 @@ def test_serve_builds_a_server_of_workers_threads_without_interceptors(
         def __init__(self, app: object) -> None:
             built["app"] = app
 
-        def StopProvider(self, request: Any, context: Any) -> Any:
-            return None
-
     monkeypatch.setattr(grpc, "server", server)
     provider = object()
     with pytest.raises(_Built):
@@ -78,13 +75,16 @@ def test_dev_mode_gives_tf_our_servicer_pool_size_and_certificate(
     }
 
 
-@pytest.mark.parametrize("how", ["Shutdown", "StopProvider"])
-def test_the_provider_answers_the_call_that_stops_it_and_leaves(tmp_path: Path, how: str) -> None:
-    """Terraform ends each provider process with GRPCController.Shutdown (StopProvider
-    when interrupted) and waits for it to be gone: the call is answered, then the
-    process exits by itself."""
+def test_interrupted_the_provider_serves_on_and_leaves_after_answering_shutdown(
+    tmp_path: Path,
+) -> None:
+    """Interrupted (Ctrl-C reaches the provider's process too), Terraform sends
+    StopProvider and still waits for the calls under way; it ends each provider process
+    with GRPCController.Shutdown and waits for it to be gone: the call is answered, then
+    the process exits by itself."""
     import base64
     import os
+    import signal
     import ssl
     import subprocess
     import sys
@@ -116,15 +116,15 @@ def test_the_provider_answers_the_call_that_stops_it_and_leaves(tmp_path: Path, 
             options=[("grpc.ssl_target_name_override", "localhost")],
         ) as channel:
             provider = rpc.ProviderStub(channel)
+            process.send_signal(signal.SIGINT)
+            provider.StopProvider(pb.StopProvider.Request(), timeout=30)
             schema = provider.GetProviderSchema(pb.GetProviderSchema.Request(), timeout=30)
             assert "keyhouse_secret" in schema.resource_schemas
-            if how == "Shutdown":
-                answer = controller_rpc.GRPCControllerStub(channel).Shutdown(
-                    controller_pb.Empty(), timeout=30
-                )
-                assert isinstance(answer, controller_pb.Empty)
-            else:
-                provider.StopProvider(pb.StopProvider.Request(), timeout=30)
+            assert process.poll() is None
+            answer = controller_rpc.GRPCControllerStub(channel).Shutdown(
+                controller_pb.Empty(), timeout=30
+            )
+            assert isinstance(answer, controller_pb.Empty)
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
