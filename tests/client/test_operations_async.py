@@ -253,6 +253,24 @@ def test_api_keys_create_for_another_user(akh: AsyncRunner, user: Credentials) -
     akh(body)
 
 
+def test_api_keys_roll(user_akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        old = await kh.api_keys.create(name=unique("key"), scopes=["secrets"], expires_in_days=30)
+        made = await kh.api_keys.roll(key_id=old.id, overlap_seconds=600)
+        rolled = made
+        assert isinstance(rolled, models.ApiKeyRolled)
+        assert (rolled.name, rolled.scopes, rolled.status) == (old.name, old.scopes, "active")
+        assert rolled.expires_at - rolled.created_at == timedelta(days=30)
+        assert (rolled.replaces.id, rolled.replaces.status) == (old.id, "rolled")
+        assert rolled.replaces.replaced_by == rolled.id
+        assert made.key is not None
+        answer = await kh.keys.verify(key=old.key)
+        assert (answer.valid, answer.replaced_by) == (True, rolled.id)
+        assert (await kh.keys.verify(key=made.key)).valid
+
+    user_akh(body)
+
+
 # Secrets.
 
 

@@ -14,6 +14,8 @@ def record(
     action: str,
     target: str | None,
     outcome: str = "success",
+    *,
+    related: str | None = None,
 ) -> None:
     """Add an audit event to ``session``; it commits with the change it describes."""
     session.add(
@@ -25,6 +27,7 @@ def record(
             key_id=caller.key_id if caller else None,
             action=action,
             target=target,
+            related=related,
             outcome=outcome,
         )
     )

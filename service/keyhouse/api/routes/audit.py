@@ -60,6 +60,7 @@ def list_(
                 key_id=e.key_id,
                 action=e.action,
                 target=e.target,
+                related=e.related,
                 outcome=e.outcome,
             )
             for e in rows[:limit]
