@@ -526,7 +526,7 @@ class ScopesPublic(BaseModel):
 class Project1(RootModel[str]):
     root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
     """
-    Required when visibility is 'project'.
+    The project to share the secret with; implies visibility 'project'.
     """
 
 
@@ -547,12 +547,13 @@ class SecretCreate(BaseModel):
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
     name: Annotated[str, Field(max_length=256, min_length=1, title="Name")]
-    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
-        "private"
-    )
+    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = None
+    """
+    private (only its owner) or project (every member of project). Default: project when project is given, else private.
+    """
     project: Annotated[Project1 | None, Field(title="Project")] = None
     """
-    Required when visibility is 'project'.
+    The project to share the secret with; implies visibility 'project'.
     """
     description: Annotated[Description | None, Field(title="Description")] = None
 
