@@ -162,19 +162,27 @@ def accessible(session: Session, caller: Caller, secret_id: str, action: str) ->
     raise refusal(caller, action, arn, secret.project, decision, held)
 
 
-def find_by_name(session: Session, caller: Caller, name: str, project: str | None) -> Secret:
-    """A secret by name: the caller's private one, or a project's."""
+def find_by_name(
+    session: Session,
+    caller: Caller,
+    name: str,
+    project: str | None,
+    action: str = "secrets:GetSecret",
+) -> Secret:
+    """A secret by name (the caller's private one, or a project's) for ``action`` on it.
+
+    Only ``action`` is needed: a role granted ``secrets:GetSecretValue`` on one
+    secret reads it by name without being a member of its project.
+    """
     if project is None:
-        _refuse_restricted_private(caller, "secrets:GetSecret")
-        authorize(session, caller, "secrets:GetSecret", own_secret_rn(caller, name))
+        _refuse_restricted_private(caller, action)
+        authorize(session, caller, action, own_secret_rn(caller, name))
         namespace = private_namespace(caller.principal_id)
         target = f"private secret '{name}'"
     else:
-        require_scope(caller, "secrets:GetSecret", project_secret_rn(project, name))
+        require_scope(caller, action, project_secret_rn(project, name))
         found = find_project(session, project)
-        authorize(
-            session, caller, "secrets:GetSecret", project_secret_rn(project, name), project=found
-        )
+        authorize(session, caller, action, project_secret_rn(project, name), project=found)
         namespace = project_namespace(found.id)
         target = f"secret '{name}' in project '{project}'"
     secret = session.scalar(

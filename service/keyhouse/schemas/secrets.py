@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
@@ -29,6 +29,11 @@ def check_file_value(value: str) -> None:
         base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("value must be base64 when type is 'file'") from None
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    # The default depends on another field: documented in words, not as a value.
+    schema.pop("default", None)
 
 
 class _ValueBody(Input):
@@ -64,11 +69,25 @@ class SecretCreate(SecretValueInput):
     """A new secret, private to its creator or shared with a project."""
 
     name: SecretName
-    visibility: Visibility = "private"
+    # Given a project, the secret is shared with it unless told otherwise (as in Terraform).
+    visibility: Visibility = Field(
+        default="private",
+        description="private (only its owner) or project (every member of project). "
+        "Default: project when project is given, else private.",
+        json_schema_extra=_no_default,
+    )
     project: Identifier | None = Field(
-        default=None, description="Required when visibility is 'project'."
+        default=None,
+        description="The project to share the secret with; implies visibility 'project'.",
     )
     description: Description | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _project_implies_visibility(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "visibility" not in data and data.get("project"):
+            return {**data, "visibility": "project"}
+        return data
 
     @model_validator(mode="after")
     def _project_matches_visibility(self) -> SecretCreate:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from keyhouse.api.deps import (
     CurrentCaller,
@@ -16,9 +17,11 @@ from keyhouse.api.deps import (
 )
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.core.problems import problem_responses
+from keyhouse.core.state import AppState
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import secrets as secrets_domain
 from keyhouse.domain.access import authorize, find_project, require_scope
+from keyhouse.domain.auth import Caller
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import project_rn, secret_rn
 from keyhouse.models import Secret, utcnow
@@ -113,6 +116,25 @@ def get_by_name(
     return secrets_domain.to_public(secrets_domain.find_by_name(session, caller, name, project))
 
 
+@router.get("/by-name/value", response_model=SecretValue, responses=problem_responses(404))
+def get_value_by_name(
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    name: Annotated[SecretName, Query(description="The secret's name.")],
+    project: Annotated[
+        Identifier | None, Query(description="The project of a shared secret; omit for private.")
+    ] = None,
+) -> SecretValue:
+    """Read a secret's value by name in one call (for files, the base64 string). Audited.
+
+    Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
+    role that is no member of the project.
+    """
+    secret = secrets_domain.find_by_name(session, caller, name, project, "secrets:GetSecretValue")
+    return _reveal(session, state, caller, secret)
+
+
 @router.get("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
 def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
     """A secret's metadata."""
@@ -145,6 +167,11 @@ def get_value(
 ) -> SecretValue:
     """Read a secret's value (for files, the base64 string as stored). Audited."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecretValue")
+    return _reveal(session, state, caller, secret)
+
+
+def _reveal(session: Session, state: AppState, caller: Caller, secret: Secret) -> SecretValue:
+    """Decrypt the value of a secret the caller may read, and record that it was read."""
     value = secrets_domain.read_value(state.envelope, secret)
     audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
     session.commit()
