@@ -1,0 +1,67 @@
+"""``keyhouse roles``: machine identities, such as a compute cluster's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from keyhouse_cli.commands._shared import Yes, confirm
+from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.session import connect
+from keyhouse_client import NOT_GIVEN
+
+app = typer.Typer(help="Roles (admins): create, list, show, update, delete.")
+
+COLUMNS = [
+    column("name", "name"),
+    column("description", "description"),
+    column("created", "created_at"),
+]
+Name = Annotated[str, typer.Argument(help="The role's name.")]
+Description = Annotated[str | None, typer.Option(help="What the role is for.")]
+
+
+@app.command()
+def create(name: Name, description: Description = None, output: Output = Format.TABLE) -> None:
+    """Create a role."""
+    with connect() as kh:
+        role = kh.roles.create(
+            name=name, description=description if description is not None else NOT_GIVEN
+        )
+    say(f"Created role {role.name}.")
+    show(role, output)
+
+
+@app.command("list")
+def list_(
+    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
+    output: Output = Format.TABLE,
+) -> None:
+    """List roles."""
+    with connect() as kh:
+        found = collect(kh.roles.iter(limit=min(limit or 200, 200)), "Listing roles", limit)
+    show_list(found, output, COLUMNS, empty="No roles.")
+
+
+@app.command("show")
+def show_(name: Name, output: Output = Format.TABLE) -> None:
+    """One role."""
+    with connect() as kh:
+        show(kh.roles.get(name=name), output)
+
+
+@app.command()
+def update(name: Name, description: Description = None, output: Output = Format.TABLE) -> None:
+    """Change a role's description."""
+    with connect() as kh:
+        show(kh.roles.update(name=name, description=description), output)
+
+
+@app.command()
+def delete(name: Name, yes: Yes = False) -> None:
+    """Delete a role with its keys and private secrets."""
+    confirm(f"Delete role {name}, its API keys and its private secrets?", yes)
+    with connect() as kh:
+        kh.roles.delete(name=name)
+    say(f"Deleted role {name}.")
