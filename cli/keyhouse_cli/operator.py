@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from keyhouse_cli.errors import USAGE
 
@@ -61,7 +62,7 @@ def _stand_in(name: str, missing: str) -> Any:
 
     @stand_in.command(
         name=name,
-        help=f"Needs the server extra: pip install '{EXTRA}'.",
+        help=f"Needs the server extra: pip install '{escape(EXTRA)}'.",
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
         add_help_option=False,
         rich_help_panel=PANEL,

@@ -59,6 +59,7 @@ class Cli:
 
     directory: Path
     env: dict[str, str] = field(repr=False)
+    executable: Path = KEYHOUSE
 
     @property
     def config(self) -> Path:
@@ -80,7 +81,7 @@ class Cli:
             else:
                 environment[name] = value
         completed = subprocess.run(
-            [str(KEYHOUSE), *args],
+            [str(self.executable), *args],
             input=stdin.encode() if isinstance(stdin, str) else (stdin or b""),
             capture_output=True,
             cwd=self.directory,
@@ -95,7 +96,7 @@ class Cli:
 
     def as_key(self, key: str) -> Cli:
         """The same runner, sending ``key`` instead."""
-        return Cli(self.directory, {**self.env, "KEYHOUSE_API_KEY": key})
+        return Cli(self.directory, {**self.env, "KEYHOUSE_API_KEY": key}, self.executable)
 
 
 def clean_env(directory: Path) -> dict[str, str]:
