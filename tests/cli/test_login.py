@@ -10,6 +10,8 @@ from tests.cli.conftest import Cli
 from tests.support.actors import unique
 from tests.support.keyhouse_server import KeyhouseServer
 
+UNSET = ("KEYHOUSE_URL", "KEYHOUSE_API_KEY")
+
 
 def test_login_saves_a_private_profile_that_later_commands_use(
     cli: Cli, sqlite_service: KeyhouseServer
@@ -23,8 +25,8 @@ def test_login_saves_a_private_profile_that_later_commands_use(
     assert saved == {"url": sqlite_service.url, "api_key": key}
 
     # Without KEYHOUSE_URL / KEYHOUSE_API_KEY, the default profile answers.
-    offline_env = {"KEYHOUSE_URL": None, "KEYHOUSE_API_KEY": None}
-    me = cli("whoami", "-o", "json", **offline_env).json()
+    offline = Cli(cli.directory, {k: v for k, v in cli.env.items() if k not in UNSET})
+    me = offline("whoami", "-o", "json").json()
     assert me["key"]["scopes"] == ["keys"]
     # The environment, when set, wins over the default profile; --profile wins over both.
     assert cli("whoami", "-o", "json").json()["is_admin"] is True
@@ -36,12 +38,12 @@ def test_login_saves_a_private_profile_that_later_commands_use(
         "admin",
         stdin=cli.env["KEYHOUSE_API_KEY"],
     )
-    assert cli("--profile", "admin", "whoami", "-o", "json", **offline_env).json()["is_admin"]
+    assert offline("--profile", "admin", "whoami", "-o", "json").json()["is_admin"]
     by_env = cli("whoami", "-o", "json", KEYHOUSE_PROFILE="default").json()
     assert by_env["key"]["scopes"] == ["keys"]
 
     os.chmod(cli.config, 0o644)
-    warned = cli("whoami", **offline_env)
+    warned = offline("whoami")
     assert "open to others (mode 644)" in warned.stderr
 
     cli("logout", "--profile", "admin")
