@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import inspect
 import re
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 import pytest
@@ -62,10 +63,11 @@ T = TypeVar("T")
 K = TypeVar("K", Keyhouse, AsyncKeyhouse)
 
 HERE = Path(__file__).parent
-OPERATION_MODULES = frozenset(
-    {"tests.client.test_operations_sync", "tests.client.test_operations_async"}
-)
-"""The modules whose calls count as exercising an operation."""
+OPERATION_MODULE = "tests.client.test_operations"
+"""The module whose calls count as exercising an operation."""
+
+FLAVOURS = ["sync", "async"]
+"""The operation tests run once with ``Keyhouse`` and once with ``AsyncKeyhouse``."""
 
 EXERCISED: set[tuple[str, str, str]] = set()
 """(test module, resource class, method) for every operation a test client was asked to run."""
@@ -87,7 +89,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_deselected(items: list[pytest.Item]) -> None:
     """Note the operation tests a run leaves out: the coverage check cannot judge then."""
     for item in items:
-        if item.path.parent == HERE and item.path.name.startswith("test_operations_"):
+        if item.path == HERE / "test_operations.py":
             DESELECTED.add(item.nodeid)
 
 
@@ -120,9 +122,70 @@ class _Recording:
 def recording(kh: K, module: str) -> K:
     """``kh`` with each resource attribute replaced by a recording stand-in."""
     for attribute, value in list(vars(kh).items()):
-        if type(value).__module__ == resources.__name__:
+        if type(value).__module__.startswith(resources.__name__ + "."):
             setattr(kh, attribute, _Recording(value, module))
     return kh
+
+
+class Blocking:
+    """An ``AsyncKeyhouse`` (or a part of it) behind blocking calls, for the shared tests.
+
+    Each awaitable a method returns is run to completion in ``loop``, the loop the
+    client's connections belong to; async iterators become plain ones. So one
+    test body drives both clients, and the recording underneath still notes the
+    async classes' methods.
+    """
+
+    def __init__(self, target: object, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __repr__(self) -> str:
+        return f"Blocking({self._target!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name.startswith("_") or isinstance(value, str | int | float | bool | None):
+            return value
+        if not callable(value):
+            return Blocking(value, self._loop)
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            if inspect.isawaitable(result):
+                return self._loop.run_until_complete(result)
+            if inspect.isasyncgen(result):
+                return self._iterate(result)
+            return result
+
+        return call
+
+    def _iterate(self, items: AsyncGenerator[Any, Any]) -> Iterator[Any]:
+        try:
+            while True:
+                try:
+                    yield self._loop.run_until_complete(anext(items))
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run_until_complete(items.aclose())
+
+
+@contextmanager
+def open_client(flavour: str, url: str, key: str, module: str) -> Iterator[Keyhouse]:
+    """A recording client of ``flavour`` ("sync" or "async", blocking), closed afterwards."""
+    if flavour == "sync":
+        with Keyhouse(base_url=url, api_key=key) as sync:
+            yield recording(sync, module)
+        return
+    loop = asyncio.new_event_loop()
+    asynchronous = AsyncKeyhouse(base_url=url, api_key=key)
+    try:
+        yield cast(Keyhouse, Blocking(recording(asynchronous, module), loop))
+    finally:
+        loop.run_until_complete(asynchronous.close())
+        loop.close()
 
 
 class AsyncRunner:
@@ -157,11 +220,22 @@ class Credentials:
     key: str = field(repr=False)
 
 
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: ``Keyhouse``, or ``AsyncKeyhouse`` through ``Blocking``."""
+    value: str = request.param
+    return value
+
+
 @pytest.fixture
-def kh(sqlite_service: KeyhouseServer, request: pytest.FixtureRequest) -> Iterator[Keyhouse]:
-    """The admin's sync client, closed after the test."""
-    with Keyhouse(base_url=sqlite_service.url, api_key=sqlite_service.admin_key) as admin:
-        yield recording(admin, request.module.__name__)
+def kh(
+    sqlite_service: KeyhouseServer, flavour: str, request: pytest.FixtureRequest
+) -> Iterator[Keyhouse]:
+    """The admin's client of this test's flavour, closed after the test."""
+    with open_client(
+        flavour, sqlite_service.url, sqlite_service.admin_key, request.module.__name__
+    ) as admin:
+        yield admin
 
 
 @pytest.fixture
@@ -189,19 +263,14 @@ def user(admin_http: httpx.Client) -> Credentials:
 
 @pytest.fixture
 def user_kh(
-    sqlite_service: KeyhouseServer, user: Credentials, request: pytest.FixtureRequest
+    sqlite_service: KeyhouseServer,
+    user: Credentials,
+    flavour: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Keyhouse]:
-    """The sync client of ``user``."""
-    with Keyhouse(base_url=sqlite_service.url, api_key=user.key) as mine:
-        yield recording(mine, request.module.__name__)
-
-
-@pytest.fixture
-def user_akh(
-    sqlite_service: KeyhouseServer, user: Credentials, request: pytest.FixtureRequest
-) -> AsyncRunner:
-    """Runs async test bodies with ``user``'s ``AsyncKeyhouse``."""
-    return AsyncRunner(sqlite_service.url, user.key, request.module.__name__)
+    """The client of ``user``, of this test's flavour."""
+    with open_client(flavour, sqlite_service.url, user.key, request.module.__name__) as mine:
+        yield mine
 
 
 # Checking a typed error.
@@ -531,6 +600,7 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
     ("secrets", "list"): lambda w: {},
     ("secrets", "create"): lambda w: {"name": unique("client/s"), "value": "v"},
     ("secrets", "get_by_name"): lambda w: {"name": "no/such/secret"},
+    ("secrets", "get_value_by_name"): lambda w: {"name": "no/such/secret"},
     ("secrets", "get"): lambda w: {"secret_id": NO_SECRET_ID},
     ("secrets", "update"): lambda w: {"secret_id": NO_SECRET_ID, "description": "d"},
     ("secrets", "delete"): lambda w: {"secret_id": NO_SECRET_ID},
@@ -867,6 +937,15 @@ SPECIFIC_CASES: list[Case] = [
     ),
     _not_found("secrets", "get_by_name", lambda w: {"name": "no/such/secret"}, "unknown-name"),
     _invalid("secrets", "get_by_name", lambda w: {"name": "/leading/slash"}, "/query/name"),
+    _not_a_collaborator(
+        "secrets",
+        "get_value_by_name",
+        lambda w: {"name": w.project_secret, "project": w.project},
+    ),
+    _not_found(
+        "secrets", "get_value_by_name", lambda w: {"name": "no/such/secret"}, "unknown-name"
+    ),
+    _invalid("secrets", "get_value_by_name", lambda w: {"name": "/leading/slash"}, "/query/name"),
     _not_found("secrets", "get", lambda w: {"secret_id": NO_SECRET_ID}, "unknown-secret"),
     _invalid("secrets", "get", lambda w: {"secret_id": "not-an-id"}, "/path/secret_id"),
     _not_found(

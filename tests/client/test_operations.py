@@ -1,23 +1,30 @@
-"""Every operation of the sync client (``Keyhouse``) against the live service.
+"""Every operation of both clients (``Keyhouse``, ``AsyncKeyhouse``) against the live service.
 
-Each operation: a success with its typed model checked field by field, and
-each error status its OpenAPI entry documents (``ERROR_CASES``) raised as the
-right ``KeyhouseError`` subclass. Then the ``with_response`` variants, the
-iterators walking every page, and NOT_GIVEN (leave out) versus None (clear).
+Each test runs once per flavour (``flavour``: the async client behind
+``Blocking``, see conftest). Each operation: a success with its typed model
+checked field by field, and each error status its OpenAPI entry documents
+(``ERROR_CASES``) raised as the right ``KeyhouseError`` subclass. Then the
+``with_response`` variants, the iterators walking every page, and NOT_GIVEN
+(leave out) versus None (clear).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from keyhouse_client import (
     APIError,
+    AsyncKeyhouse,
     AuthenticationError,
     ConflictError,
+    FileTooLargeError,
     Keyhouse,
     NotFoundError,
     PermissionDeniedError,
@@ -27,13 +34,14 @@ from tests.client.conftest import (
     ERROR_CASES,
     MANAGED_POLICIES,
     POLICY_DOCUMENT,
+    AsyncRunner,
     Caller,
     Case,
     Credentials,
     World,
     masked,
+    open_client,
     policy_document,
-    recording,
     same_secret,
     stored_document,
 )
@@ -49,29 +57,42 @@ MANY = 5
 # Documented errors.
 
 
+Callers = Callable[[Caller], Keyhouse]
+
+
 @pytest.fixture(scope="module")
-def callers(world: World) -> Iterator[dict[Caller, Keyhouse]]:
-    """A client for each caller of the error cases."""
-    clients = {
-        caller: recording(Keyhouse(base_url=world.url, api_key=world.key(caller)), __name__)
-        for caller in Caller
-    }
-    yield clients
-    for kh in clients.values():
-        kh.close()
+def opened(world: World) -> Iterator[Callable[[str, Caller], Keyhouse]]:
+    """Clients for the error cases' callers, each opened once per flavour, when first asked."""
+    with ExitStack() as stack:
+        clients: dict[tuple[str, Caller], Keyhouse] = {}
+
+        def client(flavour: str, caller: Caller) -> Keyhouse:
+            if (flavour, caller) not in clients:
+                clients[(flavour, caller)] = stack.enter_context(
+                    open_client(flavour, world.url, world.key(caller), __name__)
+                )
+            return clients[(flavour, caller)]
+
+        yield client
+
+
+@pytest.fixture
+def callers(opened: Callable[[str, Caller], Keyhouse], flavour: str) -> Callers:
+    """The client of each caller, of this test's flavour."""
+    return lambda caller: opened(flavour, caller)
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=lambda case: case.id)
-def test_documented_error(case: Case, world: World, callers: dict[Caller, Keyhouse]) -> None:
-    operation = getattr(getattr(callers[case.caller], case.resource), case.operation)
+def test_documented_error(case: Case, world: World, callers: Callers) -> None:
+    operation = getattr(getattr(callers(case.caller), case.resource), case.operation)
     with case.arranged(world), pytest.raises(APIError) as caught:
         operation(**case.kwargs(world))
     case.check(caught.value, world)
 
 
-def test_iterators_raise_typed_errors(callers: dict[Caller, Keyhouse]) -> None:
+def test_iterators_raise_typed_errors(callers: Callers) -> None:
     with pytest.raises(AuthenticationError) as caught:
-        next(callers[Caller.REVOKED].projects.iter(limit=PAGE))
+        next(callers(Caller.REVOKED).projects.iter(limit=PAGE))
     assert caught.value.status == 401
     assert caught.value.reason == "revoked"
 
@@ -280,6 +301,53 @@ def test_secrets_shared_with_a_project(user_kh: Keyhouse) -> None:
 
     user_kh.secrets.delete(secret_id=created.id)
     user_kh.projects.delete(project=project.name)
+
+
+def test_secrets_read_by_name_in_one_call(user_kh: Keyhouse, user: Credentials) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    name = unique("client/token")
+    user_kh.secrets.create(name=name, value="private value")
+    user_kh.secrets.create(name=name, value="shared value", project=project.name)
+
+    found = user_kh.secrets.get_value_by_name(name=name, project=project.name)
+    value = masked(found)
+    assert isinstance(value, models.SecretValue)
+    assert (value.name, value.type, value.version) == (name, "text", 1)
+    same_secret(found.value, "shared value", "the value read by name")
+    same_secret(user_kh.secrets.read(name), "private value", "the private value")
+    same_secret(user_kh.secrets.read(name, project=project.name), "shared value", "read")
+    shared = user_kh.secrets.read_bytes(name, project=project.name)
+    assert shared == b"shared value"
+
+
+def test_secrets_files_go_in_and_out_as_bytes(user_kh: Keyhouse, tmp_path: Path) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    data = bytes(range(256)) * 26  # 6,656 bytes: within the 6,750 a file secret holds
+    (tmp_path / "id_ed25519").write_bytes(data)
+    name = unique("client/key")
+    created = user_kh.secrets.create_from_file(name, tmp_path / "id_ed25519", project=project.name)
+    assert (created.type, created.visibility, created.project) == ("file", "project", project.name)
+    assert user_kh.secrets.read_bytes(name, project=project.name) == data
+    raw = user_kh.secrets.read(name, project=project.name)
+    assert base64.b64decode(raw) == data  # reads return the base64, as stored
+
+    (tmp_path / "rotated").write_bytes(b"\x00rotated\xff")
+    replaced = user_kh.secrets.put_file(secret_id=created.id, path=tmp_path / "rotated")
+    assert (replaced.version, replaced.type) == (2, "file")
+    assert user_kh.secrets.read_bytes(name, project=project.name) == b"\x00rotated\xff"
+
+    (tmp_path / "big").write_bytes(b"x" * 6751)
+    attempts: list[Callable[[], object]] = [
+        lambda: user_kh.secrets.create_from_file(unique("client/big"), tmp_path / "big"),
+        lambda: user_kh.secrets.put_file(secret_id=created.id, path=tmp_path / "big"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(FileTooLargeError) as caught:
+            attempt()
+        assert (caught.value.size, caught.value.limit) == (6751, 6750)
+        assert "6,750 bytes" in str(caught.value)
+        assert "9,000 characters" in str(caught.value)
+    assert user_kh.secrets.get(secret_id=created.id).version == 2  # nothing was sent
 
 
 # Projects.
@@ -882,6 +950,17 @@ def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
     assert isinstance(response.parsed, models.ProjectPublic)
     assert response.parsed.description == "d"
     assert response.request_id == response.headers["x-request-id"]
+
+
+def test_concurrent_calls_share_one_client(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        names = [unique("role") for _ in range(MANY)]
+        created = await asyncio.gather(*(kh.roles.create(name=name) for name in names))
+        assert [role.name for role in created] == names
+        fetched = await asyncio.gather(*(kh.roles.get(name=name) for name in names))
+        assert [role.id for role in fetched] == [role.id for role in created]
+
+    akh(body)
 
 
 # Iterators walk every page.
