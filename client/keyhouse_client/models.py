@@ -107,6 +107,9 @@ class ApiKeyCreate(BaseModel):
 
 class Name(RootModel[str]):
     root: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    """
+    A new name, unique among the owner's keys.
+    """
 
 
 class Scopes(RootModel[list[Scope]]):
@@ -125,7 +128,13 @@ class ApiKeyUpdate(BaseModel):
         extra="forbid",
     )
     name: Annotated[Name | None, Field(title="Name")] = None
+    """
+    A new name, unique among the owner's keys.
+    """
     scopes: Annotated[Scopes | None, Field(title="Scopes")] = None
+    """
+    The new set of scopes, replacing the old (only scopes the caller holds).
+    """
 
 
 class AttachmentCreate(BaseModel):
@@ -139,7 +148,13 @@ class AttachmentCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "role"
     )
+    """
+    user or role.
+    """
     principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    """
+    The user's or role's name.
+    """
 
 
 class AttachmentPublic(BaseModel):
@@ -251,8 +266,17 @@ class MemberCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "user"
     )
+    """
+    user or role.
+    """
     principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    """
+    The user's or role's name.
+    """
     role: Annotated[Literal["owner", "member", "viewer"] | None, Field(title="Role")] = "member"
+    """
+    owner, member or viewer.
+    """
 
 
 class MemberPublic(BaseModel):
@@ -276,6 +300,9 @@ class MemberUpdate(BaseModel):
         extra="forbid",
     )
     role: Annotated[Literal["owner", "member", "viewer"], Field(title="Role")]
+    """
+    owner, member or viewer.
+    """
 
 
 class MembersPublic(BaseModel):
@@ -289,6 +316,9 @@ class MembersPublic(BaseModel):
 
 class Description(RootModel[str]):
     root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    What the policy grants.
+    """
 
 
 class PolicyCreate(BaseModel):
@@ -300,7 +330,13 @@ class PolicyCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    """
+    The policy's name, unique; its arn is khrn:policy:<name>.
+    """
     description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    What the policy grants.
+    """
     document: Annotated[dict[str, Any], Field(title="Document")]
     """
     The policy: {"Version": "2012-10-17", "Statement": [...]}.
@@ -335,6 +371,13 @@ class PolicyPublic(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+class Description1(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    A new description; null clears it.
+    """
+
+
 class PolicyUpdate(BaseModel):
     """
     Changes to a policy; a new document makes a new version.
@@ -343,8 +386,14 @@ class PolicyUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description1 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
     document: Annotated[dict[str, Any] | None, Field(title="Document")] = None
+    """
+    A new document: a new version, in force from the next request.
+    """
 
 
 class PrincipalRef(BaseModel):
@@ -394,6 +443,13 @@ class Problem(BaseModel):
     """
 
 
+class Description2(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    What the project is for.
+    """
+
+
 class ProjectCreate(BaseModel):
     """
     A new project; its creator becomes its owner.
@@ -403,7 +459,13 @@ class ProjectCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    The project's name, unique.
+    """
+    description: Annotated[Description2 | None, Field(title="Description")] = None
+    """
+    What the project is for.
+    """
 
 
 class ProjectPublic(BaseModel):
@@ -425,6 +487,13 @@ class ProjectPublic(BaseModel):
     """
 
 
+class Description3(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    A new description; null clears it.
+    """
+
+
 class ProjectUpdate(BaseModel):
     """
     Changes to a project.
@@ -433,7 +502,10 @@ class ProjectUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description3 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class ProjectsPublic(BaseModel):
@@ -445,6 +517,13 @@ class ProjectsPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
+class Description4(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    What the role is for.
+    """
+
+
 class RoleCreate(BaseModel):
     """
     A new role: a machine identity such as a compute cluster.
@@ -454,7 +533,13 @@ class RoleCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
-    description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    The role's name, unique among roles.
+    """
+    description: Annotated[Description4 | None, Field(title="Description")] = None
+    """
+    What the role is for.
+    """
 
 
 class RolePublic(BaseModel):
@@ -472,6 +557,13 @@ class RolePublic(BaseModel):
     created_at: Annotated[datetime, Field(title="Created At")]
 
 
+class Description5(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    A new description; null clears it.
+    """
+
+
 class RoleUpdate(BaseModel):
     """
     Changes to a role.
@@ -480,7 +572,10 @@ class RoleUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description5 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class RolesPublic(BaseModel):
@@ -501,7 +596,13 @@ class ScopeCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    """
+    The scope's name, unique in the catalog.
+    """
     description: Annotated[str | None, Field(max_length=500, title="Description")] = ""
+    """
+    What the scope lets a key do.
+    """
 
 
 class ScopePublic(BaseModel):
@@ -530,6 +631,13 @@ class Project1(RootModel[str]):
     """
 
 
+class Description6(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    What the secret is for.
+    """
+
+
 class SecretCreate(BaseModel):
     """
     A new secret, private to its creator or shared with a project.
@@ -547,6 +655,9 @@ class SecretCreate(BaseModel):
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
     name: Annotated[str, Field(max_length=256, min_length=1, title="Name")]
+    """
+    A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
+    """
     visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = None
     """
     private (only its owner) or project (every member of project). Default: project when project is given, else private.
@@ -555,7 +666,10 @@ class SecretCreate(BaseModel):
     """
     The project to share the secret with; implies visibility 'project'.
     """
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description6 | None, Field(title="Description")] = None
+    """
+    What the secret is for.
+    """
 
 
 class SecretPublic(BaseModel):
@@ -585,6 +699,13 @@ class SecretPublic(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+class Description7(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title="Description")]
+    """
+    A new description; null clears it.
+    """
+
+
 class SecretUpdate(BaseModel):
     """
     Changes to a secret's metadata.
@@ -593,7 +714,10 @@ class SecretUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description7 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class SecretValue(BaseModel):
@@ -653,10 +777,16 @@ class SettingsPublic(BaseModel):
 
 class DefaultKeyLifetimeDays(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=36500, title="Default Key Lifetime Days")]
+    """
+    Lifetime of a key created without an expiry, in days.
+    """
 
 
 class MaxKeyLifetimeDays(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=36500, title="Max Key Lifetime Days")]
+    """
+    The longest lifetime a key may be given, in days.
+    """
 
 
 class SettingsUpdate(BaseModel):
@@ -670,9 +800,15 @@ class SettingsUpdate(BaseModel):
     default_key_lifetime_days: Annotated[
         DefaultKeyLifetimeDays | None, Field(title="Default Key Lifetime Days")
     ] = None
+    """
+    Lifetime of a key created without an expiry, in days.
+    """
     max_key_lifetime_days: Annotated[
         MaxKeyLifetimeDays | None, Field(title="Max Key Lifetime Days")
     ] = None
+    """
+    The longest lifetime a key may be given, in days.
+    """
 
 
 class SimulateRequest(BaseModel):
@@ -692,7 +828,13 @@ class SimulateRequest(BaseModel):
     Further documents to evaluate.
     """
     action: Annotated[str, Field(max_length=128, min_length=1, title="Action")]
+    """
+    The action, e.g. secrets:GetSecretValue.
+    """
     resource: Annotated[str, Field(max_length=1024, min_length=1, title="Resource")]
+    """
+    The resource's khrn, e.g. khrn:secret:...
+    """
     context: Annotated[dict[str, str | list[str]] | None, Field(title="Context")] = None
     """
     Condition keys, e.g. keyhouse:SourceIp.
@@ -723,8 +865,17 @@ class UserCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    """
+    The user's name, unique among users.
+    """
     email: Annotated[str | None, Field(title="Email")] = None
+    """
+    The user's email address.
+    """
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = False
+    """
+    Whether the user is an admin.
+    """
 
 
 class UserPublic(BaseModel):
@@ -752,7 +903,13 @@ class UserUpdate(BaseModel):
         extra="forbid",
     )
     email: Annotated[str | None, Field(title="Email")] = None
+    """
+    A new email address; null clears it.
+    """
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = None
+    """
+    Grant or remove admin rights (the last admin stays one).
+    """
 
 
 class UsersPublic(BaseModel):
@@ -840,6 +997,9 @@ class VerifyRequest(BaseModel):
         extra="forbid",
     )
     key: Annotated[str, Field(max_length=200, min_length=1, title="Key")]
+    """
+    The API key to check.
+    """
     scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
     """
     Scopes the key must all hold.

@@ -102,7 +102,7 @@ def test_a_path_parameter_stays_one_segment(kh: Keyhouse, name: str) -> None:
     # /users/{name} with the name "." or "..": the request must still ask for that
     # user, not be resolved to /users (the list) or /api/v1 on the way out.
     with pytest.raises(NotFoundError) as caught:
-        kh.users.get(name=name)
+        kh.users.get(user=name)
     assert caught.value.detail == f"user '{name}' does not exist"
 
 
@@ -421,13 +421,13 @@ def test_users_lifecycle(kh: Keyhouse) -> None:
             f"{name}@example.com",
             False,
         )
-        assert kh.users.get(name=name) == created
+        assert kh.users.get(user=name) == created
 
-        moved = kh.users.update(name=name, email="moved@example.com")
+        moved = kh.users.update(user=name, email="moved@example.com")
         assert isinstance(moved, models.UserPublic)
         assert (moved.email, moved.is_admin) == ("moved@example.com", False)
-        assert kh.users.update(name=name, is_admin=True).is_admin is True
-        assert kh.users.update(name=name, is_admin=False).is_admin is False
+        assert kh.users.update(user=name, is_admin=True).is_admin is True
+        assert kh.users.update(user=name, is_admin=False).is_admin is False
 
         page = kh.users.list(limit=1)
         assert isinstance(page, models.UsersPublic)
@@ -435,9 +435,9 @@ def test_users_lifecycle(kh: Keyhouse) -> None:
         assert isinstance(page.data[0], models.UserPublic)
         assert page.next_cursor is not None  # the admin and this user at least
     finally:
-        kh.users.delete(name=name)
+        kh.users.delete(user=name)
     with pytest.raises(NotFoundError):
-        kh.users.get(name=name)
+        kh.users.get(user=name)
 
 
 def test_roles_lifecycle(kh: Keyhouse) -> None:
@@ -445,9 +445,9 @@ def test_roles_lifecycle(kh: Keyhouse) -> None:
     created = kh.roles.create(name=name, description="a cluster")
     assert isinstance(created, models.RolePublic)
     assert (created.name, created.description) == (name, "a cluster")
-    assert kh.roles.get(name=name) == created
+    assert kh.roles.get(role=name) == created
 
-    updated = kh.roles.update(name=name, description="another cluster")
+    updated = kh.roles.update(role=name, description="another cluster")
     assert isinstance(updated, models.RolePublic)
     assert (updated.id, updated.description) == (created.id, "another cluster")
 
@@ -456,9 +456,9 @@ def test_roles_lifecycle(kh: Keyhouse) -> None:
     assert len(page.data) == 1
     assert isinstance(page.data[0], models.RolePublic)
 
-    kh.roles.delete(name=name)
+    kh.roles.delete(role=name)
     with pytest.raises(NotFoundError):
-        kh.roles.get(name=name)
+        kh.roles.get(role=name)
 
 
 def test_settings(kh: Keyhouse, user_kh: Keyhouse) -> None:
@@ -540,23 +540,23 @@ def test_iam_policies_lifecycle(kh: Keyhouse) -> None:
         "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
     )
     assert created.updated_at == created.created_at
-    assert kh.iam.get_policy(name=name) == created
+    assert kh.iam.get_policy(policy=name) == created
 
-    described = kh.iam.update_policy(name=name, description="ml team tokens")
+    described = kh.iam.update_policy(policy=name, description="ml team tokens")
     assert isinstance(described, models.PolicyPublic)
     assert (described.description, described.version) == ("ml team tokens", 1)
-    same = kh.iam.update_policy(name=name, document=read)  # the same document: no new version
+    same = kh.iam.update_policy(policy=name, document=read)  # the same document: no new version
     assert (same.version, same.document) == (1, created.document)
 
     write = policy_document("Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*")
-    updated = kh.iam.update_policy(name=name, document=write)
+    updated = kh.iam.update_policy(policy=name, document=write)
     assert (updated.id, updated.version, updated.description) == (created.id, 2, "ml team tokens")
     assert updated.document == stored_document(
         "Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*"
     )
     assert updated.updated_at > created.updated_at
-    assert kh.iam.get_policy(name=name) == updated
-    cleared = kh.iam.update_policy(name=name, description=None)
+    assert kh.iam.get_policy(policy=name) == updated
+    cleared = kh.iam.update_policy(policy=name, description=None)
     assert (cleared.description, cleared.version) == (None, 2)
 
     page = kh.iam.list_policies(limit=1)
@@ -566,9 +566,9 @@ def test_iam_policies_lifecycle(kh: Keyhouse) -> None:
     assert page.next_cursor is not None  # the world's policies and this one at least
     assert name in {policy.name for policy in kh.iam.iter_policies()}
 
-    kh.iam.delete_policy(name=name)
+    kh.iam.delete_policy(policy=name)
     with pytest.raises(NotFoundError) as caught:
-        kh.iam.get_policy(name=name)
+        kh.iam.get_policy(policy=name)
     assert caught.value.detail == f"policy '{name}' does not exist"
 
 
@@ -576,45 +576,45 @@ def test_iam_attachments(kh: Keyhouse, user: Credentials) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     role = kh.roles.create(name=unique("role")).name
 
-    to_role = kh.iam.attach_policy(name=name, principal_name=role)  # a role unless told
+    to_role = kh.iam.attach_policy(policy=name, principal_name=role)  # a role unless told
     assert isinstance(to_role, models.AttachmentPublic)
     assert (to_role.policy, to_role.principal_kind, to_role.principal_name) == (name, "role", role)
     assert to_role.principal_arn == f"khrn:role:{role}"
-    to_user = kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    to_user = kh.iam.attach_policy(policy=name, principal_kind="user", principal_name=user.name)
     assert (to_user.principal_kind, to_user.principal_arn) == ("user", f"khrn:user:{user.name}")
 
-    listed = kh.iam.list_attachments(name=name)
+    listed = kh.iam.list_attachments(policy=name)
     assert isinstance(listed, models.AttachmentsPublic)
     assert listed.data == [to_role, to_user]  # in the order they were made
     assert listed.next_cursor is None
-    assert kh.iam.get_policy(name=name).attachments == 2
+    assert kh.iam.get_policy(policy=name).attachments == 2
 
     with pytest.raises(ConflictError) as caught:
-        kh.iam.delete_policy(name=name)
+        kh.iam.delete_policy(policy=name)
     assert caught.value.status == 409
     detail = str(caught.value.detail)
     assert f"khrn:role:{role}" in detail
     assert f"khrn:user:{user.name}" in detail
-    assert kh.iam.get_policy(name=name).attachments == 2  # the refusal changed nothing
+    assert kh.iam.get_policy(policy=name).attachments == 2  # the refusal changed nothing
 
-    kh.iam.detach_policy(name=name, principal_kind="role", principal_name=role)
-    assert kh.iam.list_attachments(name=name).data == [to_user]
-    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
-    assert kh.iam.list_attachments(name=name).data == []
-    assert kh.iam.get_policy(name=name).attachments == 0
-    kh.iam.delete_policy(name=name)
+    kh.iam.detach_policy(policy=name, principal_kind="role", principal_name=role)
+    assert kh.iam.list_attachments(policy=name).data == [to_user]
+    kh.iam.detach_policy(policy=name, principal_kind="user", principal_name=user.name)
+    assert kh.iam.list_attachments(policy=name).data == []
+    assert kh.iam.get_policy(policy=name).attachments == 0
+    kh.iam.delete_policy(policy=name)
 
 
 def test_iam_deleting_a_principal_drops_its_attachments(kh: Keyhouse) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     role = kh.roles.create(name=unique("role")).name
-    kh.iam.attach_policy(name=name, principal_name=role)
+    kh.iam.attach_policy(policy=name, principal_name=role)
     with pytest.raises(ConflictError):
-        kh.iam.delete_policy(name=name)
-    kh.roles.delete(name=role)
-    assert kh.iam.list_attachments(name=name).data == []
-    assert kh.iam.get_policy(name=name).attachments == 0
-    kh.iam.delete_policy(name=name)
+        kh.iam.delete_policy(policy=name)
+    kh.roles.delete(role=role)
+    assert kh.iam.list_attachments(policy=name).data == []
+    assert kh.iam.get_policy(policy=name).attachments == 0
+    kh.iam.delete_policy(policy=name)
 
 
 def test_iam_attached_policies_are_in_force_at_once(
@@ -628,12 +628,12 @@ def test_iam_attached_policies_are_in_force_at_once(
     name = unique("policy")
     allow = policy_document("Allow", "projects:GetProject", f"khrn:project:{project}")
     kh.iam.create_policy(name=name, document=allow)
-    kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    kh.iam.attach_policy(policy=name, principal_kind="user", principal_name=user.name)
     seen = user_kh.projects.get(project=project)
     assert (seen.name, seen.my_role) == (project, None)
 
     deny = policy_document("Deny", "projects:GetProject", f"khrn:project:{project}", sid="Hidden")
-    assert kh.iam.update_policy(name=name, document=deny).version == 2
+    assert kh.iam.update_policy(policy=name, document=deny).version == 2
     with pytest.raises(PermissionDeniedError) as denied:
         user_kh.projects.get(project=project)
     assert denied.value.detail == (
@@ -641,9 +641,9 @@ def test_iam_attached_policies_are_in_force_at_once(
         f"'{name}' (statement 'Hidden')"
     )
 
-    kh.iam.update_policy(name=name, document=allow)
+    kh.iam.update_policy(policy=name, document=allow)
     assert user_kh.projects.get(project=project).name == project
-    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+    kh.iam.detach_policy(policy=name, principal_kind="user", principal_name=user.name)
     with pytest.raises(PermissionDeniedError):
         user_kh.projects.get(project=project)
 
@@ -689,14 +689,14 @@ def test_iam_managed_policies(user_kh: Keyhouse) -> None:
         "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
 
-    viewer = user_kh.iam.get_managed_policy(name="ProjectViewer")
+    viewer = user_kh.iam.get_managed_policy(policy="ProjectViewer")
     assert isinstance(viewer, models.ManagedPolicyPublic)
     assert viewer == by_name["keyhouse/ProjectViewer"]
     sids = [statement["Sid"] for statement in viewer.document["Statement"]]
     assert sids == ["ReadProject", "ReadSecrets", "Leave"]
     assert "${project}" in viewer.document["Statement"][0]["Resource"]
     # A project viewer may not write: that is the member's policy.
-    member = user_kh.iam.get_managed_policy(name="ProjectMember")
+    member = user_kh.iam.get_managed_policy(policy="ProjectMember")
     assert "WriteSecrets" in {statement["Sid"] for statement in member.document["Statement"]}
     assert "WriteSecrets" not in sids
 
@@ -706,7 +706,7 @@ def test_iam_get_managed_policy_by_its_full_name(user_kh: Keyhouse) -> None:
     # the one list_managed_policies gives, and it holds a slash.
     listed = {policy.name: policy for policy in user_kh.iam.list_managed_policies().data}
     for name in MANAGED_POLICIES:
-        assert user_kh.iam.get_managed_policy(name=name) == listed[name]
+        assert user_kh.iam.get_managed_policy(policy=name) == listed[name]
 
 
 def test_iam_validate_policy(user_kh: Keyhouse) -> None:
@@ -784,7 +784,7 @@ def test_iam_simulate(kh: Keyhouse) -> None:
             "Deny", "secrets:GetSecretValue", f"khrn:secret:project/{project}/*", sid="NoProject"
         ),
     )
-    kh.iam.attach_policy(name=name, principal_name=role)
+    kh.iam.attach_policy(policy=name, principal_name=role)
     self_service = f"keyhouse/SelfService(kind=role, name={role})"
     principal = models.PrincipalRef(kind="role", name=role)
 
@@ -898,7 +898,7 @@ def test_with_response_on_a_create_and_a_delete(kh: Keyhouse) -> None:
     assert created.attempts == 1
     assert "idempotent-replayed" not in created.headers
 
-    deleted = kh.roles.with_response.delete(name=created.parsed.name)
+    deleted = kh.roles.with_response.delete(role=created.parsed.name)
     assert deleted.status_code == 204
     assert deleted.parsed is None
     assert deleted.request_id == deleted.headers["x-request-id"]
@@ -932,15 +932,15 @@ def test_iam_creates_replay_with_their_idempotency_key(kh: Keyhouse) -> None:
 
     role, attach_token = kh.roles.create(name=unique("role")).name, unique("idem")
     attached = kh.iam.with_response.attach_policy(
-        name=name, principal_name=role, idempotency_key=attach_token
+        policy=name, principal_name=role, idempotency_key=attach_token
     )
     replayed = kh.iam.with_response.attach_policy(
-        name=name, principal_name=role, idempotency_key=attach_token
+        policy=name, principal_name=role, idempotency_key=attach_token
     )
     assert (attached.status_code, replayed.status_code) == (201, 201)  # not a 409
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.parsed == attached.parsed
-    assert kh.iam.get_policy(name=name).attachments == 1
+    assert kh.iam.get_policy(policy=name).attachments == 1
 
 
 def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
@@ -957,7 +957,7 @@ def test_concurrent_calls_share_one_client(akh: AsyncRunner) -> None:
         names = [unique("role") for _ in range(MANY)]
         created = await asyncio.gather(*(kh.roles.create(name=name) for name in names))
         assert [role.name for role in created] == names
-        fetched = await asyncio.gather(*(kh.roles.get(name=name) for name in names))
+        fetched = await asyncio.gather(*(kh.roles.get(role=name) for name in names))
         assert [role.id for role in fetched] == [role.id for role in created]
 
     akh(body)
@@ -1045,8 +1045,8 @@ def test_iam_iter_attachments(kh: Keyhouse) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     made = [kh.roles.create(name=unique("role")).name for _ in range(MANY)]
     for role in made:
-        kh.iam.attach_policy(name=name, principal_name=role)
-    items = list(kh.iam.iter_attachments(name=name, limit=PAGE))
+        kh.iam.attach_policy(policy=name, principal_name=role)
+    items = list(kh.iam.iter_attachments(policy=name, limit=PAGE))
     assert all(isinstance(item, models.AttachmentPublic) for item in items)
     assert [item.principal_name for item in items] == made  # oldest first, none twice
     assert {item.policy for item in items} == {name}
@@ -1077,9 +1077,9 @@ def test_project_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
 def test_role_description_left_out_or_cleared(kh: Keyhouse) -> None:
     name = unique("role")
     kh.roles.create(name=name, description="kept")
-    assert kh.roles.update(name=name).description == "kept"
-    assert kh.roles.update(name=name, description=None).description is None
-    assert kh.roles.get(name=name).description is None
+    assert kh.roles.update(role=name).description == "kept"
+    assert kh.roles.update(role=name, description=None).description is None
+    assert kh.roles.get(role=name).description is None
 
 
 def test_secret_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
@@ -1092,9 +1092,9 @@ def test_secret_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
 def test_user_email_left_out_or_cleared(kh: Keyhouse) -> None:
     name = unique("user")
     kh.users.create(name=name, email="kept@example.com")
-    assert kh.users.update(name=name, is_admin=False).email == "kept@example.com"
-    assert kh.users.update(name=name, email=None).email is None
-    assert kh.users.get(name=name).email is None
+    assert kh.users.update(user=name, is_admin=False).email == "kept@example.com"
+    assert kh.users.update(user=name, email=None).email is None
+    assert kh.users.get(user=name).email is None
 
 
 def test_api_key_fields_left_out_are_kept(user_kh: Keyhouse) -> None:

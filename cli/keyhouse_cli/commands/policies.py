@@ -85,7 +85,7 @@ def update(
         raise CliError("nothing to change: give --file, --description or both")
     with connect() as kh:
         policy = kh.iam.update_policy(
-            name=name,
+            policy=name,
             document=json_document(file, "--file") if file is not None else NOT_GIVEN,
             description=description if description is not None else NOT_GIVEN,
         )
@@ -120,7 +120,7 @@ def attach(policy: Name, member: Member, output: Output = Format.TABLE) -> None:
     """Attach a policy to a user or a role."""
     kind, name = principal(member, "MEMBER")
     with connect() as kh:
-        attached = kh.iam.attach_policy(name=policy, principal_kind=kind, principal_name=name)
+        attached = kh.iam.attach_policy(policy=policy, principal_kind=kind, principal_name=name)
     say(f"Attached {policy} to {kind}/{name}.")
     show(attached, output)
 
@@ -131,7 +131,7 @@ def detach(policy: Name, member: Member, yes: Yes = False) -> None:
     kind, name = principal(member, "MEMBER")
     confirm(f"Detach {policy} from {kind}/{name}?", yes)
     with connect() as kh:
-        kh.iam.detach_policy(name=policy, principal_kind=kind, principal_name=name)
+        kh.iam.detach_policy(policy=policy, principal_kind=kind, principal_name=name)
     say(f"Detached {policy} from {kind}/{name}.")
 
 
@@ -139,7 +139,7 @@ def detach(policy: Name, member: Member, yes: Yes = False) -> None:
 def attachments(policy: Name, output: Output = Format.TABLE) -> None:
     """Who a policy is attached to."""
     with connect() as kh:
-        found = collect(kh.iam.iter_attachments(name=policy, limit=200), "Listing", None)
+        found = collect(kh.iam.iter_attachments(policy=policy, limit=200), "Listing", None)
     show_list(found, output, ATTACHMENT_COLUMNS, empty=f"{policy} is attached to nobody.")
 
 
@@ -220,7 +220,7 @@ def list_(
 def show_(name: Name, output: Output = Format.TABLE) -> None:
     """One policy; with --output json, its document as stored."""
     with connect() as kh:
-        policy = kh.iam.get_policy(name=name)
+        policy = kh.iam.get_policy(policy=name)
     if output is Format.JSON:
         show(policy, output)
         return
@@ -233,5 +233,5 @@ def delete(name: Name, yes: Yes = False) -> None:
     """Delete a policy (refused while it is attached: the error names the holders)."""
     confirm(f"Delete policy {name}?", yes)
     with connect() as kh:
-        kh.iam.delete_policy(name=name)
+        kh.iam.delete_policy(policy=name)
     say(f"Deleted policy {name}.")

@@ -48,14 +48,14 @@ def list_(
 def show_(name: Name, output: Output = Format.TABLE) -> None:
     """One role."""
     with connect() as kh:
-        show(kh.roles.get(name=name), output)
+        show(kh.roles.get(role=name), output)
 
 
 @app.command()
 def update(name: Name, description: Description = None, output: Output = Format.TABLE) -> None:
     """Change a role's description."""
     with connect() as kh:
-        show(kh.roles.update(name=name, description=description), output)
+        show(kh.roles.update(role=name, description=description), output)
 
 
 @app.command()
@@ -63,5 +63,5 @@ def delete(name: Name, yes: Yes = False) -> None:
     """Delete a role with its keys and private secrets."""
     confirm(f"Delete role {name}, its API keys and its private secrets?", yes)
     with connect() as kh:
-        kh.roles.delete(name=name)
+        kh.roles.delete(role=name)
     say(f"Deleted role {name}.")

@@ -53,7 +53,7 @@ def list_(
 def show_(name: Name, output: Output = Format.TABLE) -> None:
     """One user."""
     with connect() as kh:
-        show(kh.users.get(name=name), output)
+        show(kh.users.get(user=name), output)
 
 
 @app.command()
@@ -68,7 +68,7 @@ def update(
     """Change a user's email or admin rights (the last admin stays an admin)."""
     with connect() as kh:
         user = kh.users.update(
-            name=name,
+            user=name,
             email=email if email is not None else NOT_GIVEN,
             is_admin=admin if admin is not None else NOT_GIVEN,
         )
@@ -80,5 +80,5 @@ def delete(name: Name, yes: Yes = False) -> None:
     """Delete a user with their keys and private secrets."""
     confirm(f"Delete user {name}, their API keys and their private secrets?", yes)
     with connect() as kh:
-        kh.users.delete(name=name)
+        kh.users.delete(user=name)
     say(f"Deleted user {name}.")

@@ -136,8 +136,8 @@ class ApiKeysWithResponse:
 
         Args:
             key_id: The Key ID.
-            name: body parameter name
-            scopes: body parameter scopes
+            name: A new name, unique among the owner's keys.
+            scopes: The new set of scopes, replacing the old (only scopes the caller holds).
         """
         call = make_call(
             "PATCH",
@@ -299,8 +299,8 @@ class ApiKeys:
 
         Args:
             key_id: The Key ID.
-            name: body parameter name
-            scopes: body parameter scopes
+            name: A new name, unique among the owner's keys.
+            scopes: The new set of scopes, replacing the old (only scopes the caller holds).
         """
         return self.with_response.update(
             key_id=key_id,
@@ -454,8 +454,8 @@ class AsyncApiKeysWithResponse:
 
         Args:
             key_id: The Key ID.
-            name: body parameter name
-            scopes: body parameter scopes
+            name: A new name, unique among the owner's keys.
+            scopes: The new set of scopes, replacing the old (only scopes the caller holds).
         """
         call = make_call(
             "PATCH",
@@ -626,8 +626,8 @@ class AsyncApiKeys:
 
         Args:
             key_id: The Key ID.
-            name: body parameter name
-            scopes: body parameter scopes
+            name: A new name, unique among the owner's keys.
+            scopes: The new set of scopes, replacing the old (only scopes the caller holds).
         """
         return (
             await self.with_response.update(

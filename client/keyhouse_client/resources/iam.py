@@ -62,9 +62,9 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
+            name: The policy's name, unique; its arn is khrn:policy:<name>.
             document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
-            description: body parameter description
+            description: What the policy grants.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -85,18 +85,18 @@ class IamWithResponse:
     def get_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[models.PolicyPublic]:
         """One policy, with its current document and version.
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             retryable=True,
         )
         return self._transport._request(call, models.PolicyPublic)
@@ -104,7 +104,7 @@ class IamWithResponse:
     def update_policy(
         self,
         *,
-        name: str,
+        policy: str,
         description: str | None | NotGiven = NOT_GIVEN,
         document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.PolicyPublic]:
@@ -113,13 +113,13 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            description: body parameter description
-            document: body parameter document
+            policy: The policy's name.
+            description: A new description; null clears it.
+            document: A new document: a new version, in force from the next request.
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             body={
                 "description": description,
                 "document": document,
@@ -131,18 +131,18 @@ class IamWithResponse:
     def delete_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[None]:
         """Delete a policy; refused while it is attached (the answer says to whom).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             retryable=True,
         )
         return self._transport._request(call, None)
@@ -150,7 +150,7 @@ class IamWithResponse:
     def list_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.AttachmentsPublic]:
@@ -159,13 +159,13 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/policies/{segment(name)}/attachments",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments",
             query={
                 "limit": limit,
                 "cursor": cursor,
@@ -177,7 +177,7 @@ class IamWithResponse:
     def attach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_name: str,
         principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
@@ -187,15 +187,15 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
+            policy: The policy's name.
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         call = make_call(
             "POST",
-            f"/api/v1/iam/policies/{segment(name)}/attachments",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments",
             body={
                 "principal_name": principal_name,
                 "principal_kind": principal_kind,
@@ -209,7 +209,7 @@ class IamWithResponse:
     def detach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_kind: Literal["user", "role"],
         principal_name: str,
     ) -> Response[None]:
@@ -218,13 +218,13 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            principal_kind: path parameter principal_kind
-            principal_name: path parameter principal_name
+            policy: The policy's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/iam/policies/{segment(name)}/attachments/{segment(principal_kind)}/{segment(principal_name)}",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments/{segment(principal_kind)}/{segment(principal_name)}",
             retryable=True,
         )
         return self._transport._request(call, None)
@@ -260,18 +260,18 @@ class IamWithResponse:
     def get_managed_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[models.ManagedPolicyPublic]:
         """One managed policy, by its short name (``ProjectViewer``) or full one.
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: e.g. ProjectViewer
+            policy: The managed policy's name, e.g. ProjectViewer.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/managed-policies/{segment(name)}",
+            f"/api/v1/iam/managed-policies/{segment(policy)}",
             retryable=True,
         )
         return self._transport._request(call, models.ManagedPolicyPublic)
@@ -314,8 +314,8 @@ class IamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            action: body parameter action
-            resource: body parameter resource
+            action: The action, e.g. secrets:GetSecretValue.
+            resource: The resource's khrn, e.g. khrn:secret:...
             principal: Evaluate with everything this principal holds.
             policies: Further documents to evaluate.
             context: Condition keys, e.g. keyhouse:SourceIp.
@@ -383,9 +383,9 @@ class Iam:
         """Create a policy from a document (validated: errors point into it).
 
         Args:
-            name: body parameter name
+            name: The policy's name, unique; its arn is khrn:policy:<name>.
             document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
-            description: body parameter description
+            description: What the policy grants.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -396,33 +396,33 @@ class Iam:
     def get_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> models.PolicyPublic:
         """One policy, with its current document and version.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         return self.with_response.get_policy(
-            name=name,
+            policy=policy,
         ).parsed
 
     def update_policy(
         self,
         *,
-        name: str,
+        policy: str,
         description: str | None | NotGiven = NOT_GIVEN,
         document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
     ) -> models.PolicyPublic:
         """Change a policy's description, or its document (a new version, in force at once).
 
         Args:
-            name: The policy's name.
-            description: body parameter description
-            document: body parameter document
+            policy: The policy's name.
+            description: A new description; null clears it.
+            document: A new document: a new version, in force from the next request.
         """
         return self.with_response.update_policy(
-            name=name,
+            policy=policy,
             description=description,
             document=document,
         ).parsed
@@ -430,33 +430,33 @@ class Iam:
     def delete_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> None:
         """Delete a policy; refused while it is attached (the answer says to whom).
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         self.with_response.delete_policy(
-            name=name,
+            policy=policy,
         )
 
     def list_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.AttachmentsPublic:
         """The users and roles a policy is attached to.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
         return self.with_response.list_attachments(
-            name=name,
+            policy=policy,
             limit=limit,
             cursor=cursor,
         ).parsed
@@ -464,13 +464,13 @@ class Iam:
     def iter_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.AttachmentPublic]:
         """Every item of ``list_attachments``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = self.list_attachments(name=name, limit=limit, cursor=cursor)
+            page = self.list_attachments(policy=policy, limit=limit, cursor=cursor)
             yield from page.data
             if page.next_cursor is None:
                 return
@@ -479,7 +479,7 @@ class Iam:
     def attach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_name: str,
         principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
@@ -487,14 +487,14 @@ class Iam:
         """Attach a policy to a user or role; it is in force from the next request.
 
         Args:
-            name: The policy's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
+            policy: The policy's name.
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         return self.with_response.attach_policy(
-            name=name,
+            policy=policy,
             principal_name=principal_name,
             principal_kind=principal_kind,
             idempotency_key=idempotency_key,
@@ -503,19 +503,19 @@ class Iam:
     def detach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_kind: Literal["user", "role"],
         principal_name: str,
     ) -> None:
         """Detach a policy from a user or role; it stops applying from the next request.
 
         Args:
-            name: The policy's name.
-            principal_kind: path parameter principal_kind
-            principal_name: path parameter principal_name
+            policy: The policy's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         self.with_response.detach_policy(
-            name=name,
+            policy=policy,
             principal_kind=principal_kind,
             principal_name=principal_name,
         )
@@ -535,15 +535,15 @@ class Iam:
     def get_managed_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> models.ManagedPolicyPublic:
         """One managed policy, by its short name (``ProjectViewer``) or full one.
 
         Args:
-            name: e.g. ProjectViewer
+            policy: The managed policy's name, e.g. ProjectViewer.
         """
         return self.with_response.get_managed_policy(
-            name=name,
+            policy=policy,
         ).parsed
 
     def validate_policy(
@@ -574,8 +574,8 @@ class Iam:
         """Ask the policy engine: would this principal (or these policies) be allowed, and why?
 
         Args:
-            action: body parameter action
-            resource: body parameter resource
+            action: The action, e.g. secrets:GetSecretValue.
+            resource: The resource's khrn, e.g. khrn:secret:...
             principal: Evaluate with everything this principal holds.
             policies: Further documents to evaluate.
             context: Condition keys, e.g. keyhouse:SourceIp.
@@ -633,9 +633,9 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
+            name: The policy's name, unique; its arn is khrn:policy:<name>.
             document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
-            description: body parameter description
+            description: What the policy grants.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -656,18 +656,18 @@ class AsyncIamWithResponse:
     async def get_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[models.PolicyPublic]:
         """One policy, with its current document and version.
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             retryable=True,
         )
         return await self._transport._request(call, models.PolicyPublic)
@@ -675,7 +675,7 @@ class AsyncIamWithResponse:
     async def update_policy(
         self,
         *,
-        name: str,
+        policy: str,
         description: str | None | NotGiven = NOT_GIVEN,
         document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.PolicyPublic]:
@@ -684,13 +684,13 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            description: body parameter description
-            document: body parameter document
+            policy: The policy's name.
+            description: A new description; null clears it.
+            document: A new document: a new version, in force from the next request.
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             body={
                 "description": description,
                 "document": document,
@@ -702,18 +702,18 @@ class AsyncIamWithResponse:
     async def delete_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[None]:
         """Delete a policy; refused while it is attached (the answer says to whom).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/iam/policies/{segment(name)}",
+            f"/api/v1/iam/policies/{segment(policy)}",
             retryable=True,
         )
         return await self._transport._request(call, None)
@@ -721,7 +721,7 @@ class AsyncIamWithResponse:
     async def list_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.AttachmentsPublic]:
@@ -730,13 +730,13 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/policies/{segment(name)}/attachments",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments",
             query={
                 "limit": limit,
                 "cursor": cursor,
@@ -748,7 +748,7 @@ class AsyncIamWithResponse:
     async def attach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_name: str,
         principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
@@ -758,15 +758,15 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
+            policy: The policy's name.
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         call = make_call(
             "POST",
-            f"/api/v1/iam/policies/{segment(name)}/attachments",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments",
             body={
                 "principal_name": principal_name,
                 "principal_kind": principal_kind,
@@ -780,7 +780,7 @@ class AsyncIamWithResponse:
     async def detach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_kind: Literal["user", "role"],
         principal_name: str,
     ) -> Response[None]:
@@ -789,13 +789,13 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The policy's name.
-            principal_kind: path parameter principal_kind
-            principal_name: path parameter principal_name
+            policy: The policy's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/iam/policies/{segment(name)}/attachments/{segment(principal_kind)}/{segment(principal_name)}",
+            f"/api/v1/iam/policies/{segment(policy)}/attachments/{segment(principal_kind)}/{segment(principal_name)}",
             retryable=True,
         )
         return await self._transport._request(call, None)
@@ -831,18 +831,18 @@ class AsyncIamWithResponse:
     async def get_managed_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> Response[models.ManagedPolicyPublic]:
         """One managed policy, by its short name (``ProjectViewer``) or full one.
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: e.g. ProjectViewer
+            policy: The managed policy's name, e.g. ProjectViewer.
         """
         call = make_call(
             "GET",
-            f"/api/v1/iam/managed-policies/{segment(name)}",
+            f"/api/v1/iam/managed-policies/{segment(policy)}",
             retryable=True,
         )
         return await self._transport._request(call, models.ManagedPolicyPublic)
@@ -885,8 +885,8 @@ class AsyncIamWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            action: body parameter action
-            resource: body parameter resource
+            action: The action, e.g. secrets:GetSecretValue.
+            resource: The resource's khrn, e.g. khrn:secret:...
             principal: Evaluate with everything this principal holds.
             policies: Further documents to evaluate.
             context: Condition keys, e.g. keyhouse:SourceIp.
@@ -957,9 +957,9 @@ class AsyncIam:
         """Create a policy from a document (validated: errors point into it).
 
         Args:
-            name: body parameter name
+            name: The policy's name, unique; its arn is khrn:policy:<name>.
             document: The policy: {"Version": "2012-10-17", "Statement": [...]}.
-            description: body parameter description
+            description: What the policy grants.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -975,36 +975,36 @@ class AsyncIam:
     async def get_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> models.PolicyPublic:
         """One policy, with its current document and version.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         return (
             await self.with_response.get_policy(
-                name=name,
+                policy=policy,
             )
         ).parsed
 
     async def update_policy(
         self,
         *,
-        name: str,
+        policy: str,
         description: str | None | NotGiven = NOT_GIVEN,
         document: builtins.dict[str, Any] | None | NotGiven = NOT_GIVEN,
     ) -> models.PolicyPublic:
         """Change a policy's description, or its document (a new version, in force at once).
 
         Args:
-            name: The policy's name.
-            description: body parameter description
-            document: body parameter document
+            policy: The policy's name.
+            description: A new description; null clears it.
+            document: A new document: a new version, in force from the next request.
         """
         return (
             await self.with_response.update_policy(
-                name=name,
+                policy=policy,
                 description=description,
                 document=document,
             )
@@ -1013,34 +1013,34 @@ class AsyncIam:
     async def delete_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> None:
         """Delete a policy; refused while it is attached (the answer says to whom).
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
         """
         await self.with_response.delete_policy(
-            name=name,
+            policy=policy,
         )
 
     async def list_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.AttachmentsPublic:
         """The users and roles a policy is attached to.
 
         Args:
-            name: The policy's name.
+            policy: The policy's name.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
         return (
             await self.with_response.list_attachments(
-                name=name,
+                policy=policy,
                 limit=limit,
                 cursor=cursor,
             )
@@ -1049,13 +1049,13 @@ class AsyncIam:
     async def iter_attachments(
         self,
         *,
-        name: str,
+        policy: str,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.AttachmentPublic]:
         """Every item of ``list_attachments``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = await self.list_attachments(name=name, limit=limit, cursor=cursor)
+            page = await self.list_attachments(policy=policy, limit=limit, cursor=cursor)
             for item in page.data:
                 yield item
             if page.next_cursor is None:
@@ -1065,7 +1065,7 @@ class AsyncIam:
     async def attach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_name: str,
         principal_kind: Literal["user", "role"] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
@@ -1073,15 +1073,15 @@ class AsyncIam:
         """Attach a policy to a user or role; it is in force from the next request.
 
         Args:
-            name: The policy's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
+            policy: The policy's name.
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         return (
             await self.with_response.attach_policy(
-                name=name,
+                policy=policy,
                 principal_name=principal_name,
                 principal_kind=principal_kind,
                 idempotency_key=idempotency_key,
@@ -1091,19 +1091,19 @@ class AsyncIam:
     async def detach_policy(
         self,
         *,
-        name: str,
+        policy: str,
         principal_kind: Literal["user", "role"],
         principal_name: str,
     ) -> None:
         """Detach a policy from a user or role; it stops applying from the next request.
 
         Args:
-            name: The policy's name.
-            principal_kind: path parameter principal_kind
-            principal_name: path parameter principal_name
+            policy: The policy's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         await self.with_response.detach_policy(
-            name=name,
+            policy=policy,
             principal_kind=principal_kind,
             principal_name=principal_name,
         )
@@ -1123,16 +1123,16 @@ class AsyncIam:
     async def get_managed_policy(
         self,
         *,
-        name: str,
+        policy: str,
     ) -> models.ManagedPolicyPublic:
         """One managed policy, by its short name (``ProjectViewer``) or full one.
 
         Args:
-            name: e.g. ProjectViewer
+            policy: The managed policy's name, e.g. ProjectViewer.
         """
         return (
             await self.with_response.get_managed_policy(
-                name=name,
+                policy=policy,
             )
         ).parsed
 
@@ -1166,8 +1166,8 @@ class AsyncIam:
         """Ask the policy engine: would this principal (or these policies) be allowed, and why?
 
         Args:
-            action: body parameter action
-            resource: body parameter resource
+            action: The action, e.g. secrets:GetSecretValue.
+            resource: The resource's khrn, e.g. khrn:secret:...
             principal: Evaluate with everything this principal holds.
             policies: Further documents to evaluate.
             context: Condition keys, e.g. keyhouse:SourceIp.

@@ -51,7 +51,7 @@ class KeysWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            key: body parameter key
+            key: The API key to check.
             scopes: Scopes the key must all hold.
             project: A project the key's owner must collaborate on.
         """
@@ -93,7 +93,7 @@ class Keys:
         which its holder already has. Never writes to the database per call.
 
         Args:
-            key: body parameter key
+            key: The API key to check.
             scopes: Scopes the key must all hold.
             project: A project the key's owner must collaborate on.
         """
@@ -139,7 +139,7 @@ class AsyncKeysWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            key: body parameter key
+            key: The API key to check.
             scopes: Scopes the key must all hold.
             project: A project the key's owner must collaborate on.
         """
@@ -181,7 +181,7 @@ class AsyncKeys:
         which its holder already has. Never writes to the database per call.
 
         Args:
-            key: body parameter key
+            key: The API key to check.
             scopes: Scopes the key must all hold.
             project: A project the key's owner must collaborate on.
         """

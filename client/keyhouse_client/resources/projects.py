@@ -60,8 +60,8 @@ class ProjectsWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The project's name, unique.
+            description: What the project is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -109,7 +109,7 @@ class ProjectsWithResponse:
 
         Args:
             project: The project's name.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
@@ -182,9 +182,9 @@ class ProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
-            role: body parameter role
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
+            role: owner, member or viewer.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -216,9 +216,9 @@ class ProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
-            role: body parameter role
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
+            role: owner, member or viewer.
         """
         call = make_call(
             "PATCH",
@@ -243,8 +243,8 @@ class ProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         call = make_call(
             "DELETE",
@@ -301,8 +301,8 @@ class Projects:
         """Create a project; the caller becomes its owner.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The project's name, unique.
+            description: What the project is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -334,7 +334,7 @@ class Projects:
 
         Args:
             project: The project's name.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         return self.with_response.update(
             project=project,
@@ -403,9 +403,9 @@ class Projects:
 
         Args:
             project: The project's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
-            role: body parameter role
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
+            role: owner, member or viewer.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -429,9 +429,9 @@ class Projects:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
-            role: body parameter role
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
+            role: owner, member or viewer.
         """
         return self.with_response.update_member(
             project=project,
@@ -451,8 +451,8 @@ class Projects:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         self.with_response.remove_member(
             project=project,
@@ -504,8 +504,8 @@ class AsyncProjectsWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The project's name, unique.
+            description: What the project is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -553,7 +553,7 @@ class AsyncProjectsWithResponse:
 
         Args:
             project: The project's name.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
@@ -626,9 +626,9 @@ class AsyncProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
-            role: body parameter role
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
+            role: owner, member or viewer.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -660,9 +660,9 @@ class AsyncProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
-            role: body parameter role
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
+            role: owner, member or viewer.
         """
         call = make_call(
             "PATCH",
@@ -687,8 +687,8 @@ class AsyncProjectsWithResponse:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         call = make_call(
             "DELETE",
@@ -748,8 +748,8 @@ class AsyncProjects:
         """Create a project; the caller becomes its owner.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The project's name, unique.
+            description: What the project is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -785,7 +785,7 @@ class AsyncProjects:
 
         Args:
             project: The project's name.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         return (
             await self.with_response.update(
@@ -859,9 +859,9 @@ class AsyncProjects:
 
         Args:
             project: The project's name.
-            principal_name: body parameter principal_name
-            principal_kind: body parameter principal_kind
-            role: body parameter role
+            principal_name: The user's or role's name.
+            principal_kind: user or role.
+            role: owner, member or viewer.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -887,9 +887,9 @@ class AsyncProjects:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
-            role: body parameter role
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
+            role: owner, member or viewer.
         """
         return (
             await self.with_response.update_member(
@@ -911,8 +911,8 @@ class AsyncProjects:
 
         Args:
             project: The project's name.
-            principal_kind: path parameter principal_kind
-            principal_name: The member's name.
+            principal_kind: user or role.
+            principal_name: The user's or role's name.
         """
         await self.with_response.remove_member(
             project=project,

@@ -59,8 +59,8 @@ class RolesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The role's name, unique among roles.
+            description: What the role is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -80,18 +80,18 @@ class RolesWithResponse:
     def get(
         self,
         *,
-        name: str,
+        role: str,
     ) -> Response[models.RolePublic]:
         """One role (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             retryable=True,
         )
         return self._transport._request(call, models.RolePublic)
@@ -99,7 +99,7 @@ class RolesWithResponse:
     def update(
         self,
         *,
-        name: str,
+        role: str,
         description: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.RolePublic]:
         """Change a role's description (admins).
@@ -107,12 +107,12 @@ class RolesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
-            description: body parameter description
+            role: The role's name.
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             body={
                 "description": description,
             },
@@ -123,18 +123,18 @@ class RolesWithResponse:
     def delete(
         self,
         *,
-        name: str,
+        role: str,
     ) -> Response[None]:
         """Delete a role with its keys and private secrets (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             retryable=True,
         )
         return self._transport._request(call, None)
@@ -187,8 +187,8 @@ class Roles:
         """Create a role (admins).
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The role's name, unique among roles.
+            description: What the role is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -199,46 +199,46 @@ class Roles:
     def get(
         self,
         *,
-        name: str,
+        role: str,
     ) -> models.RolePublic:
         """One role (admins).
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         return self.with_response.get(
-            name=name,
+            role=role,
         ).parsed
 
     def update(
         self,
         *,
-        name: str,
+        role: str,
         description: str | None | NotGiven = NOT_GIVEN,
     ) -> models.RolePublic:
         """Change a role's description (admins).
 
         Args:
-            name: The role's name.
-            description: body parameter description
+            role: The role's name.
+            description: A new description; null clears it.
         """
         return self.with_response.update(
-            name=name,
+            role=role,
             description=description,
         ).parsed
 
     def delete(
         self,
         *,
-        name: str,
+        role: str,
     ) -> None:
         """Delete a role with its keys and private secrets (admins).
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         self.with_response.delete(
-            name=name,
+            role=role,
         )
 
 
@@ -285,8 +285,8 @@ class AsyncRolesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The role's name, unique among roles.
+            description: What the role is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -306,18 +306,18 @@ class AsyncRolesWithResponse:
     async def get(
         self,
         *,
-        name: str,
+        role: str,
     ) -> Response[models.RolePublic]:
         """One role (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             retryable=True,
         )
         return await self._transport._request(call, models.RolePublic)
@@ -325,7 +325,7 @@ class AsyncRolesWithResponse:
     async def update(
         self,
         *,
-        name: str,
+        role: str,
         description: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.RolePublic]:
         """Change a role's description (admins).
@@ -333,12 +333,12 @@ class AsyncRolesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
-            description: body parameter description
+            role: The role's name.
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             body={
                 "description": description,
             },
@@ -349,18 +349,18 @@ class AsyncRolesWithResponse:
     async def delete(
         self,
         *,
-        name: str,
+        role: str,
     ) -> Response[None]:
         """Delete a role with its keys and private secrets (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/roles/{segment(name)}",
+            f"/api/v1/roles/{segment(role)}",
             retryable=True,
         )
         return await self._transport._request(call, None)
@@ -416,8 +416,8 @@ class AsyncRoles:
         """Create a role (admins).
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The role's name, unique among roles.
+            description: What the role is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -430,34 +430,34 @@ class AsyncRoles:
     async def get(
         self,
         *,
-        name: str,
+        role: str,
     ) -> models.RolePublic:
         """One role (admins).
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         return (
             await self.with_response.get(
-                name=name,
+                role=role,
             )
         ).parsed
 
     async def update(
         self,
         *,
-        name: str,
+        role: str,
         description: str | None | NotGiven = NOT_GIVEN,
     ) -> models.RolePublic:
         """Change a role's description (admins).
 
         Args:
-            name: The role's name.
-            description: body parameter description
+            role: The role's name.
+            description: A new description; null clears it.
         """
         return (
             await self.with_response.update(
-                name=name,
+                role=role,
                 description=description,
             )
         ).parsed
@@ -465,13 +465,13 @@ class AsyncRoles:
     async def delete(
         self,
         *,
-        name: str,
+        role: str,
     ) -> None:
         """Delete a role with its keys and private secrets (admins).
 
         Args:
-            name: The role's name.
+            role: The role's name.
         """
         await self.with_response.delete(
-            name=name,
+            role=role,
         )

@@ -59,8 +59,8 @@ class ScopesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The scope's name, unique in the catalog.
+            description: What the scope lets a key do.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -125,8 +125,8 @@ class Scopes:
         """Add a custom scope for downstream services to check (admins).
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The scope's name, unique in the catalog.
+            description: What the scope lets a key do.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -178,8 +178,8 @@ class AsyncScopesWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The scope's name, unique in the catalog.
+            description: What the scope lets a key do.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -247,8 +247,8 @@ class AsyncScopes:
         """Add a custom scope for downstream services to check (admins).
 
         Args:
-            name: body parameter name
-            description: body parameter description
+            name: The scope's name, unique in the catalog.
+            description: What the scope lets a key do.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """

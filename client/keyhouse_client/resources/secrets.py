@@ -74,8 +74,8 @@ class SecretsWithResponse:
 
         Args:
             project: Only this project's secrets.
-            visibility: query parameter visibility
-            name_prefix: query parameter name_prefix
+            visibility: Only private, or only project, secrets.
+            name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -110,11 +110,11 @@ class SecretsWithResponse:
 
         Args:
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
-            name: body parameter name
+            name: A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
             type: text, or file (value is base64).
             visibility: private (only its owner) or project (every member of project). Default: project when project is given, else private.
             project: The project to share the secret with; implies visibility 'project'.
-            description: body parameter description
+            description: What the secret is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -219,7 +219,7 @@ class SecretsWithResponse:
 
         Args:
             secret_id: The secret's id.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
@@ -316,8 +316,8 @@ class Secrets:
 
         Args:
             project: Only this project's secrets.
-            visibility: query parameter visibility
-            name_prefix: query parameter name_prefix
+            visibility: Only private, or only project, secrets.
+            name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -367,11 +367,11 @@ class Secrets:
 
         Args:
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
-            name: body parameter name
+            name: A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
             type: text, or file (value is base64).
             visibility: private (only its owner) or project (every member of project). Default: project when project is given, else private.
             project: The project to share the secret with; implies visibility 'project'.
-            description: body parameter description
+            description: What the secret is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -446,7 +446,7 @@ class Secrets:
 
         Args:
             secret_id: The secret's id.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         return self.with_response.update(
             secret_id=secret_id,
@@ -580,8 +580,8 @@ class AsyncSecretsWithResponse:
 
         Args:
             project: Only this project's secrets.
-            visibility: query parameter visibility
-            name_prefix: query parameter name_prefix
+            visibility: Only private, or only project, secrets.
+            name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -616,11 +616,11 @@ class AsyncSecretsWithResponse:
 
         Args:
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
-            name: body parameter name
+            name: A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
             type: text, or file (value is base64).
             visibility: private (only its owner) or project (every member of project). Default: project when project is given, else private.
             project: The project to share the secret with; implies visibility 'project'.
-            description: body parameter description
+            description: What the secret is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -725,7 +725,7 @@ class AsyncSecretsWithResponse:
 
         Args:
             secret_id: The secret's id.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         call = make_call(
             "PATCH",
@@ -822,8 +822,8 @@ class AsyncSecrets:
 
         Args:
             project: Only this project's secrets.
-            visibility: query parameter visibility
-            name_prefix: query parameter name_prefix
+            visibility: Only private, or only project, secrets.
+            name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -876,11 +876,11 @@ class AsyncSecrets:
 
         Args:
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
-            name: body parameter name
+            name: A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
             type: text, or file (value is base64).
             visibility: private (only its owner) or project (every member of project). Default: project when project is given, else private.
             project: The project to share the secret with; implies visibility 'project'.
-            description: body parameter description
+            description: What the secret is for.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -963,7 +963,7 @@ class AsyncSecrets:
 
         Args:
             secret_id: The secret's id.
-            description: body parameter description
+            description: A new description; null clears it.
         """
         return (
             await self.with_response.update(

@@ -45,8 +45,8 @@ class SettingsWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            default_key_lifetime_days: body parameter default_key_lifetime_days
-            max_key_lifetime_days: body parameter max_key_lifetime_days
+            default_key_lifetime_days: Lifetime of a key created without an expiry, in days.
+            max_key_lifetime_days: The longest lifetime a key may be given, in days.
         """
         call = make_call(
             "PATCH",
@@ -81,8 +81,8 @@ class Settings:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
         Args:
-            default_key_lifetime_days: body parameter default_key_lifetime_days
-            max_key_lifetime_days: body parameter max_key_lifetime_days
+            default_key_lifetime_days: Lifetime of a key created without an expiry, in days.
+            max_key_lifetime_days: The longest lifetime a key may be given, in days.
         """
         return self.with_response.update(
             default_key_lifetime_days=default_key_lifetime_days,
@@ -121,8 +121,8 @@ class AsyncSettingsWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            default_key_lifetime_days: body parameter default_key_lifetime_days
-            max_key_lifetime_days: body parameter max_key_lifetime_days
+            default_key_lifetime_days: Lifetime of a key created without an expiry, in days.
+            max_key_lifetime_days: The longest lifetime a key may be given, in days.
         """
         call = make_call(
             "PATCH",
@@ -157,8 +157,8 @@ class AsyncSettings:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
         Args:
-            default_key_lifetime_days: body parameter default_key_lifetime_days
-            max_key_lifetime_days: body parameter max_key_lifetime_days
+            default_key_lifetime_days: Lifetime of a key created without an expiry, in days.
+            max_key_lifetime_days: The longest lifetime a key may be given, in days.
         """
         return (
             await self.with_response.update(

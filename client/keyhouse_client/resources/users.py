@@ -60,9 +60,9 @@ class UsersWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            email: body parameter email
-            is_admin: body parameter is_admin
+            name: The user's name, unique among users.
+            email: The user's email address.
+            is_admin: Whether the user is an admin.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -83,18 +83,18 @@ class UsersWithResponse:
     def get(
         self,
         *,
-        name: str,
+        user: str,
     ) -> Response[models.UserPublic]:
         """One user (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             retryable=True,
         )
         return self._transport._request(call, models.UserPublic)
@@ -102,7 +102,7 @@ class UsersWithResponse:
     def update(
         self,
         *,
-        name: str,
+        user: str,
         email: str | None | NotGiven = NOT_GIVEN,
         is_admin: bool | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.UserPublic]:
@@ -111,13 +111,13 @@ class UsersWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
-            email: body parameter email
-            is_admin: body parameter is_admin
+            user: The user's name.
+            email: A new email address; null clears it.
+            is_admin: Grant or remove admin rights (the last admin stays one).
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             body={
                 "email": email,
                 "is_admin": is_admin,
@@ -129,18 +129,18 @@ class UsersWithResponse:
     def delete(
         self,
         *,
-        name: str,
+        user: str,
     ) -> Response[None]:
         """Delete a user with their keys and private secrets (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             retryable=True,
         )
         return self._transport._request(call, None)
@@ -194,9 +194,9 @@ class Users:
         """Create a user (admins).
 
         Args:
-            name: body parameter name
-            email: body parameter email
-            is_admin: body parameter is_admin
+            name: The user's name, unique among users.
+            email: The user's email address.
+            is_admin: Whether the user is an admin.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -207,33 +207,33 @@ class Users:
     def get(
         self,
         *,
-        name: str,
+        user: str,
     ) -> models.UserPublic:
         """One user (admins).
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         return self.with_response.get(
-            name=name,
+            user=user,
         ).parsed
 
     def update(
         self,
         *,
-        name: str,
+        user: str,
         email: str | None | NotGiven = NOT_GIVEN,
         is_admin: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.UserPublic:
         """Change a user's email or admin flag (admins); the last admin stays an admin.
 
         Args:
-            name: The user's name.
-            email: body parameter email
-            is_admin: body parameter is_admin
+            user: The user's name.
+            email: A new email address; null clears it.
+            is_admin: Grant or remove admin rights (the last admin stays one).
         """
         return self.with_response.update(
-            name=name,
+            user=user,
             email=email,
             is_admin=is_admin,
         ).parsed
@@ -241,15 +241,15 @@ class Users:
     def delete(
         self,
         *,
-        name: str,
+        user: str,
     ) -> None:
         """Delete a user with their keys and private secrets (admins).
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         self.with_response.delete(
-            name=name,
+            user=user,
         )
 
 
@@ -297,9 +297,9 @@ class AsyncUsersWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: body parameter name
-            email: body parameter email
-            is_admin: body parameter is_admin
+            name: The user's name, unique among users.
+            email: The user's email address.
+            is_admin: Whether the user is an admin.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -320,18 +320,18 @@ class AsyncUsersWithResponse:
     async def get(
         self,
         *,
-        name: str,
+        user: str,
     ) -> Response[models.UserPublic]:
         """One user (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         call = make_call(
             "GET",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             retryable=True,
         )
         return await self._transport._request(call, models.UserPublic)
@@ -339,7 +339,7 @@ class AsyncUsersWithResponse:
     async def update(
         self,
         *,
-        name: str,
+        user: str,
         email: str | None | NotGiven = NOT_GIVEN,
         is_admin: bool | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.UserPublic]:
@@ -348,13 +348,13 @@ class AsyncUsersWithResponse:
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
-            email: body parameter email
-            is_admin: body parameter is_admin
+            user: The user's name.
+            email: A new email address; null clears it.
+            is_admin: Grant or remove admin rights (the last admin stays one).
         """
         call = make_call(
             "PATCH",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             body={
                 "email": email,
                 "is_admin": is_admin,
@@ -366,18 +366,18 @@ class AsyncUsersWithResponse:
     async def delete(
         self,
         *,
-        name: str,
+        user: str,
     ) -> Response[None]:
         """Delete a user with their keys and private secrets (admins).
 
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         call = make_call(
             "DELETE",
-            f"/api/v1/users/{segment(name)}",
+            f"/api/v1/users/{segment(user)}",
             retryable=True,
         )
         return await self._transport._request(call, None)
@@ -434,9 +434,9 @@ class AsyncUsers:
         """Create a user (admins).
 
         Args:
-            name: body parameter name
-            email: body parameter email
-            is_admin: body parameter is_admin
+            name: The user's name, unique among users.
+            email: The user's email address.
+            is_admin: Whether the user is an admin.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -449,36 +449,36 @@ class AsyncUsers:
     async def get(
         self,
         *,
-        name: str,
+        user: str,
     ) -> models.UserPublic:
         """One user (admins).
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         return (
             await self.with_response.get(
-                name=name,
+                user=user,
             )
         ).parsed
 
     async def update(
         self,
         *,
-        name: str,
+        user: str,
         email: str | None | NotGiven = NOT_GIVEN,
         is_admin: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.UserPublic:
         """Change a user's email or admin flag (admins); the last admin stays an admin.
 
         Args:
-            name: The user's name.
-            email: body parameter email
-            is_admin: body parameter is_admin
+            user: The user's name.
+            email: A new email address; null clears it.
+            is_admin: Grant or remove admin rights (the last admin stays one).
         """
         return (
             await self.with_response.update(
-                name=name,
+                user=user,
                 email=email,
                 is_admin=is_admin,
             )
@@ -487,13 +487,13 @@ class AsyncUsers:
     async def delete(
         self,
         *,
-        name: str,
+        user: str,
     ) -> None:
         """Delete a user with their keys and private secrets (admins).
 
         Args:
-            name: The user's name.
+            user: The user's name.
         """
         await self.with_response.delete(
-            name=name,
+            user=user,
         )

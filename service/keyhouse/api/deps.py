@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
 from keyhouse.domain.key_cache import SESSION_CACHE
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
+from keyhouse.schemas.common import PrincipalKind
 
 
 async def get_state(request: Request) -> AppState:
@@ -135,3 +136,7 @@ IdempotencyKey = Annotated[
         description="Makes a retried create return the first response instead of creating again.",
     ),
 ]
+
+# Path parameters naming a member or a holder: /<...>/{principal_kind}/{principal_name}.
+PrincipalKindPath = Annotated[PrincipalKind, Path(description="user or role.")]
+PrincipalNamePath = Annotated[str, Path(max_length=64, description="The user's or role's name.")]

@@ -170,7 +170,7 @@ def refusal(
         if role is None:
             return Forbidden(
                 f"{caller.principal_ref} is not a collaborator of project '{project.name}', "
-                f"and no policy allows it {action} on {resource}",
+                f"and no policy allows it {action} there",
                 audit=audit,
                 **extra,
             )

@@ -51,7 +51,7 @@ def to_public(secret: Secret) -> SecretPublic:
         arn=secret_rn(secret),
         id=secret.id,
         name=secret.name,
-        type=secret.kind,
+        type=secret.type,
         visibility=secret.visibility,
         project=secret.project.name if secret.project else None,
         owner=f"{secret.owner.kind}/{secret.owner.name}" if secret.owner else None,
@@ -227,7 +227,7 @@ def create_secret(
         name=body.name,
         namespace=namespace,
         visibility=body.visibility,
-        kind=body.type,
+        type=body.type,
         owner_id=caller.principal_id,
         project_id=project.id if project else None,
         description=body.description,
@@ -249,7 +249,7 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     return SecretValue(
         id=secret.id,
         name=secret.name,
-        type=secret.kind,
+        type=secret.type,
         version=secret.version,
         value=plaintext.decode(),
     )
@@ -260,7 +260,7 @@ def put_value(envelope: Envelope, secret: Secret, body: SecretValueUpdate, now: 
 
     Without a ``type`` the secret keeps its type.
     """
-    if body.type is None and secret.kind == "file":
+    if body.type is None and secret.type == "file":
         try:
             check_file_value(body.value)
         except ValueError as exc:
@@ -268,7 +268,7 @@ def put_value(envelope: Envelope, secret: Secret, body: SecretValueUpdate, now: 
     sealed = envelope.seal(body.value.encode(), bound_to=secret.id)
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext
-    secret.kind = body.type or secret.kind
+    secret.type = body.type or secret.type
     secret.version += 1
     secret.updated_at = now
 

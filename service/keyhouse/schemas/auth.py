@@ -36,7 +36,15 @@ class Whoami(BaseModel):
 class VerifyRequest(Input):
     """A key to check, with what the downstream service needs of it."""
 
-    key: Annotated[str, Field(min_length=1, max_length=200, json_schema_extra={"writeOnly": True})]
+    key: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="The API key to check.",
+            json_schema_extra={"writeOnly": True},
+        ),
+    ]
     scopes: list[Identifier] = Field(
         default_factory=list, max_length=64, description="Scopes the key must all hold."
     )

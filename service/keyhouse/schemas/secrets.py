@@ -68,7 +68,10 @@ class SecretValueUpdate(_ValueBody):
 class SecretCreate(SecretValueInput):
     """A new secret, private to its creator or shared with a project."""
 
-    name: SecretName
+    name: SecretName = Field(
+        description="A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique "
+        "among the owner's private secrets, or within the project."
+    )
     # Given a project, the secret is shared with it unless told otherwise (as in Terraform).
     visibility: Visibility = Field(
         default="private",
@@ -80,7 +83,7 @@ class SecretCreate(SecretValueInput):
         default=None,
         description="The project to share the secret with; implies visibility 'project'.",
     )
-    description: Description | None = None
+    description: Description | None = Field(default=None, description="What the secret is for.")
 
     @model_validator(mode="before")
     @classmethod
@@ -101,7 +104,9 @@ class SecretCreate(SecretValueInput):
 class SecretUpdate(Input):
     """Changes to a secret's metadata."""
 
-    description: Description | None = None
+    description: Description | None = Field(
+        default=None, description="A new description; null clears it."
+    )
 
 
 class SecretPublic(BaseModel):

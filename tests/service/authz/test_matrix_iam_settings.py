@@ -69,7 +69,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="GET /api/v1/users/{name}",
+        endpoint="GET /api/v1/users/{user}",
         case="a user",
         build=lambda w, c: Call("GET", f"/api/v1/users/{w.subject_user}"),
         scope="iam",
@@ -80,7 +80,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="PATCH /api/v1/users/{name}",
+        endpoint="PATCH /api/v1/users/{user}",
         case="a user's email",
         build=lambda w, c: Call(
             "PATCH",
@@ -95,7 +95,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="DELETE /api/v1/users/{name}",
+        endpoint="DELETE /api/v1/users/{user}",
         case="a fresh user",
         build=lambda w, c: Call("DELETE", f"/api/v1/users/{w.new_user()}"),
         scope="iam",
@@ -128,7 +128,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="GET /api/v1/roles/{name}",
+        endpoint="GET /api/v1/roles/{role}",
         case="a role",
         build=lambda w, c: Call("GET", f"/api/v1/roles/{w.subject_role}"),
         scope="iam",
@@ -139,7 +139,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="PATCH /api/v1/roles/{name}",
+        endpoint="PATCH /api/v1/roles/{role}",
         case="a role's description",
         build=lambda w, c: Call(
             "PATCH", f"/api/v1/roles/{w.subject_role}", json={"description": "d"}
@@ -152,7 +152,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="DELETE /api/v1/roles/{name}",
+        endpoint="DELETE /api/v1/roles/{role}",
         case="a fresh role",
         build=lambda w, c: Call("DELETE", f"/api/v1/roles/{w.new_role()}"),
         scope="iam",

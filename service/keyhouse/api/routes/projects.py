@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from keyhouse.api.deps import (
     CurrentCaller,
     IdempotencyKey,
+    PrincipalKindPath,
+    PrincipalNamePath,
     ReadSessionDep,
     SessionDep,
     StateDep,
@@ -26,7 +28,7 @@ from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import member_rn, project_rn
 from keyhouse.iam.authorizer import bump_generation
 from keyhouse.models import Project, ProjectMember, utcnow
-from keyhouse.schemas.common import Cursor, Limit, PrincipalKind
+from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.projects import (
     MemberCreate,
     MemberPublic,
@@ -44,7 +46,6 @@ router = APIRouter(
     responses=problem_responses(401, 403, 422),
 )
 ProjectName = Annotated[str, Path(max_length=64, description="The project's name.")]
-PrincipalName = Annotated[str, Path(max_length=64, description="The member's name.")]
 
 
 def _project(session: Session, caller: Caller, name: str, action: str) -> Project:
@@ -205,8 +206,8 @@ def add_member(
 )
 def update_member(
     project: ProjectName,
-    principal_kind: PrincipalKind,
-    principal_name: PrincipalName,
+    principal_kind: PrincipalKindPath,
+    principal_name: PrincipalNamePath,
     body: MemberUpdate,
     caller: CurrentCaller,
     session: SessionDep,
@@ -232,8 +233,8 @@ def update_member(
 )
 def remove_member(
     project: ProjectName,
-    principal_kind: PrincipalKind,
-    principal_name: PrincipalName,
+    principal_kind: PrincipalKindPath,
+    principal_name: PrincipalNamePath,
     caller: CurrentCaller,
     session: SessionDep,
 ) -> Response:

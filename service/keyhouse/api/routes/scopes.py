@@ -13,19 +13,16 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
-from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
-from keyhouse.models import Scope, utcnow
+from keyhouse.domain.scopes import create_scope, scope_public
+from keyhouse.models import Scope
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
 
 router = APIRouter(prefix="/api/v1/scopes", tags=["scopes"], responses=problem_responses(401))
-
-
-def _public(scope: Scope) -> ScopePublic:
-    return ScopePublic(name=scope.name, description=scope.description, builtin=scope.builtin)
 
 
 @router.get("", response_model=ScopesPublic, responses=problem_responses(422))
@@ -36,7 +33,7 @@ def list_(
     rows, next_cursor = paginate(
         session, select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
     )
-    return ScopesPublic(data=[_public(s) for s in rows], next_cursor=next_cursor)
+    return ScopesPublic(data=[scope_public(s) for s in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -54,14 +51,8 @@ def create(
     key = idempotency.check_header(idempotency_key)
 
     def produce() -> ScopePublic:
-        if session.get(Scope, body.name) is not None:
-            raise Conflict(f"the scope '{body.name}' is already in the catalog")
-        scope = Scope(
-            name=body.name, description=body.description, builtin=False, created_at=utcnow()
-        )
-        session.add(scope)
-        session.flush()
+        scope = create_scope(session, body)
         audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-        return _public(scope)
+        return scope_public(scope)
 
     return idempotency.run_create(state, session, caller, key, "POST /api/v1/scopes", body, produce)

@@ -72,8 +72,12 @@ def list_(
     caller: CurrentCaller,
     session: ReadSessionDep,
     project: Annotated[Identifier | None, Query(description="Only this project's secrets.")] = None,
-    visibility: Annotated[Visibility | None, Query()] = None,
-    name_prefix: Annotated[str | None, Query(max_length=256)] = None,
+    visibility: Annotated[
+        Visibility | None, Query(description="Only private, or only project, secrets.")
+    ] = None,
+    name_prefix: Annotated[
+        str | None, Query(max_length=256, description="Only secrets whose name starts so.")
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> SecretsPublic:
