@@ -5,16 +5,52 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
 from keyhouse_cli.errors import CliError
+from keyhouse_cli.output import Column, Format, collect, say, show_list
+from keyhouse_cli.session import connect
+from keyhouse_client import NOT_GIVEN, Keyhouse, NotGiven
 
+T = TypeVar("T")
 PrincipalKind = Literal["user", "role"]
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+Limit = Annotated[int | None, typer.Option(help="At most this many.", min=1)]
+PAGE = 200  # the service's largest page
+
+
+def given(value: T | None) -> T | NotGiven:
+    """An option left out (None) stays out of the request."""
+    return NOT_GIVEN if value is None else value
+
+
+def list_all(
+    pages: Callable[[Keyhouse, int], Iterable[Any]],
+    what: str,
+    limit: int | None,
+    output: Format,
+    columns: Sequence[Column],
+    empty: str,
+) -> None:
+    """Print every item ``pages(kh, page_size)`` yields (up to ``limit``), as a table or JSON."""
+    with connect() as kh:
+        found = collect(pages(kh, min(limit or PAGE, PAGE)), what, limit)
+    show_list(found, output, columns, empty=empty)
+
+
+def confirm_and_run(
+    question: str, yes: Yes, action: Callable[[Keyhouse], object], done: str
+) -> None:
+    """Confirm (at a terminal), run ``action``, and say ``done``."""
+    confirm(question, yes)
+    with connect() as kh:
+        action(kh)
+    say(done)
 
 
 def principal(value: str, what: str = "principal") -> tuple[PrincipalKind, str]:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from keyhouse_cli.output import Format, Output, collect, column, show_list
-from keyhouse_cli.session import connect
+from keyhouse_cli.commands._shared import list_all
+from keyhouse_cli.output import Format, Output, column
 
 COLUMNS = [
     column("at", "at"),
@@ -30,10 +30,11 @@ def audit(
     output: Output = Format.TABLE,
 ) -> None:
     """The audit log, newest first (admins)."""
-    with connect() as kh:
-        found = collect(
-            kh.audit.iter(principal=principal, action=action, limit=min(limit, 200)),
-            "Reading the audit log",
-            limit,
-        )
-    show_list(found, output, COLUMNS, empty="No audit events match.")
+    list_all(
+        lambda kh, page: kh.audit.iter(principal=principal, action=action, limit=page),
+        "Reading the audit log",
+        limit,
+        output,
+        COLUMNS,
+        "No audit events match.",
+    )

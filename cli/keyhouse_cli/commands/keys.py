@@ -9,11 +9,21 @@ from typing import Annotated, Literal
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm, principal, read_stdin, write_private
+from keyhouse_cli.commands._shared import (
+    Limit,
+    Yes,
+    confirm,
+    confirm_and_run,
+    given,
+    list_all,
+    principal,
+    read_stdin,
+    write_private,
+)
 from keyhouse_cli.errors import REFUSED, CliError
-from keyhouse_cli.output import Column, Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.output import Column, Format, Output, column, say, show
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN, APIError, Keyhouse, models
+from keyhouse_client import APIError, Keyhouse, models
 
 app = typer.Typer(help="API keys: create (shown once), list, show, revoke, delete, verify.")
 
@@ -93,11 +103,11 @@ def create(
         created = kh.api_keys.create(
             name=name,
             scopes=scope,
-            project=project if project is not None else NOT_GIVEN,
-            owner_role=owner_name if kind == "role" and owner_name else NOT_GIVEN,
-            owner_user=owner_name if kind == "user" and owner_name else NOT_GIVEN,
-            expires_in_days=expires_in_days if expires_in_days is not None else NOT_GIVEN,
-            expires_at=_moment(expires_at, "--expires-at") if expires_at else NOT_GIVEN,
+            project=given(project),
+            owner_role=given(owner_name if kind == "role" else None),
+            owner_user=given(owner_name if kind == "user" else None),
+            expires_in_days=given(expires_in_days),
+            expires_at=given(_moment(expires_at, "--expires-at") if expires_at else None),
         )
         public = models.ApiKeyPublic.model_validate(created.model_dump(exclude={"key"}))
         if store_in_secret is not None:
@@ -125,22 +135,18 @@ def list_(
     name: Annotated[str | None, typer.Option(help="Only keys with this name.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Only keys whose prefix starts so.")] = None,
     status: Annotated[Status | None, typer.Option(help="active, revoked or expired.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
+    limit: Limit = None,
     output: Output = Format.TABLE,
 ) -> None:
     """List the API keys you can see (admins: everyone's), newest first."""
-    with connect() as kh:
-        keys = collect(
-            kh.api_keys.iter(
-                name=name if name is not None else NOT_GIVEN,
-                prefix=prefix if prefix is not None else NOT_GIVEN,
-                status=status if status is not None else NOT_GIVEN,
-                limit=min(limit or 200, 200),
-            ),
-            "Listing API keys",
-            limit,
-        )
-    show_list(keys, output, COLUMNS, empty="No API keys.")
+    list_all(
+        lambda kh, page: kh.api_keys.iter(name=name, prefix=prefix, status=status, limit=page),
+        "Listing API keys",
+        limit,
+        output,
+        COLUMNS,
+        "No API keys.",
+    )
 
 
 KeyId = Annotated[str, typer.Argument(help="The Key ID (the part after kh_, shown in lists).")]
@@ -166,10 +172,12 @@ def revoke(key_id: KeyId, yes: Yes = False, output: Output = Format.TABLE) -> No
 @app.command()
 def delete(key_id: KeyId, yes: Yes = False) -> None:
     """Delete an API key (it no longer works, and is no longer listed)."""
-    confirm(f"Delete API key {key_id}?", yes)
-    with connect() as kh:
-        kh.api_keys.delete(key_id=key_id)
-    say(f"Deleted API key {key_id}.")
+    confirm_and_run(
+        f"Delete API key {key_id}?",
+        yes,
+        lambda kh: kh.api_keys.delete(key_id=key_id),
+        f"Deleted API key {key_id}.",
+    )
 
 
 @app.command()
@@ -189,9 +197,7 @@ def verify(
     """
     key = read_stdin("the key to verify").strip()
     with connect() as kh:
-        answer = kh.keys.verify(
-            key=key, scopes=scope or [], project=project if project is not None else NOT_GIVEN
-        )
+        answer = kh.keys.verify(key=key, scopes=scope or [], project=given(project))
     show(answer, output)
     if not answer.valid:
         raise typer.Exit(REFUSED)

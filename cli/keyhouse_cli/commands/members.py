@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm, principal
-from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.commands._shared import Yes, confirm_and_run, list_all, principal
+from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
 
 app = typer.Typer(help="Project members: list, add, update, remove.")
@@ -26,9 +26,14 @@ ProjectRole = Literal["owner", "member", "viewer"]
 @app.command("list")
 def list_(project: Project, output: Output = Format.TABLE) -> None:
     """List a project's members."""
-    with connect() as kh:
-        found = collect(kh.projects.iter_members(project=project, limit=200), "Listing", None)
-    show_list(found, output, COLUMNS, empty=f"Project {project} has no members.")
+    list_all(
+        lambda kh, page: kh.projects.iter_members(project=project, limit=page),
+        "Listing members",
+        None,
+        output,
+        COLUMNS,
+        f"Project {project} has no members.",
+    )
 
 
 @app.command()
@@ -68,7 +73,11 @@ def update(
 def remove(project: Project, member: Member, yes: Yes = False) -> None:
     """Remove a member from a project (a project always keeps an owner)."""
     kind, name = principal(member, "MEMBER")
-    confirm(f"Remove {kind}/{name} from project {project}?", yes)
-    with connect() as kh:
-        kh.projects.remove_member(project=project, principal_kind=kind, principal_name=name)
-    say(f"Removed {kind}/{name} from {project}.")
+    confirm_and_run(
+        f"Remove {kind}/{name} from project {project}?",
+        yes,
+        lambda kh: kh.projects.remove_member(
+            project=project, principal_kind=kind, principal_name=name
+        ),
+        f"Removed {kind}/{name} from {project}.",
+    )

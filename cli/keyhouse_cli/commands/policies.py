@@ -6,13 +6,20 @@ from typing import Annotated
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm, json_document, principal
+from keyhouse_cli.commands._shared import (
+    Limit,
+    Yes,
+    confirm_and_run,
+    given,
+    json_document,
+    list_all,
+    principal,
+)
 from keyhouse_cli.errors import REFUSED, CliError
 from keyhouse_cli.output import (
     Column,
     Format,
     Output,
-    collect,
     column,
     dump,
     out,
@@ -21,7 +28,7 @@ from keyhouse_cli.output import (
     show_list,
 )
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN, models
+from keyhouse_client import models
 
 app = typer.Typer(
     help="IAM policies: create, update, validate, attach, detach, simulate, list, show, delete."
@@ -65,7 +72,7 @@ def create(
         policy = kh.iam.create_policy(
             name=name,
             document=document,
-            description=description if description is not None else NOT_GIVEN,
+            description=given(description),
         )
     say(f"Created policy {policy.name} ({policy.arn}), version {policy.version}.")
     show(policy, output)
@@ -86,8 +93,8 @@ def update(
     with connect() as kh:
         policy = kh.iam.update_policy(
             policy=name,
-            document=json_document(file, "--file") if file is not None else NOT_GIVEN,
-            description=description if description is not None else NOT_GIVEN,
+            document=given(json_document(file, "--file") if file is not None else None),
+            description=given(description),
         )
     say(f"Policy {policy.name} is at version {policy.version}.")
     show(policy, output)
@@ -129,18 +136,25 @@ def attach(policy: Name, member: Member, output: Output = Format.TABLE) -> None:
 def detach(policy: Name, member: Member, yes: Yes = False) -> None:
     """Detach a policy from a user or a role."""
     kind, name = principal(member, "MEMBER")
-    confirm(f"Detach {policy} from {kind}/{name}?", yes)
-    with connect() as kh:
-        kh.iam.detach_policy(policy=policy, principal_kind=kind, principal_name=name)
-    say(f"Detached {policy} from {kind}/{name}.")
+    confirm_and_run(
+        f"Detach {policy} from {kind}/{name}?",
+        yes,
+        lambda kh: kh.iam.detach_policy(policy=policy, principal_kind=kind, principal_name=name),
+        f"Detached {policy} from {kind}/{name}.",
+    )
 
 
 @app.command()
 def attachments(policy: Name, output: Output = Format.TABLE) -> None:
     """Who a policy is attached to."""
-    with connect() as kh:
-        found = collect(kh.iam.iter_attachments(policy=policy, limit=200), "Listing", None)
-    show_list(found, output, ATTACHMENT_COLUMNS, empty=f"{policy} is attached to nobody.")
+    list_all(
+        lambda kh, page: kh.iam.iter_attachments(policy=policy, limit=page),
+        "Listing attachments",
+        None,
+        output,
+        ATTACHMENT_COLUMNS,
+        f"{policy} is attached to nobody.",
+    )
 
 
 def _context(pairs: list[str]) -> dict[str, str | list[str]]:
@@ -187,7 +201,7 @@ def simulate(
         answer = kh.iam.simulate(
             action=action,
             resource=resource,
-            principal=who if who is not None else NOT_GIVEN,
+            principal=given(who),
             policies=documents,
             context=_context(context or []),
         )
@@ -207,13 +221,18 @@ def simulate(
 
 @app.command("list")
 def list_(
-    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
+    limit: Limit = None,
     output: Output = Format.TABLE,
 ) -> None:
     """List customer policies."""
-    with connect() as kh:
-        found = collect(kh.iam.iter_policies(limit=min(limit or 200, 200)), "Listing", limit)
-    show_list(found, output, COLUMNS, empty="No policies.")
+    list_all(
+        lambda kh, page: kh.iam.iter_policies(limit=page),
+        "Listing policies",
+        limit,
+        output,
+        COLUMNS,
+        "No policies.",
+    )
 
 
 @app.command("show")
@@ -231,7 +250,9 @@ def show_(name: Name, output: Output = Format.TABLE) -> None:
 @app.command()
 def delete(name: Name, yes: Yes = False) -> None:
     """Delete a policy (refused while it is attached: the error names the holders)."""
-    confirm(f"Delete policy {name}?", yes)
-    with connect() as kh:
-        kh.iam.delete_policy(policy=name)
-    say(f"Deleted policy {name}.")
+    confirm_and_run(
+        f"Delete policy {name}?",
+        yes,
+        lambda kh: kh.iam.delete_policy(policy=name),
+        f"Deleted policy {name}.",
+    )

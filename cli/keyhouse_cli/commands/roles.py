@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm
-from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.commands._shared import Limit, Yes, confirm_and_run, given, list_all
+from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN
 
 app = typer.Typer(help="Roles (admins): create, list, show, update, delete.")
 
@@ -26,22 +25,18 @@ Description = Annotated[str | None, typer.Option(help="What the role is for.")]
 def create(name: Name, description: Description = None, output: Output = Format.TABLE) -> None:
     """Create a role."""
     with connect() as kh:
-        role = kh.roles.create(
-            name=name, description=description if description is not None else NOT_GIVEN
-        )
+        role = kh.roles.create(name=name, description=given(description))
     say(f"Created role {role.name}.")
     show(role, output)
 
 
 @app.command("list")
-def list_(
-    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
-    output: Output = Format.TABLE,
-) -> None:
+def list_(limit: Limit = None, output: Output = Format.TABLE) -> None:
     """List roles."""
-    with connect() as kh:
-        found = collect(kh.roles.iter(limit=min(limit or 200, 200)), "Listing roles", limit)
-    show_list(found, output, COLUMNS, empty="No roles.")
+    list_all(
+        lambda kh, page: kh.roles.iter(limit=page), "Listing roles", limit, output, COLUMNS,
+        "No roles.",
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -61,7 +56,9 @@ def update(name: Name, description: Description = None, output: Output = Format.
 @app.command()
 def delete(name: Name, yes: Yes = False) -> None:
     """Delete a role with its keys and private secrets."""
-    confirm(f"Delete role {name}, its API keys and its private secrets?", yes)
-    with connect() as kh:
-        kh.roles.delete(role=name)
-    say(f"Deleted role {name}.")
+    confirm_and_run(
+        f"Delete role {name}, its API keys and its private secrets?",
+        yes,
+        lambda kh: kh.roles.delete(role=name),
+        f"Deleted role {name}.",
+    )

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.commands._shared import list_all
+from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
 
 app = typer.Typer(help="The scope catalog: list, create (admins).")
@@ -21,9 +22,14 @@ COLUMNS = [
 @app.command("list")
 def list_(output: Output = Format.TABLE) -> None:
     """List the scopes keys may hold."""
-    with connect() as kh:
-        found = collect(kh.scopes.iter(limit=200), "Listing scopes", None)
-    show_list(found, output, COLUMNS, empty="No scopes.")
+    list_all(
+        lambda kh, page: kh.scopes.iter(limit=page),
+        "Listing scopes",
+        None,
+        output,
+        COLUMNS,
+        "No scopes.",
+    )
 
 
 @app.command()

@@ -8,11 +8,19 @@ from typing import Annotated, Literal
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm, read_stdin, write_private
+from keyhouse_cli.commands._shared import (
+    Limit,
+    Yes,
+    confirm,
+    given,
+    list_all,
+    read_stdin,
+    write_private,
+)
 from keyhouse_cli.errors import CliError
-from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN, Keyhouse, NotFoundError, models
+from keyhouse_client import Keyhouse, NotFoundError, models
 from keyhouse_client.resources.secrets import value_bytes
 
 app = typer.Typer(help="Secrets: put (text or a file), get, list, show, delete.")
@@ -65,11 +73,11 @@ def put(
     text = value if value is not None or file is not None else read_stdin("the secret's value")
     if text == "":
         raise CliError("value: a secret's value cannot be empty")
-    shared = project if project is not None else NOT_GIVEN
+    shared = given(project)
     with connect() as kh:
         existing = _find(kh, name, project)
         if existing is None:
-            described = description if description is not None else NOT_GIVEN
+            described = given(description)
             if file is not None:
                 secret = kh.secrets.create_from_file(
                     name, file, project=shared, description=described
@@ -134,22 +142,20 @@ def list_(
         Literal["private", "project"] | None, typer.Option(help="private or project.")
     ] = None,
     prefix: Annotated[str | None, typer.Option(help="Only names starting so.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
+    limit: Limit = None,
     output: Output = Format.TABLE,
 ) -> None:
     """List the secrets you may read: names and metadata, never values."""
-    with connect() as kh:
-        found = collect(
-            kh.secrets.iter(
-                project=project,
-                visibility=visibility,
-                name_prefix=prefix,
-                limit=min(limit or 200, 200),
-            ),
-            "Listing secrets",
-            limit,
-        )
-    show_list(found, output, COLUMNS, empty="No secrets.")
+    list_all(
+        lambda kh, page: kh.secrets.iter(
+            project=project, visibility=visibility, name_prefix=prefix, limit=page
+        ),
+        "Listing secrets",
+        limit,
+        output,
+        COLUMNS,
+        "No secrets.",
+    )
 
 
 @app.command("show")

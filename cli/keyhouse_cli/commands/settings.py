@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
+from keyhouse_cli.commands._shared import given
 from keyhouse_cli.errors import CliError
 from keyhouse_cli.output import Format, Output, show
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN
 
 app = typer.Typer(help="The key lifetime policy: show, set (admins).", invoke_without_command=True)
 
@@ -46,11 +46,7 @@ def set_(
         )
     with connect() as kh:
         changed = kh.settings.update(
-            default_key_lifetime_days=default_key_lifetime_days
-            if default_key_lifetime_days is not None
-            else NOT_GIVEN,
-            max_key_lifetime_days=max_key_lifetime_days
-            if max_key_lifetime_days is not None
-            else NOT_GIVEN,
+            default_key_lifetime_days=given(default_key_lifetime_days),
+            max_key_lifetime_days=given(max_key_lifetime_days),
         )
     show(changed, output)

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from keyhouse_cli.commands._shared import Yes, confirm
-from keyhouse_cli.output import Format, Output, collect, column, say, show, show_list
+from keyhouse_cli.commands._shared import Limit, Yes, confirm_and_run, given, list_all
+from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
-from keyhouse_client import NOT_GIVEN
 
 app = typer.Typer(help="Users (admins): create, list, show, update, delete.")
 
@@ -31,22 +30,18 @@ def create(
 ) -> None:
     """Create a user."""
     with connect() as kh:
-        user = kh.users.create(
-            name=name, email=email if email is not None else NOT_GIVEN, is_admin=admin
-        )
+        user = kh.users.create(name=name, email=given(email), is_admin=admin)
     say(f"Created user {user.name}{' (admin)' if user.is_admin else ''}.")
     show(user, output)
 
 
 @app.command("list")
-def list_(
-    limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
-    output: Output = Format.TABLE,
-) -> None:
+def list_(limit: Limit = None, output: Output = Format.TABLE) -> None:
     """List users."""
-    with connect() as kh:
-        found = collect(kh.users.iter(limit=min(limit or 200, 200)), "Listing users", limit)
-    show_list(found, output, COLUMNS, empty="No users.")
+    list_all(
+        lambda kh, page: kh.users.iter(limit=page), "Listing users", limit, output, COLUMNS,
+        "No users.",
+    )  # fmt: skip
 
 
 @app.command("show")
@@ -67,18 +62,15 @@ def update(
 ) -> None:
     """Change a user's email or admin rights (the last admin stays an admin)."""
     with connect() as kh:
-        user = kh.users.update(
-            user=name,
-            email=email if email is not None else NOT_GIVEN,
-            is_admin=admin if admin is not None else NOT_GIVEN,
-        )
-    show(user, output)
+        show(kh.users.update(user=name, email=given(email), is_admin=given(admin)), output)
 
 
 @app.command()
 def delete(name: Name, yes: Yes = False) -> None:
     """Delete a user with their keys and private secrets."""
-    confirm(f"Delete user {name}, their API keys and their private secrets?", yes)
-    with connect() as kh:
-        kh.users.delete(user=name)
-    say(f"Deleted user {name}.")
+    confirm_and_run(
+        f"Delete user {name}, their API keys and their private secrets?",
+        yes,
+        lambda kh: kh.users.delete(user=name),
+        f"Deleted user {name}.",
+    )
