@@ -10,12 +10,23 @@ managed policies. In one run this measures:
 
 Goal: >= 50,000 uncached decisions/s, and a cached decision within 3x the floor.
 
-    .venv/bin/python bench/authorize.py [--decisions 200000]
+Then adversarial documents of about 10 KB each, sent to validation as anyone
+with a key may (``POST /iam/policies:validate``): action patterns that make a
+backtracking matcher explode (``*:*****...X``, ``*a*a*a...*b``), hundreds of
+unknown actions asking for "did you mean", resource and condition patterns of
+the longest length allowed, and one evaluation of such a document against the
+longest resource name. Every pattern is new in each round, so no cache helps.
+The anchor is the validation of an ordinary document of the same size.
+
+Goal: each validate of a 10 KB adversarial document under 5 ms.
+
+    .venv/bin/python bench/authorize.py [--decisions 200000] [--documents 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -35,7 +46,8 @@ from keyhouse.iam.authorizer import (  # noqa: E402
     PrincipalPolicies,
     policy_sources,
 )
-from keyhouse.iam.engine import CompiledPolicies  # noqa: E402
+from keyhouse.iam.document import MAX_ACTION_CHARS, MAX_PATTERN_CHARS, validate  # noqa: E402
+from keyhouse.iam.engine import CompiledPolicies, PolicySource  # noqa: E402
 
 SERVICES = {
     "secrets": ["GetSecret", "GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret"],
@@ -102,6 +114,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--decisions", type=int, default=200_000)
+    parser.add_argument("--documents", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(7)
     attached = [
@@ -181,6 +194,94 @@ def main() -> None:
     ratio = floor / cached
     verdict = "met" if ratio <= 3 else "NOT met"
     print(f"  cached: {ratio:.2f}x the floor's time (goal <= 3x: {verdict})")
+    adversarial(args.documents)
+
+
+TARGET_CHARS = 10_240
+
+
+def _fill(make: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
+    """A document of statements from ``make`` until it is about 10 KB of JSON."""
+    statements: list[dict[str, Any]] = []
+    document = {"Version": "2012-10-17", "Statement": statements}
+    while len(json.dumps(document, separators=(",", ":"))) < TARGET_CHARS:
+        statements.append(make(len(statements)))
+    statements.pop()
+    return document
+
+
+def _stars(nonce: int, index: int) -> list[str]:
+    # Distinct in each round: '*:***...X<n>', and '*a*a*a...*b' over the service names.
+    tag = f"{nonce}x{index}"
+    room = MAX_ACTION_CHARS - len(tag) - 3
+    return ["*:" + "*" * room + "X" + tag, "*" + "s*e*c*r*e*t*s*:*G*e*t*" * 5 + tag + "!"]
+
+
+def adversarial_documents(nonce: int) -> dict[str, dict[str, Any]]:
+    """One ~10 KB document per kind of attack; ``nonce`` makes every pattern new."""
+    long_resource = "khrn:*" + "?*" * MAX_PATTERN_CHARS
+    return {
+        "exploding action patterns": _fill(
+            lambda i: {"Effect": "Allow", "Action": _stars(nonce, i), "Resource": "*"}
+        ),
+        "unknown actions (did you mean)": _fill(
+            lambda i: {
+                "Effect": "Allow",
+                "Action": [f"secrets:GetSecretValu{nonce}q{i}x{j}" for j in range(10)],
+                "Resource": "*",
+            }
+        ),
+        "longest resource and condition patterns": _fill(
+            lambda i: {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": long_resource[: MAX_PATTERN_CHARS - 12] + f"{nonce:05}x{i:04}!",
+                "Condition": {"StringLike": {"keyhouse:PrincipalName": f"*a*a*a*a*{nonce}{i}"}},
+            }
+        ),
+    }
+
+
+def ordinary_document(nonce: int) -> dict[str, Any]:
+    """The anchor: a document of the same size with the patterns people write."""
+    rng = random.Random(nonce)
+    return _fill(lambda i: statement(rng, i))
+
+
+def adversarial(rounds: int) -> None:
+    """Validate adversarial documents against ordinary ones of the same size, in rounds."""
+    kinds = list(adversarial_documents(0))
+    spent = dict.fromkeys(["ordinary document (anchor)", *kinds], 0.0)
+    evaluate_spent = 0.0
+    sizes: dict[str, int] = {}
+    longest = "khrn:secret:project/" + "a" * (1000 - len("khrn:secret:project/"))
+    for nonce in range(1, rounds + 1):
+        documents = {"ordinary document (anchor)": ordinary_document(nonce)}
+        documents.update(adversarial_documents(nonce))
+        for label, document in documents.items():
+            sizes[label] = len(json.dumps(document, separators=(",", ":")))
+            started = time.perf_counter()
+            report = validate(document)
+            spent[label] += time.perf_counter() - started
+            assert not report.limits, (label, report.limits[:1])
+        report = validate(documents["longest resource and condition patterns"])
+        assert report.document is not None
+        compiled = CompiledPolicies([PolicySource("p", "khrn:policy:p", report.document)])
+        started = time.perf_counter()
+        compiled.evaluate("secrets:GetSecret", longest, {"keyhouse:PrincipalName": "a" * 64})
+        evaluate_spent += time.perf_counter() - started
+    per = {label: seconds / rounds * 1000 for label, seconds in spent.items()}
+    anchor = per["ordinary document (anchor)"]
+    print(f"validate, ~10 KB documents, {rounds} rounds, every pattern new each round")
+    for label, ms in per.items():
+        print(f"  {label:<42}{sizes[label]:>7} chars {ms:>8.2f} ms  {ms / anchor:>5.2f}x anchor")
+    worst = max(ms for label, ms in per.items() if label in kinds)
+    verdict = "met" if worst < 5 else "NOT met"
+    print(f"  worst adversarial validate: {worst:.2f} ms (goal < 5 ms: {verdict})")
+    print(
+        f"  evaluate of the longest patterns on a 1,000-character resource: "
+        f"{evaluate_spent / rounds * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

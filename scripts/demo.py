@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from keyhouse_client import Keyhouse, KeyhouseError, PermissionDeniedError, models
-from stacks.cdktf_cli import Cdktf, install_provider
+from scripts.cdktf_cli import Cdktf, install_provider
 
 STACK = "cluster-access"
 

@@ -12,10 +12,5 @@ Every stack configures the provider from the environment (``KEYHOUSE_URL``,
 ``cdktf.out``. ``KEYHOUSE_CDK_STATE_DIR`` moves the stacks' local state files.
 """
 
-import os
-
-# jsii prints a large Node 20 end-of-life banner whenever cdktf starts its Node
-# process; quiet it before any stack module imports cdktf (keyhouse_cdk does the
-# same for itself). A value the user set is kept.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+STATE_DIR_ENV = "KEYHOUSE_CDK_STATE_DIR"
+"""Where the stacks keep their state files (default: CDKTF's, the project root)."""

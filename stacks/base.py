@@ -10,7 +10,7 @@ import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import KeyhouseProvider
-from stacks.cdktf_cli import STATE_DIR_ENV
+from stacks import STATE_DIR_ENV
 
 
 class KeyhouseStack(cdktf.TerraformStack):

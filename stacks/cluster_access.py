@@ -28,7 +28,7 @@ class ClusterAccessStack(KeyhouseStack):
             self, "FeatureStore", name=PROJECT, description="The feature store's project"
         )
         self.cluster = ClusterApiKey(
-            self, "Databricks", role=ROLE, project=project, lifetime_days=LIFETIME_DAYS
+            self, "Databricks", role=ROLE, project=project, expires_in_days=LIFETIME_DAYS
         )
         self.output("project", project.name, "The project the secret is shared with.")
         self.output("role", self.cluster.role.name, "The cluster's role.")

@@ -1,4 +1,5 @@
-"""``ApiKey``: the L1 API key, with ``store_in`` naming the secret it is kept in."""
+"""``ApiKey``: a ``keyhouse_api_key`` it holds as its child, with ``store_in`` naming the
+secret the key is kept in."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import cdktf
 import constructs
+import jsii
 
 from keyhouse_cdk import l1
-from keyhouse_cdk.props import PropError, check_lifetime, check_visibility, path_of
+from keyhouse_cdk.l1._support import cdktf, keep_signature
+from keyhouse_cdk.props import (
+    PropError,
+    check_identifier,
+    check_lifetime,
+    check_scopes,
+    check_visibility,
+    path_of,
+)
+from keyhouse_cdk.refs import (
+    ProjectRef,
+    RoleRef,
+    UserRef,
+    depend_on_named,
+    name_of,
+)
 from keyhouse_cdk.secrets import StoredSecret
 
 
@@ -20,25 +36,32 @@ class StoreIn:
 
     Attributes:
         name: The secret's path-like name.
-        project: The project the secret is shared with. Default: the key's own
-            ``project``, if it has one.
+        project: The project the secret is shared with (a ``Project`` or its name).
+            Default: the key's own ``project``, if it has one.
         visibility: ``private`` or ``project``. Default: ``project`` when there is a
             project, else ``private``.
         description: The secret's description. Default: none.
     """
 
     name: str
-    project: str | None = None
+    project: ProjectRef | None = None
     visibility: Literal["private", "project"] | None = None
     description: str | None = None
 
 
-class ApiKey(l1.ApiKey):
+@keep_signature
+@jsii.implements(cdktf.ITerraformDependable)
+class ApiKey(constructs.Construct):
     """A Keyhouse API key (``keyhouse_api_key``).
 
     With ``store_in`` the key goes straight from the service into a secret: it is in
     neither the Terraform state nor the plan, and ``stored_secret`` can grant a
     principal read access to exactly that secret.
+
+    Attributes:
+        resource: The ``keyhouse_api_key`` L1 construct (its id is ``Default``, so its
+            Terraform name is this construct's).
+        stored_secret: The secret the key is kept in, with ``store_in``; else None.
     """
 
     def __init__(
@@ -48,9 +71,9 @@ class ApiKey(l1.ApiKey):
         *,
         name: str,
         scopes: Sequence[str],
-        owner_user: str | None = None,
-        owner_role: str | None = None,
-        project: str | None = None,
+        owner_user: UserRef | None = None,
+        owner_role: RoleRef | None = None,
+        project: ProjectRef | None = None,
         expires_in_days: float | None = None,
         store_in: StoreIn | None = None,
         depends_on: Sequence[cdktf.ITerraformDependable] | None = None,
@@ -62,11 +85,14 @@ class ApiKey(l1.ApiKey):
             scope: The construct it belongs to.
             id_: Its id within ``scope``.
             name: The key's name, unique among its owner's keys.
-            scopes: Scopes from the service's catalog.
-            owner_user: The user who owns it. Default: the provider's own principal (unless
-                ``owner_role``).
-            owner_role: The role that owns it. Default: none.
-            project: Restrict the key to this project. Default: no restriction.
+            scopes: Scopes from the service's catalog, or custom ones the app declares
+                (``keyhouse:customScopes`` in its context). ``iam`` and ``admin`` only for
+                an admin user's key, never a role's.
+            owner_user: The user who owns it (a ``User`` or a name). Default: the
+                provider's own principal (unless ``owner_role``).
+            owner_role: The role that owns it (a ``Role`` or a name). Default: none.
+            project: Restrict the key to this project (a ``Project`` or a name). Default:
+                no restriction.
             expires_in_days: Lifetime in days. Default: the admin's default lifetime.
             store_in: The secret to keep the key in. Default: none (the key is in the
                 state, as the sensitive ``key`` attribute).
@@ -77,30 +103,76 @@ class ApiKey(l1.ApiKey):
         where = path_of(scope, id_)
         if owner_user is not None and owner_role is not None:
             raise PropError(where, "owner_role", "give owner_user or owner_role, not both")
+        check_identifier(where, "name", name)
+        check_scopes(scope, where, "scopes", scopes, admin_only_allowed=owner_role is None)
         check_lifetime(where, "expires_in_days", expires_in_days)
         block = None
-        self.stored_secret: StoredSecret | None = None
         if store_in is not None:
             secret_project = store_in.project if store_in.project is not None else project
-            check_visibility(where, "store_in.visibility", store_in.visibility, secret_project)
+            secret_project_name = None if secret_project is None else name_of(secret_project)
+            check_visibility(where, "store_in.visibility", store_in.visibility, secret_project_name)
             block = l1.ApiKeyStoreInSecret(
                 name=store_in.name,
-                project=secret_project,
+                project=secret_project_name,
                 visibility=store_in.visibility,
                 description=store_in.description,
             )
-        super().__init__(
-            scope,
-            id_,
+        super().__init__(scope, id_)
+        self.resource = l1.ApiKey(
+            self,
+            "Default",
             name=name,
-            scopes=scopes,
-            owner_user=owner_user,
-            owner_role=owner_role,
-            project=project,
+            scopes=list(scopes) if isinstance(scopes, list | tuple) else scopes,
+            owner_user=None if owner_user is None else name_of(owner_user),
+            owner_role=None if owner_role is None else name_of(owner_role),
+            project=None if project is None else name_of(project),
             expires_in_days=expires_in_days,
             store_in_secret=block,
             depends_on=depends_on,
             provider=provider,
         )
+        depend_on_named(self.resource, l1.User, owner_user)
+        depend_on_named(self.resource, l1.Role, owner_role)
+        depend_on_named(self.resource, l1.Project, project)
+        if store_in is not None:
+            depend_on_named(self.resource, l1.Project, store_in.project)
+        self.stored_secret: StoredSecret | None = None
         if block is not None:
-            self.stored_secret = StoredSecret(self, block.name, block.project, block.visibility)
+            self.stored_secret = StoredSecret(
+                self, self.resource, block.name, block.project, block.visibility
+            )
+
+    @property
+    def id(self) -> str:
+        """The Key ID (a token)."""
+        return self.resource.id
+
+    @property
+    def key(self) -> str:
+        """The key itself (a sensitive token; none with ``store_in``)."""
+        return self.resource.key
+
+    @property
+    def prefix(self) -> str:
+        """The key's display prefix (a token)."""
+        return self.resource.prefix
+
+    @property
+    def expires_at(self) -> str:
+        """When the key expires, RFC 3339 (a token)."""
+        return self.resource.expires_at
+
+    @property
+    def arn(self) -> str:
+        """The key's Keyhouse Resource Name (a token)."""
+        return self.resource.arn
+
+    @property
+    def stored_secret_arn(self) -> str:
+        """The Keyhouse Resource Name of the secret holding the key (a token)."""
+        return self.resource.stored_secret_arn
+
+    @property
+    def fqn(self) -> str:
+        """The resource's address, so that an ``ApiKey`` can be given to ``depends_on``."""
+        return self.resource.fqn

@@ -18,6 +18,7 @@ import constructs
 from keyhouse_cdk import l1
 from keyhouse_cdk.api_keys import ApiKey, StoreIn
 from keyhouse_cdk.grants import Grant
+from keyhouse_cdk.l1._support import keep_signature
 from keyhouse_cdk.principals import Grantee
 from keyhouse_cdk.props import (
     PropError,
@@ -26,6 +27,7 @@ from keyhouse_cdk.props import (
     check_scopes,
     is_token,
 )
+from keyhouse_cdk.refs import ProjectRef, RoleRef, literal_name
 
 CLUSTER_SCOPES: tuple[str, ...] = ("featurestore", "project", "job", "kafka")
 """The scopes seed 000 asks for: what the feature store's clients need."""
@@ -36,6 +38,7 @@ def secret_name_for(role: str) -> str:
     return f"hopsworks/role/{role}/type/api-key"
 
 
+@keep_signature
 class ClusterApiKey(constructs.Construct):
     """A cluster role, its API key in a project secret, and read access to exactly that secret.
 
@@ -52,10 +55,10 @@ class ClusterApiKey(constructs.Construct):
         scope: constructs.Construct,
         id_: str,
         *,
-        role: str | l1.Role,
-        project: str | l1.Project,
+        role: RoleRef,
+        project: ProjectRef,
         scopes: Sequence[str] = CLUSTER_SCOPES,
-        lifetime_days: int | None = None,
+        expires_in_days: int | None = None,
         key_name: str = "cluster",
         secret_name: str | None = None,
         pass_role_to: Sequence[Grantee] = (),
@@ -68,9 +71,10 @@ class ClusterApiKey(constructs.Construct):
             role: The role's name (a ``keyhouse_role`` is made), or a ``Role`` construct.
             project: The project the secret is shared with and the key is restricted to:
                 a name or a ``Project`` construct.
-            scopes: The key's scopes, from the built-in catalog. Default: featurestore,
-                project, job, kafka.
-            lifetime_days: The key's lifetime. Default: the admin's default lifetime.
+            scopes: The key's scopes, from the catalog (no admin-only ones: the owner is a
+                role). Default: featurestore, project, job, kafka.
+            expires_in_days: The key's lifetime in days. Default: the admin's default
+                lifetime.
             key_name: The key's name (unique among the role's keys). Default: ``cluster``.
             secret_name: The secret to keep the key in. Default:
                 ``hopsworks/role/<role>/type/api-key``.
@@ -81,30 +85,33 @@ class ClusterApiKey(constructs.Construct):
         where = self.node.path
         if isinstance(role, str):
             check_identifier(where, "role", role)
-        project_name = project.name if isinstance(project, l1.Project) else project
-        if not project_name:
+        if not project:
             raise PropError(
                 where,
                 "project",
                 "the key's secret is shared with a project (visibility 'project'): "
                 "give the project",
             )
-        check_identifier(where, "project", project_name)
-        check_scopes(where, "scopes", scopes)
-        check_lifetime(where, "lifetime_days", lifetime_days)
+        literal_project = literal_name(project)
+        if literal_project is not None:
+            check_identifier(where, "project", literal_project)
         check_identifier(where, "key_name", key_name)
+        # Checked here too, so that the error names this construct and its props.
+        check_scopes(self, where, "scopes", scopes, admin_only_allowed=False)
+        check_lifetime(where, "expires_in_days", expires_in_days)
 
         self.role = l1.Role(self, "Role", name=role) if isinstance(role, str) else role
-        role_name = role if isinstance(role, str) else self.role.name
+        # The role's name as written, when known now; else a reference to it.
+        role_name = literal_name(self.role) or self.role.name
         self.secret_name = secret_name or secret_name_for(role_name)
         self.api_key = ApiKey(
             self,
             "Key",
             name=key_name,
-            owner_role=self.role.name,
-            project=project_name,
-            scopes=list(scopes),
-            expires_in_days=lifetime_days,
+            owner_role=self.role,
+            project=project,
+            scopes=scopes,
+            expires_in_days=expires_in_days,
             store_in=StoreIn(
                 name=self.secret_name,
                 visibility="project",

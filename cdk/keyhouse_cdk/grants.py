@@ -13,9 +13,13 @@ from keyhouse_cdk.l1 import (
     DataKeyhouseIamPolicyDocumentStatement,
     IamPolicy,
     PolicyAttachment,
+    Role,
+    User,
 )
+from keyhouse_cdk.l1._support import keep_signature
 from keyhouse_cdk.principals import Grantee, Principal, principal_of
 from keyhouse_cdk.props import check_identifier
+from keyhouse_cdk.refs import depend_on_named
 
 SECRET_READ_ACTIONS = ("secrets:GetSecret", "secrets:GetSecretValue")
 """Find a secret (its metadata) and read its value."""
@@ -26,6 +30,7 @@ SECRET_WRITE_ACTIONS = ("secrets:PutSecretValue", "secrets:UpdateSecret")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
 
 
+@keep_signature
 class Grant(constructs.Construct):
     """An IAM policy with one Allow statement and its attachment to one principal.
 
@@ -84,6 +89,9 @@ class Grant(constructs.Construct):
             role=self.principal.name if self.principal.kind == "role" else None,
             user=self.principal.name if self.principal.kind == "user" else None,
         )
+        if isinstance(grantee, Principal):
+            # A user or role named here may be defined in this stack: attach after it exists.
+            depend_on_named(self.attachment, Role if grantee.kind == "role" else User, grantee.name)
 
     @property
     def policy_arn(self) -> str:

@@ -11,23 +11,12 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 
-import cdktf
 import constructs
 
-BUILTIN_SCOPES: tuple[str, ...] = (
-    "featurestore",
-    "project",
-    "job",
-    "kafka",
-    "secrets",
-    "keys",
-    "iam",
-    "admin",
-)
-"""The service's built-in scope catalog (``GET /api/v1/scopes``)."""
+from keyhouse_cdk.l1._support import ADMIN_ONLY_SCOPES, BUILTIN_SCOPES, cdktf
 
-ADMIN_ONLY_SCOPES = frozenset({"iam", "admin"})
-"""Scopes only an admin user's key can hold: never a role's."""
+CUSTOM_SCOPES_CONTEXT = "keyhouse:customScopes"
+"""Context key listing the custom scopes an app's admin added to the catalog."""
 
 VISIBILITIES = ("private", "project")
 
@@ -76,17 +65,45 @@ def check_identifier(where: str, prop: str, value: str) -> None:
         )
 
 
-def check_scopes(where: str, prop: str, scopes: Sequence[str]) -> None:
-    """At least one scope, each spelled as in the built-in catalog, none admin-only."""
-    if not scopes:
+def known_scopes(scope: constructs.IConstruct) -> tuple[str, ...]:
+    """The built-in catalog and the custom scopes the app declares in its context.
+
+    An app declares custom scopes (ones its admin added to the service's catalog) with
+    ``App(context={"keyhouse:customScopes": ["billing"]})`` or the same key in
+    ``cdktf.json``'s ``context``.
+    """
+    custom = scope.node.try_get_context(CUSTOM_SCOPES_CONTEXT) or []
+    if isinstance(custom, str):
+        custom = [part.strip() for part in custom.split(",") if part.strip()]
+    return (*BUILTIN_SCOPES, *(name for name in custom if name not in BUILTIN_SCOPES))
+
+
+def check_scopes(
+    scope: constructs.IConstruct,
+    where: str,
+    prop: str,
+    scopes: Sequence[str],
+    *,
+    admin_only_allowed: bool,
+) -> None:
+    """At least one scope, each in the catalog; admin-only ones only where allowed."""
+    if isinstance(scopes, str):
+        raise PropError(where, prop, f"give a list of scopes, not the string {scopes!r}")
+    if isinstance(scopes, list | tuple) and not scopes:
         raise PropError(where, prop, "give at least one scope")
+    known = known_scopes(scope)
     for name in scopes:
         if is_token(name):
             continue
-        if name in ADMIN_ONLY_SCOPES:
-            raise PropError(where, prop, f"{name!r} is reserved to admins' keys")
-        if name not in BUILTIN_SCOPES:
-            raise PropError(where, prop, f"unknown scope {name!r}{_suggest(name, BUILTIN_SCOPES)}")
+        if name in ADMIN_ONLY_SCOPES and not admin_only_allowed:
+            raise PropError(where, prop, f"{name!r} is reserved to admin users' keys")
+        if name not in known:
+            raise PropError(
+                where,
+                prop,
+                f"unknown scope {name!r}{_suggest(name, known)}; a custom scope must be "
+                f"declared in the app's context under {CUSTOM_SCOPES_CONTEXT!r}",
+            )
 
 
 def check_lifetime(where: str, prop: str, days: float | None) -> None:
@@ -110,5 +127,6 @@ def check_visibility(where: str, prop: str, visibility: str | None, project: str
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"

@@ -1,27 +1,102 @@
-"""``Secret``: the L1 secret with grants; ``StoredSecret``: the secret an API key is kept in."""
+"""Secrets: ``Secret`` (a ``keyhouse_secret`` it holds as its child), a secret made elsewhere
+(``Secret.from_name``), and the secret an API key is kept in; all grant access alike."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-import cdktf
 import constructs
+import jsii
 
 from keyhouse_cdk import l1
 from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
-from keyhouse_cdk.principals import Grantee, principal_of
-from keyhouse_cdk.props import PropError, check_visibility, is_token, path_of
+from keyhouse_cdk.l1._support import cdktf, keep_signature
+from keyhouse_cdk.principals import Grantee, Principal, principal_of
+from keyhouse_cdk.props import PropError, check_identifier, check_visibility, is_token, path_of
+from keyhouse_cdk.refs import ProjectRef, depend_on_named, literal_name, name_of
 
 SecretType = Literal["text", "file"]
 Visibility = Literal["private", "project"]
 
 
-class Secret(l1.Secret):
+@dataclass(frozen=True)
+class SecretValue:
+    """A literal secret value, opted into by name.
+
+    A literal is written into ``cdk.tf.json`` (and, as with any value, the state):
+    fine for a test, not for a real secret. Pass a sensitive ``TerraformVariable``'s
+    ``string_value`` or ``Secret.from_file`` instead.
+    """
+
+    text: str
+
+    @classmethod
+    def unsafe_plain_text(cls, text: str) -> SecretValue:
+        """``text`` itself, written into the synthesized configuration as it is."""
+        return cls(text)
+
+    def __repr__(self) -> str:
+        return "SecretValue(<hidden>)"
+
+
+class SecretBase(constructs.Construct):
+    """What every kind of secret offers: its Keyhouse name and grants on it."""
+
+    @property
+    def arn(self) -> str:
+        """The secret's Keyhouse Resource Name."""
+        raise NotImplementedError
+
+    def grant_read(self, grantee: Grantee, *, policy_name: str | None = None) -> Grant:
+        """Let ``grantee`` find this secret and read its value (and nothing else)."""
+        return self._grant("Read", grantee, SECRET_READ_ACTIONS, policy_name)
+
+    def grant_write(self, grantee: Grantee, *, policy_name: str | None = None) -> Grant:
+        """Let ``grantee`` write new values and change the description (not read them)."""
+        return self._grant("Write", grantee, SECRET_WRITE_ACTIONS, policy_name)
+
+    def _grant(
+        self, verb: str, grantee: Grantee, actions: Sequence[str], policy_name: str | None
+    ) -> Grant:
+        return grant_on(self, verb, grantee, actions, self.arn, policy_name)
+
+
+def grant_on(
+    owner: constructs.Construct,
+    verb: str,
+    grantee: Grantee,
+    actions: Sequence[str],
+    arn: str,
+    policy_name: str | None,
+) -> Grant:
+    """A grant of ``actions`` on the secret ``arn``, defined under ``owner``."""
+    _, label = principal_of(grantee)
+    return Grant(
+        owner,
+        f"{verb}-{label}",
+        grantee=grantee,
+        actions=actions,
+        resources=[arn],
+        sid=f"{verb}Secret",
+        policy_name=policy_name,
+    )
+
+
+@keep_signature
+@jsii.implements(cdktf.ITerraformDependable)
+class Secret(SecretBase):
     """A Keyhouse secret (``keyhouse_secret``) that can grant access to itself.
 
     ``grant_read(role)`` lets a user or role that is not a member of the secret's
     project (or, for a private secret, not its owner) read exactly this secret.
+
+    Attributes:
+        resource: The ``keyhouse_secret`` L1 construct (its id is ``Default``, so its
+            Terraform name is this construct's).
     """
 
     def __init__(
@@ -30,8 +105,8 @@ class Secret(l1.Secret):
         id_: str,
         *,
         name: str,
-        value: str,
-        project: str | None = None,
+        value: str | SecretValue,
+        project: ProjectRef | None = None,
         visibility: Visibility | None = None,
         type: SecretType | None = None,
         description: str | None = None,
@@ -44,10 +119,12 @@ class Secret(l1.Secret):
             scope: The construct it belongs to.
             id_: Its id within ``scope``.
             name: The path-like name, e.g. ``hopsworks/role/<role>/type/api-key``.
-            value: The value: a reference or a variable, never a literal (a literal is
-                written into the synthesized configuration). For ``type="file"``, the
-                base64 of the bytes (see ``Secret.from_file``).
-            project: The project the secret is shared with. Default: none (private).
+            value: A reference: a sensitive ``TerraformVariable``'s ``string_value``, or
+                another construct's attribute. A literal is refused, because it would be
+                written into ``cdk.tf.json``; opt in with ``SecretValue.unsafe_plain_text``.
+                For ``type="file"``, the base64 of the bytes (see ``Secret.from_file``).
+            project: The project the secret is shared with: a ``Project`` construct or its
+                name. Default: none (private).
             visibility: ``private`` or ``project``. Default: ``project`` with a project,
                 else ``private``.
             type: ``text`` or ``file``. Default: ``text``.
@@ -57,21 +134,39 @@ class Secret(l1.Secret):
                 stack's only one.
         """
         where = path_of(scope, id_)
+        if isinstance(value, SecretValue):
+            configured = value.text
+        elif isinstance(value, str) and is_token(value):
+            configured = value
+        else:
+            raise PropError(
+                where,
+                "value",
+                "a literal value would be written into cdk.tf.json and the state: pass a "
+                "sensitive TerraformVariable's string_value, use Secret.from_file(...), or "
+                "opt in with SecretValue.unsafe_plain_text(...)",
+            )
         if type is not None and not is_token(type) and type not in ("text", "file"):
             raise PropError(where, "type", f"must be 'text' or 'file' (got {type!r})")
-        check_visibility(where, "visibility", visibility, project)
-        super().__init__(
-            scope,
-            id_,
+        project_name = None if project is None else name_of(project)
+        literal = None if project is None else literal_name(project)
+        if literal is not None:
+            check_identifier(where, "project", literal)
+        check_visibility(where, "visibility", visibility, project_name)
+        super().__init__(scope, id_)
+        self.resource = l1.Secret(
+            self,
+            "Default",
             name=name,
-            value=value,
-            project=project,
+            value=configured,
+            project=project_name,
             visibility=visibility,
             type=type,
             description=description,
             depends_on=depends_on,
             provider=provider,
         )
+        depend_on_named(self.resource, l1.Project, project)
 
     @classmethod
     def from_file(
@@ -80,34 +175,133 @@ class Secret(l1.Secret):
         id_: str,
         *,
         name: str,
-        path: str,
-        project: str | None = None,
+        path: str | os.PathLike[str],
+        project: ProjectRef | None = None,
         visibility: Visibility | None = None,
         description: str | None = None,
     ) -> Secret:
         """A ``file`` secret holding the bytes of the file at ``path``.
 
         Terraform reads the file when it plans (``filebase64``), so the bytes are never
-        in the synthesized configuration, only the path. ``path`` may be a variable.
+        in the synthesized configuration, only the path. A relative ``path`` is relative
+        to the app (the folder ``cdktf`` runs it in, where ``cdktf.json`` is) and must
+        exist when the app synthesizes; it is written relative to the stack's folder in
+        ``cdktf.out``, so the checkout can move. An absolute path is kept as it is.
+        ``path`` may also be a variable, whose value Terraform reads from the stack's
+        folder (give an absolute path).
         """
+        where = path_of(scope, id_)
+        text = os.fspath(path)
+        if not is_token(text):
+            text = _from_stack_folder(scope, where, Path(text))
         return cls(
             scope,
             id_,
             name=name,
-            value=cdktf.Fn.filebase64(path),
+            value=cdktf.Fn.filebase64(text),
             project=project,
             visibility=visibility,
             type="file",
             description=description,
         )
 
-    def grant_read(self, grantee: Grantee, *, policy_name: str | None = None) -> Grant:
-        """Let ``grantee`` find this secret and read its value (and nothing else)."""
-        return _grant(self, "Read", grantee, SECRET_READ_ACTIONS, self.arn, policy_name)
+    @classmethod
+    def from_name(
+        cls,
+        scope: constructs.Construct,
+        id_: str,
+        *,
+        name: str,
+        project: ProjectRef | None = None,
+        owner: Principal | None = None,
+    ) -> ImportedSecret:
+        """A secret made elsewhere (another stack, the API), to grant access to it.
 
-    def grant_write(self, grantee: Grantee, *, policy_name: str | None = None) -> Grant:
-        """Let ``grantee`` write new values and change the description (not read them)."""
-        return _grant(self, "Write", grantee, SECRET_WRITE_ACTIONS, self.arn, policy_name)
+        Args:
+            scope: Where grants on it are defined.
+            id_: Its id within ``scope``.
+            name: The secret's name.
+            project: The project it is shared with (a project secret).
+            owner: The user or role owning it (a private secret); give this or ``project``.
+        """
+        return ImportedSecret(scope, id_, name=name, project=project, owner=owner)
+
+    @property
+    def arn(self) -> str:
+        """The secret's Keyhouse Resource Name (a token)."""
+        return self.resource.arn
+
+    @property
+    def id(self) -> str:
+        """The secret's id (a token)."""
+        return self.resource.id
+
+    @property
+    def name(self) -> str:
+        """The secret's name (a token)."""
+        return self.resource.name
+
+    @property
+    def version(self) -> float:
+        """The value's version (a token)."""
+        return self.resource.version
+
+    @property
+    def fqn(self) -> str:
+        """The resource's address, so that a ``Secret`` can be given to ``depends_on``."""
+        return self.resource.fqn
+
+
+def _from_stack_folder(scope: constructs.IConstruct, where: str, path: Path) -> str:
+    """``path`` (relative to the app) as Terraform must read it from the stack's folder."""
+    if path.is_absolute():
+        return str(path)
+    absolute = Path.cwd() / path
+    if not absolute.is_file():
+        raise PropError(where, "path", f"no file at {absolute} (a relative path is from the app)")
+    stack = cdktf.TerraformStack.of(scope)
+    folder = Path(cdktf.App.of(stack).outdir).absolute() / "stacks" / stack.node.id
+    # Terraform reads relative paths from its working directory: the stack's folder.
+    return os.path.relpath(absolute, folder)
+
+
+@keep_signature
+class ImportedSecret(SecretBase):
+    """A secret this app does not manage, named to grant access to it (``Secret.from_name``).
+
+    Attributes:
+        secret_name: Its name.
+        project: The project it is shared with, or None for a private secret.
+        owner: Its owner, for a private secret.
+    """
+
+    def __init__(
+        self,
+        scope: constructs.Construct,
+        id_: str,
+        *,
+        name: str,
+        project: ProjectRef | None = None,
+        owner: Principal | None = None,
+    ) -> None:
+        """See ``Secret.from_name``."""
+        where = path_of(scope, id_)
+        if (project is None) == (owner is None):
+            raise PropError(
+                where, "project", "give the project (a shared secret) or the owner (a private one)"
+            )
+        super().__init__(scope, id_)
+        self.secret_name = name
+        self.project = None if project is None else name_of(project)
+        self.owner = owner
+
+    @property
+    def arn(self) -> str:
+        """``khrn:secret:project/<project>/<name>`` or ``khrn:secret:<kind>/<owner>/<name>``."""
+        if self.project is not None:
+            return f"khrn:secret:project/{self.project}/{self.secret_name}"
+        assert self.owner is not None
+        return f"khrn:secret:{self.owner.kind}/{self.owner.name}/{self.secret_name}"
 
 
 class StoredSecret:
@@ -124,8 +318,14 @@ class StoredSecret:
     """
 
     def __init__(
-        self, key: l1.ApiKey, name: str, project: str | None, visibility: str | None
+        self,
+        owner: constructs.Construct,
+        key: l1.ApiKey,
+        name: str,
+        project: str | None,
+        visibility: str | None,
     ) -> None:
+        self._owner = owner
         self._key = key
         self.name = name
         self.project = project
@@ -143,24 +343,4 @@ class StoredSecret:
 
     def grant_read(self, grantee: Grantee, *, policy_name: str | None = None) -> Grant:
         """Let ``grantee`` find this secret and read the key in it (and nothing else)."""
-        return _grant(self._key, "Read", grantee, SECRET_READ_ACTIONS, self.arn, policy_name)
-
-
-def _grant(
-    owner: constructs.Construct,
-    verb: str,
-    grantee: Grantee,
-    actions: Sequence[str],
-    arn: str,
-    policy_name: str | None,
-) -> Grant:
-    _, label = principal_of(grantee)
-    return Grant(
-        owner,
-        f"{verb}-{label}",
-        grantee=grantee,
-        actions=actions,
-        resources=[arn],
-        sid=f"{verb}Secret",
-        policy_name=policy_name,
-    )
+        return grant_on(self._owner, "Read", grantee, SECRET_READ_ACTIONS, self.arn, policy_name)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 
+from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES, BUILTIN_SCOPES
 from keyhouse_cdk_codegen.model import Element, docstring, elements, entry
 from keyhouse_cdk_codegen.schema import ProviderSchema
 
@@ -74,7 +75,10 @@ def render(schema: ProviderSchema) -> dict[str, str]:
     """Every file of the package, by name, before formatting."""
     environment = _environment()
     found = elements(schema)
-    common = {"banner": banner(schema), "schema": schema}
+    # The scope catalog comes from the service, so that props are checked against the
+    # very list the service holds, never a hand-made copy.
+    scopes = {"builtin": BUILTIN_SCOPES, "admin_only": sorted(ADMIN_ONLY_SCOPES)}
+    common = {"banner": banner(schema), "schema": schema, "scopes": scopes}
     files = {
         "__init__.py": environment.get_template("__init__.py.jinja").render(
             common, elements=found, exported=_exported(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +32,8 @@ class ProviderSchema:
     version: str
     document: dict[str, Any]
     """The provider's entry of ``provider_schemas``: provider, resource and data source schemas."""
+    lock_hashes: tuple[str, ...] = ()
+    """The package's checksums as ``terraform init`` locked them (none for a saved schema)."""
 
     @property
     def short_source(self) -> str:
@@ -73,8 +76,17 @@ def from_terraform() -> ProviderSchema:
         )
         _terraform(work, env, "init", "-no-color", "-input=false", "-backend=false")
         output = _terraform(work, env, "providers", "schema", "-json")
+        hashes = lock_hashes((work / ".terraform.lock.hcl").read_text())
     schemas = json.loads(output)["provider_schemas"]
-    return ProviderSchema(SOURCE, VERSION, schemas[SOURCE])
+    return ProviderSchema(SOURCE, VERSION, schemas[SOURCE], hashes)
+
+
+def lock_hashes(lock: str) -> tuple[str, ...]:
+    """The hashes a lock file records for the provider at ``SOURCE``."""
+    entry = re.search(r'provider "' + re.escape(SOURCE) + r'" \{(.*?)\n\}', lock, re.DOTALL)
+    if entry is None:
+        raise RuntimeError(f"terraform init locked no {SOURCE}:\n{lock}")
+    return tuple(sorted(re.findall(r'"(h1:[^"]+)"', entry.group(1))))
 
 
 def from_file(path: Path, version: str = VERSION) -> ProviderSchema:

@@ -81,7 +81,7 @@ class AuthenticationError(APIError):
 
     @property
     def reason(self) -> str | None:
-        """missing, malformed, unknown, revoked or expired."""
+        """missing, malformed, not_found, revoked or expired."""
         value = self.problem.get("reason")
         return str(value) if value is not None else None
 

@@ -189,7 +189,7 @@ class AuditEventPublic(BaseModel):
     key_id: Annotated[str | None, Field(title="Key Id")]
     action: Annotated[str, Field(title="Action")]
     target: Annotated[str | None, Field(title="Target")]
-    outcome: Annotated[Literal["success", "denied"], Field(title="Outcome")]
+    outcome: Annotated[Literal["success", "denied", "replayed"], Field(title="Outcome")]
 
 
 class AuditEventsPublic(BaseModel):
@@ -427,7 +427,7 @@ class Problem(BaseModel):
     request_id: Annotated[str | None, Field(title="Request Id")] = None
     reason: Annotated[str | None, Field(title="Reason")] = None
     """
-    For 401: missing, malformed, unknown, revoked or expired.
+    For 401: missing, malformed, not_found, revoked or expired.
     """
     scope: Annotated[str | None, Field(title="Scope")] = None
     """

@@ -6,13 +6,20 @@ Terraform's filesystem-mirror layout is a launcher script:
 terraform-provider-keyhouse_v<version>``. Without a CLI configuration Terraform
 looks in its implied local mirror ``~/.terraform.d/plugins`` (the default here);
 with one, list the directory in a ``filesystem_mirror`` block.
+
+Terraform checksums the package directory (``<os>_<arch>/``) into the
+dependency lock file, which teams commit. So the launcher is the same bytes on
+every machine, whatever the paths: it names no interpreter. The interpreter is
+written beside the package, in ``<os>_<arch>.python``, which Terraform neither
+checksums nor copies. Terraform links ``.terraform/providers/...`` (and its plugin
+cache) to the mirror's directory, so the launcher finds that file by resolving
+its own directory.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-import shlex
 import sys
 from pathlib import Path
 
@@ -28,6 +35,28 @@ _ARCHITECTURES = {
     "armv7l": "arm",
 }
 
+PYTHON_ENV = "KEYHOUSE_PROVIDER_PYTHON"
+"""Names the interpreter when the launcher cannot find its ``.python`` file (a copied package)."""
+
+LAUNCHER = f"""#!/bin/sh
+# Written by `keyhouse provider install`: Terraform runs this to start the
+# keyhouse provider (the Python package keyhouse_provider). It is the same on
+# every machine, so a committed .terraform.lock.hcl verifies everywhere: the
+# Python to run is named in the file <this directory>.python, outside the package.
+here=$(cd "$(dirname "$0")" && pwd -P) || exit 1
+python=${{{PYTHON_ENV}:-}}
+if [ -z "$python" ] && [ -r "$here.python" ]; then
+  IFS= read -r python < "$here.python"
+fi
+if [ -z "$python" ]; then
+  echo "keyhouse provider: $here.python is missing: run 'keyhouse provider install'" \\
+    "again, or set {PYTHON_ENV}" >&2
+  exit 1
+fi
+exec "$python" -m keyhouse_provider "$@"
+"""
+"""The launcher's text: no path in it, so its checksum is the same for every install."""
+
 
 def default_mirror() -> Path:
     """Terraform's implied local mirror: ``~/.terraform.d/plugins``."""
@@ -40,29 +69,31 @@ def platform_name() -> str:
     return f"{sys.platform.replace('win32', 'windows')}_{_ARCHITECTURES.get(machine, machine)}"
 
 
-def launcher_text(python: str | None = None) -> str:
-    """The launcher: run this package with this environment's Python."""
-    interpreter = shlex.quote(python or sys.executable)
-    return (
-        "#!/bin/sh\n"
-        "# Written by `keyhouse provider install`: Terraform runs this to start the\n"
-        "# keyhouse provider (Python package keyhouse_provider).\n"
-        f'exec {interpreter} -m keyhouse_provider "$@"\n'
-    )
+def package_directory(mirror: Path) -> Path:
+    """The package Terraform checksums: ``<mirror>/<source>/<version>/<os>_<arch>``."""
+    return mirror.joinpath(*SOURCE.split("/"), VERSION, platform_name())
 
 
 def install(directory: Path | None = None, *, python: str | None = None) -> Path:
     """Write the launcher into the mirror at ``directory`` (default: the implied mirror).
 
-    Returns the launcher's path. Installing again rewrites it (same content, same
-    lock-file hash, as long as the Python interpreter is the same).
+    ``python`` is the interpreter that runs the provider (default: this one); it goes
+    into ``<os>_<arch>.python`` beside the package. Returns the launcher's path.
+    Installing again, anywhere, writes the same launcher: the same lock-file hash.
     """
     mirror = (directory or default_mirror()).expanduser().resolve()
-    target = mirror.joinpath(*SOURCE.split("/"), VERSION, platform_name())
+    target = package_directory(mirror)
     target.mkdir(parents=True, exist_ok=True)
+    _write(target.with_name(target.name + ".python"), f"{python or sys.executable}\n", 0o644)
     launcher = target / f"terraform-provider-keyhouse_v{VERSION}"
-    temporary = launcher.with_name(launcher.name + ".tmp")
-    temporary.write_text(launcher_text(python))
-    temporary.chmod(0o755)
-    os.replace(temporary, launcher)
+    _write(launcher, LAUNCHER, 0o755)
     return launcher
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    # Through a temporary file: a Terraform starting the provider meanwhile never
+    # runs half a file.
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    temporary.chmod(mode)
+    os.replace(temporary, path)

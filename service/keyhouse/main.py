@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyhouse import __version__
 from keyhouse.api import errors
+from keyhouse.api.request_size import RequestSizeLimit
 from keyhouse.api.routes import (
     api_keys,
     audit,
@@ -81,13 +82,31 @@ SECURITY_SCHEMES = {
 }
 
 
+TWO_CREDENTIALS = (
+    "Bad request: two credentials in one request (x-api-key and Authorization: ApiKey, "
+    "or either header twice)"
+)
+BODY_PROBLEMS = {
+    "413": "The body exceeds the service's size limit (KEYHOUSE_MAX_BODY_BYTES)",
+    "415": "The body is not application/json",
+    "422": "Invalid request: `errors` names each invalid field",
+}
+
+
 def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
     """Document errors as ``application/problem+json`` and which operations need a key."""
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            if "requestBody" in operation:
+                # Every body is read strictly (api/json_body.py) within the size limit.
+                responses = operation.setdefault("responses", {})
+                for status, description in BODY_PROBLEMS.items():
+                    responses.setdefault(status, {"description": description})
             if "401" in operation.get("responses", {}):
                 operation["security"] = [{"ApiKeyHeader": []}, {"ApiKeyAuthorization": []}]
+                # api/deps.presented_key: one credential per request.
+                operation["responses"].setdefault("400", {"description": TWO_CREDENTIALS})
             for status, response in operation.get("responses", {}).items():
                 if not status.startswith(("4", "5")):
                     continue
@@ -128,6 +147,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+    # Added first, so it runs inside the request id middleware: its 413 carries the id.
+    app.add_middleware(RequestSizeLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     errors.install(app)
     for module in (

@@ -230,21 +230,26 @@ class AuditEvent(Base):
     key_id: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(400))
-    outcome: Mapped[str] = mapped_column(String(16))  # "success" | "denied"
+    outcome: Mapped[str] = mapped_column(String(16))  # "success" | "denied" | "replayed"
 
 
 class IdempotencyRecord(Base):
     """The first response to a create, replayed for a repeated ``Idempotency-Key``.
 
-    The response body is sealed like a secret value because it may hold a
-    freshly created API key.
+    Records belong to the API key that made the request, not to its principal:
+    another key of the same principal may hold fewer scopes or be restricted to
+    a project, so it never sees (or replays) what this one made. The response
+    body is sealed like a secret value because it may hold a freshly created API key.
     """
 
     __tablename__ = "idempotency_records"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     principal_id: Mapped[str] = mapped_column(String(32))
+    api_key_id: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(255))
+    # What the create made (a khrn), for the audit event of each replay.
+    target: Mapped[str | None] = mapped_column(String(400))
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
@@ -253,7 +258,7 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     __table_args__ = (
-        UniqueConstraint("principal_id", "key", name="uq_idempotency_records_principal_key"),
+        UniqueConstraint("api_key_id", "key", name="uq_idempotency_records_api_key_key"),
     )
 
 

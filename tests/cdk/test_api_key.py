@@ -5,7 +5,7 @@ from __future__ import annotations
 import cdktf
 import pytest
 
-from keyhouse_cdk import ApiKey, Principal, PropError, StoreIn
+from keyhouse_cdk import CUSTOM_SCOPES_CONTEXT, ApiKey, Principal, PropError, StoreIn
 from tests.cdk.synth import data_sources, has_resource, outputs, resources, synth
 
 
@@ -82,3 +82,20 @@ def test_bad_props_stop_the_synth_naming_the_prop(
     # GIVEN props a key cannot use WHEN it is defined THEN the error names the prop
     with pytest.raises(PropError, match=message):
         ApiKey(stack, "K", name="k", scopes=["job"], **props)  # type: ignore[arg-type]
+
+
+def test_scopes_are_checked_against_the_catalog_and_the_apps_custom_scopes() -> None:
+    # GIVEN an app that declares the custom scope its admin added
+    app = cdktf.Testing.app(context={CUSTOM_SCOPES_CONTEXT: ["billing"]})
+    stack = cdktf.TerraformStack(app, "test")
+    # WHEN keys ask for a misspelt scope THEN the synth stops, suggesting the spelling
+    with pytest.raises(PropError) as raised:
+        ApiKey(stack, "Typo", name="t", scopes=["secret"])
+    assert (raised.value.path, raised.value.prop) == ("test/Typo", "scopes")
+    assert "did you mean 'secrets'?" in str(raised.value)
+    # AND a declared custom scope is accepted, a role's admin-only scope is not
+    ApiKey(stack, "Billing", name="b", scopes=["billing"])
+    with pytest.raises(PropError, match="reserved to admin users"):
+        ApiKey(stack, "RoleAdmin", name="r", scopes=["iam"], owner_role="ops")
+    ApiKey(stack, "UserAdmin", name="u", scopes=["iam"], owner_user="root-admin")
+    assert set(resources(synth(stack), "keyhouse_api_key")) == {"Billing", "UserAdmin"}

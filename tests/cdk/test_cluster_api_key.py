@@ -5,8 +5,9 @@ from __future__ import annotations
 import cdktf
 import pytest
 
+import keyhouse_cdk
 from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES, BUILTIN_SCOPES
-from keyhouse_cdk import CLUSTER_SCOPES, ClusterApiKey, Principal, PropError, props
+from keyhouse_cdk import CLUSTER_SCOPES, ClusterApiKey, Principal, PropError
 from keyhouse_cdk.l1 import Project, Role
 from tests.cdk.synth import data_sources, has_resource, resources, synth
 
@@ -18,7 +19,7 @@ def cluster(stack: cdktf.TerraformStack, **overrides: object) -> ClusterApiKey:
         "role": "databricks-cluster",
         "project": "featurestore",
         "scopes": ["featurestore", "project", "job", "kafka"],
-        "lifetime_days": 90,
+        "expires_in_days": 90,
     }
     arguments.update(overrides)
     return ClusterApiKey(stack, "Cluster", **arguments)  # type: ignore[arg-type]
@@ -54,7 +55,7 @@ def test_the_role_may_read_exactly_that_secret(stack: cdktf.TerraformStack) -> N
     # GIVEN a cluster's access
     made = cluster(stack)
     synthesized = synth(stack)
-    key_id = made.api_key.friendly_unique_id
+    key_id = made.api_key.resource.friendly_unique_id
     role_id = made.role.friendly_unique_id
     # THEN one policy allows GetSecret and GetSecretValue on the stored secret's arn only
     (document,) = data_sources(synthesized, "keyhouse_iam_policy_document").values()
@@ -98,12 +99,14 @@ def test_constructs_can_be_passed_for_the_role_and_the_project(
         {
             "owner_role": "${keyhouse_role.Dbx.name}",
             "project": "${keyhouse_project.Fs.name}",
+            # the secret and the policy are named after the role's name as written
             "store_in_secret": {
-                "name": "hopsworks/role/${keyhouse_role.Dbx.name}/type/api-key",
+                "name": "hopsworks/role/dbx/type/api-key",
                 "project": "${keyhouse_project.Fs.name}",
             },
         },
     )
+    assert has_resource(synthesized, "keyhouse_iam_policy", {"name": "dbx-read-api-key"})
 
 
 def test_defaults_are_seed_000s_scopes_and_the_admins_lifetime(
@@ -150,10 +153,10 @@ def test_pass_role_lets_a_principal_make_keys_for_the_role(stack: cdktf.Terrafor
             "unknown scope 'featurestor' (did you mean 'featurestore'?)",
         ),
         ({"scopes": ["jobs"]}, "scopes", "unknown scope 'jobs' (did you mean 'job'?)"),
-        ({"scopes": ["admin"]}, "scopes", "'admin' is reserved to admins' keys"),
+        ({"scopes": ["admin"]}, "scopes", "'admin' is reserved to admin users' keys"),
         ({"scopes": []}, "scopes", "give at least one scope"),
-        ({"lifetime_days": 0}, "lifetime_days", "must be a whole number of days, at least 1"),
-        ({"lifetime_days": -30}, "lifetime_days", "at least 1"),
+        ({"expires_in_days": 0}, "expires_in_days", "must be a whole number of days, at least 1"),
+        ({"expires_in_days": -30}, "expires_in_days", "at least 1"),
         (
             {"project": ""},
             "project",
@@ -178,9 +181,9 @@ def test_bad_props_stop_the_synth_naming_the_prop(
 
 
 def test_the_scope_catalog_is_the_services() -> None:
-    # The constructs check spellings against a copy of the service's built-in catalog.
-    assert set(props.BUILTIN_SCOPES) == set(BUILTIN_SCOPES)
-    assert props.ADMIN_ONLY_SCOPES == ADMIN_ONLY_SCOPES
+    # The constructs check spellings against the service's catalog, generated from it.
+    assert set(keyhouse_cdk.BUILTIN_SCOPES) == set(BUILTIN_SCOPES)
+    assert keyhouse_cdk.ADMIN_ONLY_SCOPES == ADMIN_ONLY_SCOPES
 
 
 def test_a_long_role_name_still_gets_a_valid_policy_name(stack: cdktf.TerraformStack) -> None:

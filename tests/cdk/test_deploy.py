@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from keyhouse_client import Keyhouse, KeyhouseError, NotFoundError, PermissionDeniedError, models
-from stacks.cdktf_cli import Cdktf, install_provider
+from scripts.cdktf_cli import Cdktf, install_provider
 from tests.support.keyhouse_server import KeyhouseServer
 
 STACKS = ["cluster-access", "api-keys", "model-keys", "project-secrets"]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cdktf
 import pytest
 
-from keyhouse_cdk import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Principal, PropError, Secret
+from keyhouse_cdk import (
+    SECRET_READ_ACTIONS,
+    SECRET_WRITE_ACTIONS,
+    Principal,
+    PropError,
+    Secret,
+    SecretValue,
+)
 from keyhouse_cdk.l1 import IamPolicy, PolicyAttachment, Role, User
+from keyhouse_cdk.l1 import Secret as L1Secret
 from tests.cdk.synth import data_sources, has_data_source, has_resource, resources, synth
 
 
@@ -151,3 +160,76 @@ def test_secret_values_are_references_not_literals(stack: cdktf.TerraformStack) 
     # THEN the configuration holds the reference, and the variable is marked sensitive
     assert document["resource"]["keyhouse_secret"]["Password"]["value"] == "${var.password}"
     assert document["variable"]["password"]["sensitive"] is True
+
+
+def test_a_literal_value_is_refused_unless_opted_into(stack: cdktf.TerraformStack) -> None:
+    # GIVEN a literal value WHEN a secret is defined with it THEN the synth stops, naming the
+    # prop and the ways out, without the value in the message
+    with pytest.raises(PropError) as raised:
+        Secret(stack, "Pw", name="pw", value="hunter2")
+    assert raised.value.prop == "value"
+    assert "SecretValue.unsafe_plain_text" in str(raised.value)
+    assert "Secret.from_file" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+    # AND opting in by name writes it as given, and its repr hides it
+    opted = SecretValue.unsafe_plain_text("hunter2")
+    assert "hunter2" not in repr(opted)
+    Secret(stack, "Opted", name="pw", value=opted)
+    assert resources(synth(stack), "keyhouse_secret")["Opted"]["value"] == "hunter2"
+
+
+def test_a_relative_file_is_read_from_the_app_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an app run from its folder, which holds keys/id_ed25519
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "id_ed25519").write_bytes(b"\x00key")
+    app = cdktf.App(outdir=str(tmp_path / "cdktf.out"))
+    stack = cdktf.TerraformStack(app, "platform")
+    # WHEN a file secret names it by a relative path
+    Secret.from_file(stack, "Key", name="deploy/key", path="keys/id_ed25519")
+    # THEN Terraform, which runs in cdktf.out/stacks/platform, is pointed back at the app's file
+    (secret,) = resources(synth(stack), "keyhouse_secret").values()
+    assert secret["value"] == '${filebase64("../../../keys/id_ed25519")}'
+    # AND a relative path to nothing stops the synth, naming the prop
+    with pytest.raises(PropError) as raised:
+        Secret.from_file(stack, "Missing", name="x", path="keys/nope")
+    assert raised.value.prop == "path"
+    assert "keys/nope" in str(raised.value)
+
+
+def test_from_name_grants_on_a_secret_made_elsewhere(stack: cdktf.TerraformStack) -> None:
+    # GIVEN secrets this app does not manage: a project one and a private one
+    shared = Secret.from_name(stack, "Shared", name="db/password", project="analytics")
+    private = Secret.from_name(stack, "Mine", name="token", owner=Principal.user("alice"))
+    # WHEN a role is granted reading each
+    reader = Role(stack, "Reader", name="reader")
+    shared.grant_read(reader)
+    private.grant_write(reader)
+    # THEN the policies name them by their Keyhouse names, and nothing is created for them
+    synthesized = synth(stack)
+    statements = [
+        s
+        for d in data_sources(synthesized, "keyhouse_iam_policy_document").values()
+        for s in d["statement"]
+    ]
+    assert sorted(s["resources"][0] for s in statements) == [
+        "khrn:secret:project/analytics/db/password",
+        "khrn:secret:user/alice/token",
+    ]
+    assert resources(synthesized, "keyhouse_secret") == {}
+    # AND naming neither a project nor an owner is refused
+    with pytest.raises(PropError) as raised:
+        Secret.from_name(stack, "Nowhere", name="x")
+    assert raised.value.prop == "project"
+
+
+def test_the_secret_holds_its_l1_resource_as_a_child(stack: cdktf.TerraformStack) -> None:
+    # GIVEN the L2 secret WHEN defined THEN it is a construct holding the L1, not an L1
+    secret = password(stack)
+    assert isinstance(secret.resource, L1Secret)
+    assert not isinstance(secret, L1Secret)
+    assert secret.node.default_child is secret.resource
+    # AND the Terraform name is the L2's id, as before (no state moves)
+    assert list(resources(synth(stack), "keyhouse_secret")) == ["Password"]

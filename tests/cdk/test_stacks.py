@@ -11,7 +11,7 @@ import cdktf
 import pytest
 
 from keyhouse_cdk import PropError
-from stacks.__main__ import build, seed_lock_files
+from stacks.__main__ import build
 from stacks.api_keys import ApiKeysStack
 from stacks.base import KeyhouseStack
 from stacks.cluster_access import ClusterAccessStack
@@ -191,20 +191,3 @@ def test_the_state_directory_comes_from_the_environment(
     assert document["terraform"]["backend"] == {
         "local": {"path": f"{tmp_path}/terraform.cluster-access.tfstate"}
     }
-
-
-def test_a_lock_file_is_seeded_once_and_never_overwritten(tmp_path: Path) -> None:
-    # GIVEN two synthesized stack directories, one with a lock file terraform wrote
-    app = cdktf.Testing.app()
-    stacks = build(app)[:2]
-    for stack in stacks:
-        (tmp_path / "stacks" / stack.node.id).mkdir(parents=True)
-    kept = tmp_path / "stacks" / "api-keys" / ".terraform.lock.hcl"
-    kept.write_text("# written by terraform init, with hashes\n")
-    # WHEN the app seeds lock files
-    seed_lock_files(tmp_path, stacks)
-    # THEN the new directory gets the provider's version, and the existing file is kept
-    seeded = (tmp_path / "stacks" / "cluster-access" / ".terraform.lock.hcl").read_text()
-    assert 'provider "registry.terraform.io/keyhouse/keyhouse" {' in seeded
-    assert 'constraints = "0.1.0"' in seeded
-    assert kept.read_text() == "# written by terraform init, with hashes\n"

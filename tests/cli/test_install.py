@@ -8,7 +8,6 @@ session's live service. Each extra holds only its own component's dependencies.
 from __future__ import annotations
 
 import subprocess
-import venv
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -17,23 +16,15 @@ from packaging.requirements import Requirement
 
 from tests.cli.conftest import Cli, clean_env
 from tests.support.keyhouse_server import KeyhouseServer
+from tests.support.user_install import make_user_install
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVER_ONLY = {"fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "cryptography"}
 
 
 @pytest.fixture(scope="module")
 def plain_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv elsewhere holding ``pip install <checkout>``: no extras."""
-    where = tmp_path_factory.mktemp("plain-install") / "venv"
-    venv.create(where, with_pip=True)
-    subprocess.run(
-        [str(where / "bin" / "python"), "-m", "pip", "install", "--quiet", str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return where
+    return make_user_install(tmp_path_factory.mktemp("plain-install") / "venv", extras="").root
 
 
 def test_the_client_and_the_command_work_without_extras(
@@ -83,4 +74,6 @@ def test_each_extra_installs_only_its_component() -> None:
     assert extras["server"] >= SERVER_ONLY
     assert extras["provider"] == {"tf"}  # not the server: the provider is a client
     assert extras["cdk"] == {"cdktf", "constructs"}
-    assert "keyhouse" not in extras["provider"] | extras["cdk"] | extras["codegen"]
+    assert extras["cdktn"] == {"cdktn", "constructs"}
+    components = extras["provider"] | extras["cdk"] | extras["cdktn"] | extras["codegen"]
+    assert "keyhouse" not in components

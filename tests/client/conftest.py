@@ -935,6 +935,7 @@ SPECIFIC_CASES: list[Case] = [
     _not_a_collaborator(
         "secrets", "get_by_name", lambda w: {"name": w.project_secret, "project": w.project}
     ),
+    _not_found("secrets", "list", lambda w: {"project": NO_PROJECT}, "unknown-project"),
     _not_found("secrets", "get_by_name", lambda w: {"name": "no/such/secret"}, "unknown-name"),
     _invalid("secrets", "get_by_name", lambda w: {"name": "/leading/slash"}, "/query/name"),
     _not_a_collaborator(

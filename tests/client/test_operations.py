@@ -45,7 +45,7 @@ from tests.client.conftest import (
     same_secret,
     stored_document,
 )
-from tests.support.actors import ALL_SCOPES, unique
+from tests.support.actors import ALL_SCOPES, passing_document, unique
 
 PAGE = 2
 """The page size the iterator tests walk with."""
@@ -88,6 +88,15 @@ def test_documented_error(case: Case, world: World, callers: Callers) -> None:
     with case.arranged(world), pytest.raises(APIError) as caught:
         operation(**case.kwargs(world))
     case.check(caught.value, world)
+
+
+def test_a_body_over_the_size_limit_is_an_api_error_and_not_retried(kh: Keyhouse) -> None:
+    # 1 MiB is the service's default limit; a 413 is the request's fault: no retry.
+    with pytest.raises(APIError) as caught:
+        kh.keys.verify(key="k" * (1_048_576 + 1))
+    assert caught.value.status == 413
+    assert "1048576 bytes" in str(caught.value.detail)
+    assert "kkkk" not in str(caught.value)
 
 
 def test_iterators_raise_typed_errors(callers: Callers) -> None:
@@ -356,6 +365,11 @@ def test_secrets_files_go_in_and_out_as_bytes(user_kh: Keyhouse, tmp_path: Path)
 def test_projects_lifecycle(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:
     colleague = kh.users.create(name=unique("user"))
     role = kh.roles.create(name=unique("role"))
+    # The owner may add them: consent over both (iam:PassRole).
+    policy = kh.iam.create_policy(
+        name=unique("pass"), document=passing_document(colleague.arn, role.arn)
+    )
+    kh.iam.attach_policy(policy=policy.name, principal_kind="user", principal_name=user.name)
     name = unique("proj")
     created = user_kh.projects.create(name=name, description="first")
     assert isinstance(created, models.ProjectPublic)
@@ -725,9 +739,7 @@ def test_iam_validate_policy(user_kh: Keyhouse) -> None:
     assert len(unknown.errors) == 1
     assert isinstance(unknown.errors[0], models.Finding)
     assert unknown.errors[0].pointer == "/Statement/0/Action"
-    assert unknown.errors[0].message == (
-        "unknown action 'secrets:GetSecrett'; did you mean secrets:GetSecret?"
-    )
+    assert unknown.errors[0].message == ("unknown action; did you mean secrets:GetSecret?")
     single = user_kh.iam.validate_policy(  # Statement an object, Action a list
         document={
             "Version": "2012-10-17",

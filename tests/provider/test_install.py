@@ -24,8 +24,24 @@ def test_the_launcher_goes_into_the_mirror_layout(tmp_path: Path) -> None:
     assert os.access(launcher, os.X_OK)
     text = launcher.read_text()
     assert text.startswith("#!/bin/sh\n")
-    assert f"exec {sys.executable} -m keyhouse_provider" in text
+    # The interpreter is named beside the package, not in it.
+    assert sys.executable not in text
+    pointer = launcher.parent.with_name(f"{platform_name()}.python")
+    assert pointer.read_text() == f"{sys.executable}\n"
     assert install(tmp_path).read_text() == text  # again: the same bytes, the same lock hash
+
+
+def test_installs_at_other_paths_for_other_pythons_write_the_same_package(tmp_path: Path) -> None:
+    # GIVEN two mirrors at different paths, for two interpreters at different paths
+    one = install(tmp_path / "one" / "mirror", python="/opt/one/.venv/bin/python")
+    two = install(tmp_path / "elsewhere" / "two", python="/home/ci/venv/bin/python3")
+    # THEN the packages Terraform checksums hold the same files, byte for byte
+    assert sorted(p.name for p in one.parent.iterdir()) == [one.name]
+    assert sorted(p.name for p in two.parent.iterdir()) == [two.name]
+    assert one.read_bytes() == two.read_bytes()
+    # AND each names its own interpreter outside the package
+    assert one.parent.with_name(f"{platform_name()}.python").read_text().startswith("/opt/one/")
+    assert two.parent.with_name(f"{platform_name()}.python").read_text().startswith("/home/ci/")
 
 
 def test_by_default_it_is_terraforms_implied_local_mirror(
@@ -66,6 +82,46 @@ def test_the_launcher_starts_the_provider_to_its_handshake(tmp_path: Path) -> No
     assert fields[:3] == ["1", "6", "unix"]
     assert fields[4] == "grpc"
     assert len(fields[5]) > 50
+
+
+def test_a_launcher_reached_through_a_link_finds_its_python(tmp_path: Path) -> None:
+    # GIVEN the package linked from elsewhere, as terraform init links .terraform/providers
+    launcher = install(tmp_path / "mirror")
+    link = tmp_path / "work" / ".terraform" / "providers" / platform_name()
+    link.parent.mkdir(parents=True)
+    link.symlink_to(launcher.parent, target_is_directory=True)
+    # WHEN Terraform starts it there THEN the provider comes up to its handshake
+    process = _start(link / launcher.name)
+    try:
+        assert process.stdout is not None
+        fields = process.stdout.readline().decode().strip().split("|")
+    finally:
+        process.kill()
+        process.wait()
+    assert fields[:2] == ["1", "6"]
+
+
+def test_a_copied_launcher_without_its_python_says_what_to_do(tmp_path: Path) -> None:
+    # GIVEN the launcher copied away from the file naming its interpreter
+    launcher = install(tmp_path / "mirror")
+    copy = tmp_path / "copy" / launcher.name
+    copy.parent.mkdir()
+    copy.write_bytes(launcher.read_bytes())
+    copy.chmod(0o755)
+    # WHEN it starts THEN it fails, naming the command that mends it and the override
+    result = subprocess.run([str(copy)], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "run 'keyhouse provider install' again" in result.stderr
+    assert "KEYHOUSE_PROVIDER_PYTHON" in result.stderr
+    # AND KEYHOUSE_PROVIDER_PYTHON makes it work
+    env = {**os.environ, "KEYHOUSE_PROVIDER_PYTHON": sys.executable}
+    process = subprocess.Popen([str(copy)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().decode().startswith("1|6|")
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_the_provider_leaves_when_terraform_is_gone(tmp_path: Path) -> None:

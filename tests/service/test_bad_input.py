@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -87,7 +88,7 @@ def env(backend: KeyhouseServer) -> Iterator[Env]:
         expect(admin.post("/api/v1/users", json={"name": subject_user}), 201)
         expect(admin.post("/api/v1/roles", json={"name": subject_role}), 201)
         body = {"principal_kind": "user", "principal_name": member, "role": "viewer"}
-        expect(user.post(f"/api/v1/projects/{project}/members", json=body), 201)
+        expect(admin.post(f"/api/v1/projects/{project}/members", json=body), 201)
         try:
             yield Env(
                 admin=admin,
@@ -330,9 +331,9 @@ KEY_CASES = [
     new_key("scopes-empty", _key(unique("k"), scopes=[]), "/body/scopes", "at least 1"),
     new_key(
         "scope-unknown",
-        _key(unique("k"), scopes=["no-such-scope"]),
-        "/body/scopes/0",
-        "no-such-scope",
+        _key(unique("k"), scopes=["keys", VALUE[:60]]),  # not repeated: assert_invalid checks
+        "/body/scopes/1",
+        "unknown scope",
     ),
     new_key(
         "expires-in-days-ten", _key(unique("k"), expires_in_days="ten"), "/body/expires_in_days"
@@ -579,6 +580,8 @@ WRONG_METHODS = [
         ("POST", "/api/v1/settings", {"GET", "PATCH"}),
         ("PUT", "/api/v1/secrets/{secret}", {"GET", "PATCH", "DELETE"}),
         ("GET", "/api/v1/keys:verify", {"POST"}),
+        ("PATCH", "/api/v1/secrets/by-name", {"GET"}),
+        ("DELETE", "/api/v1/secrets/by-name", {"GET"}),
     ]
 ]
 
@@ -688,11 +691,19 @@ def _bad_cursors(kinds: tuple[str, ...]) -> list[tuple[str, str]]:
             ("timestamp-without-zone", _cursor(["2024-01-01T00:00:00", "0" * 32])),
             ("not-a-timestamp", _cursor(["yesterday", "0" * 32])),
             ("number-for-an-id", _cursor(["2024-01-01T00:00:00+00:00", 5])),
+            # Well formed, as the service once wrote them, but not issued by it.
+            ("time-beyond-the-calendar", _cursor(["9999-12-31T23:59:59.999999-23:59", "0" * 32])),
+            ("unsigned", _cursor(["2024-01-01T00:00:00+00:00", "0" * 32])),
+            ("nul-in-an-id", _cursor(["2024-01-01T00:00:00+00:00", "\u0000"])),
         ]
     if kinds == ("name",):
-        cursors.append(("number-for-a-name", _cursor([123])))
+        cursors += [("number-for-a-name", _cursor([123])), ("unsigned", _cursor(["a"]))]
     if kinds == ("number",):
-        cursors.append(("text-for-a-number", _cursor(["12"])))
+        cursors += [
+            ("text-for-a-number", _cursor(["12"])),
+            ("beyond-bigint", _cursor([2**63])),
+            ("unsigned", _cursor([5])),
+        ]
     return cursors
 
 
@@ -710,6 +721,15 @@ def test_a_forged_cursor_is_a_422_problem(env: Env, path: str, admin: bool, curs
     assert_invalid(response, "/query/cursor")
 
 
+def test_a_cursor_from_another_list_is_a_422_problem(env: Env) -> None:
+    # Users and roles both page by name: a cursor of one is still not one of the other.
+    page = expect(env.admin.get("/api/v1/users", params={"limit": "1"}), 200)
+    assert page["next_cursor"]
+    expect(env.admin.get("/api/v1/users", params={"cursor": page["next_cursor"]}), 200)
+    response = send(env.admin, "GET", "/api/v1/roles", params={"cursor": page["next_cursor"]})
+    assert_invalid(response, "/query/cursor")
+
+
 @pytest.mark.parametrize(
     ("limit", "named"), [("0", "1"), ("201", "200"), ("-1", "1"), ("ten", None)]
 )
@@ -723,6 +743,15 @@ def test_a_page_size_out_of_range_is_a_422_problem(
     http = env.admin if admin else env.user.http
     response = send(http, "GET", env.path(path), params={"limit": limit})
     assert_invalid(response, "/query/limit", named)
+
+
+def test_listing_the_secrets_of_an_absent_project_is_the_documented_404(env: Env) -> None:
+    absent = unique("absent")
+    response = send(env.user.http, "GET", "/api/v1/secrets", params={"project": absent})
+    body = assert_problem(response, 404, "not-found")
+    assert absent in body["detail"]
+    documented = json.loads((Path(__file__).parents[2] / "client" / "openapi.json").read_text())
+    assert "404" in documented["paths"]["/api/v1/secrets"]["get"]["responses"]
 
 
 def test_the_largest_page_size_is_accepted(env: Env) -> None:

@@ -53,6 +53,61 @@ def test_keys_are_per_principal(user: Actor, other_user: Actor) -> None:
     assert mine["id"] != theirs["id"]
 
 
+def _second_key(user: Actor, scopes: list[str], project: str | None = None) -> Actor:
+    """Another key of ``user``'s own principal, holding ``scopes``."""
+    body: dict[str, object] = {"name": unique("narrow"), "scopes": scopes}
+    if project is not None:
+        body["project"] = project
+    created = expect(user.post("/api/v1/api-keys", json=body), 201)
+    http = client(str(user.http.base_url), created["key"])
+    return Actor(user.kind, user.name, created["key"], created["id"], http)
+
+
+def test_a_narrower_key_of_the_same_principal_gets_no_replay(user: Actor) -> None:
+    project = unique("replay")
+    expect(user.post("/api/v1/projects", json={"name": project}), 201)
+    keys_only = _second_key(user, ["keys"])
+    restricted = _second_key(user, ["keys", "job"], project=project)
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    name = unique("broad")
+    first = expect(user.post("/api/v1/api-keys", json=_key_body(name), headers=headers), 201)
+    for narrow in (keys_only, restricted):
+        # Decided as new: a keys-only key cannot grant job; a restricted key makes only
+        # keys restricted like itself. Neither sees the first key.
+        again = narrow.post("/api/v1/api-keys", json=_key_body(name), headers=headers)
+        assert again.status_code == 403, again.status_code
+        assert "Idempotent-Replayed" not in again.headers
+        assert first["key"] not in again.text
+    assert _count_keys(user, name) == 1
+
+
+def test_a_key_without_the_secrets_scope_cannot_replay_a_secrets_create(user: Actor) -> None:
+    job_only = _second_key(user, ["job"])
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"name": unique("private/replayed"), "value": f"v-{uuid.uuid4().hex}"}
+    created = expect(user.post("/api/v1/secrets", json=body, headers=headers), 201)
+    again = job_only.post("/api/v1/secrets", json=body, headers=headers)
+    assert expect(again, 403)["scope"] == "secrets"
+    assert "Idempotent-Replayed" not in again.headers
+    assert created["id"] not in again.text
+
+
+def test_every_replay_is_audited_with_the_key_id(admin: httpx.Client, user: Actor) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    name = unique("audited-replay")
+    created = expect(user.post("/api/v1/api-keys", json=_key_body(name), headers=headers), 201)
+    replayed = user.post("/api/v1/api-keys", json=_key_body(name), headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    events = expect(
+        admin.get("/api/v1/audit", params={"principal": user.name, "action": "keys:CreateKey"}),
+        200,
+    )["data"]
+    about = [
+        (e["outcome"], e["key_id"]) for e in events if e["target"] == f"khrn:apikey:{created['id']}"
+    ]
+    assert about == [("replayed", user.key_id), ("success", user.key_id)]
+
+
 def test_concurrent_retries_create_once(user: Actor) -> None:
     name = unique("race")
     headers = {"Idempotency-Key": uuid.uuid4().hex}

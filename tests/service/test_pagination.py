@@ -55,7 +55,7 @@ def test_projects_and_members_page(
     assert seen == projects
     members = [make_user(admin, service.url) for _ in range(3)]
     for member in members:
-        add_member(user.http, projects[0], member, "viewer")
+        add_member(admin, projects[0], member, "viewer")
     listed = walk(user.http, f"/api/v1/projects/{projects[0]}/members", limit=2)
     assert [len(p) for p in listed] == [2, 2]
     assert {m["principal_name"] for page in listed for m in page} == {

@@ -124,3 +124,28 @@ def add_member(owner: httpx.Client, project: str, actor: Actor, role: str) -> No
         ),
         201,
     )
+
+
+def allow_passing(admin: httpx.Client, grantee: Actor, kind: str, name: str) -> str:
+    """Let ``grantee`` act for the user or role ``kind``/``name`` (``iam:PassRole``).
+
+    It then may add that principal to its projects (and make keys for it). The
+    name of the policy attached to ``grantee`` is returned.
+    """
+    policy = unique("pass")
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"khrn:{kind}:{name}"}
+        ],
+    }
+    expect(admin.post("/api/v1/iam/policies", json={"name": policy, "document": document}), 201)
+    attach = {"principal_kind": grantee.kind, "principal_name": grantee.name}
+    expect(admin.post(f"/api/v1/iam/policies/{policy}/attachments", json=attach), 201)
+    return policy
+
+
+def passing_document(*arns: str) -> dict[str, Any]:
+    """A policy document allowing ``iam:PassRole`` on ``arns`` (users or roles)."""
+    statement = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": list(arns)}
+    return {"Version": "2012-10-17", "Statement": [statement]}

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -70,6 +70,7 @@ class ApiKeyStoreInSecret:
         )
 
 
+@_support.keep_signature
 class ApiKey(cdktf.TerraformResource):
     """A Keyhouse API key with scopes and an expiry, for the provider's principal, another user or
     a role (the latter two need an admin's key). The key itself is shown once, when it is

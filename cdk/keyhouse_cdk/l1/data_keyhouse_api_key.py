@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class DataKeyhouseApiKey(cdktf.TerraformDataSource):
     """Reads an API key's metadata by its Key ID: owner, scopes, status and times. The key itself
     is never readable (the service shows it once, at creation).

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -133,6 +133,7 @@ class DataKeyhouseIamPolicyDocumentStatement:
         )
 
 
+@_support.keep_signature
 class DataKeyhouseIamPolicyDocument(cdktf.TerraformDataSource):
     """Builds a Keyhouse IAM policy document (the familiar JSON form) from statement blocks,
     locally and without calling the service. `json` is byte-for-byte stable: statements in

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class DataKeyhouseScopes(cdktf.TerraformDataSource):
     """The scope catalog: the built-in scopes and those an admin added for downstream services. API
     keys may only hold these.

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class DataKeyhouseSecret(cdktf.TerraformDataSource):
     """Reads a Keyhouse secret and its value: by `id`, or by `name` (with `project` for a project's
     secret, without for one of the provider's principal's private secrets). Each read is audited

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class IamPolicy(cdktf.TerraformResource):
     """A Keyhouse customer policy: a document of Allow and Deny statements over actions and
     Keyhouse Resource Names, in force for every user and role it is attached to

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class PolicyAttachment(cdktf.TerraformResource):
     """Attaches a customer policy (`keyhouse_iam_policy`) to a user or a role; it is in force from
     the service's next request. An attachment removed outside Terraform is planned anew. Needs

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class Project(cdktf.TerraformResource):
     """A Keyhouse project. Its members (see `keyhouse_project_member`) read the secrets shared with
     it; API keys can be restricted to it. The provider's principal becomes the project's first

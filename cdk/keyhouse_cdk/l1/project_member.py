@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class ProjectMember(cdktf.TerraformResource):
     """A collaborator of a Keyhouse project: a user or a role, with the project role `owner`,
     `member` or `viewer`. Only project owners and admins manage members. A membership removed

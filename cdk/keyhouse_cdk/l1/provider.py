@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class KeyhouseProvider(cdktf.TerraformProvider):
     """The Keyhouse provider manages API keys, secrets, projects, users, roles and the key lifetime
     policy of a Keyhouse service, through its generated Python client.
@@ -69,6 +70,7 @@ class KeyhouseProvider(cdktf.TerraformProvider):
             terraform_generator_metadata=_support.METADATA,
             terraform_provider_source=_support.SOURCE,
         )
+        _support.seed_lock_file(self)
         self._values: dict[str, Any] = {
             "api_key": api_key,
             "max_retries": max_retries,

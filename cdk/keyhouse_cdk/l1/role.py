@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class Role(cdktf.TerraformResource):
     """A Keyhouse role: a machine identity (a compute cluster, a CI system) that can own API keys
     and private secrets and collaborate on projects. Managing roles needs an admin's key with

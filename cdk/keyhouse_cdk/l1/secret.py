@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class Secret(cdktf.TerraformResource):
     """A Keyhouse secret: a value encrypted at rest, private to the provider's principal or shared
     with a project's members. A refresh notices a value changed outside Terraform (its `version`

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class Settings(cdktf.TerraformResource):
     """The service's key lifetime policy: the lifetime of keys created without one, and the longest
     lifetime a key may ask for. There is one per service, so declare one `keyhouse_settings` at

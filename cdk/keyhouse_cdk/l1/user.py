@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import cdktf
 import constructs
 
 from keyhouse_cdk.l1 import _support
+from keyhouse_cdk.l1._support import cdktf
 
 
+@_support.keep_signature
 class User(cdktf.TerraformResource):
     """A Keyhouse user: a person who can hold API keys, own private secrets and collaborate on
     projects. Managing users needs an admin's key with the `iam` scope.

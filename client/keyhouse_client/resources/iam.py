@@ -283,7 +283,8 @@ class IamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -553,7 +554,8 @@ class Iam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.
@@ -854,7 +856,8 @@ class AsyncIamWithResponse:
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -1143,7 +1146,8 @@ class AsyncIam:
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
-        Needs no scope: plans call it to fail early.
+        Needs no scope: plans call it to fail early. A document beyond a limit (size,
+        statements, entries per statement, pattern length) is a 422 naming the limit.
 
         Args:
             document: The policy document, or a string holding its JSON.

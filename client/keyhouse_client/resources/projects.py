@@ -178,6 +178,9 @@ class ProjectsWithResponse:
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -401,6 +404,9 @@ class Projects:
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
 
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
+
         Args:
             project: The project's name.
             principal_name: The user's or role's name.
@@ -621,6 +627,9 @@ class AsyncProjectsWithResponse:
         idempotency_key: str | None = None,
     ) -> Response[models.MemberPublic]:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -856,6 +865,9 @@ class AsyncProjects:
         idempotency_key: str | None = None,
     ) -> models.MemberPublic:
         """Add a user or role to a project (owners and admins).
+
+        Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+        added to a project, or learns that a name exists, without that permission.
 
         Args:
             project: The project's name.

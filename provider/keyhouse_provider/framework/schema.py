@@ -25,6 +25,12 @@ class Attr:
     ``replace``: a change plans a replacement. ``default`` (optional and computed
     attributes only): the planned value whenever the configuration leaves the
     attribute out, on create and on update alike.
+
+    A computed attribute the configuration leaves out is planned unknown on an
+    update whenever an input it may depend on changes or is not known yet (see
+    ``state.plan_computed``): by default every input; ``follows`` names the
+    inputs it depends on; ``stable`` says no in-place update changes it (an id,
+    a creation time), so it keeps its value.
     """
 
     name: str
@@ -36,6 +42,8 @@ class Attr:
     sensitive: bool = False
     replace: bool = False
     default: Any = NO_DEFAULT
+    stable: bool = False
+    follows: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         modes = (self.required, self.optional or self.computed)
@@ -45,6 +53,10 @@ class Attr:
             raise ValueError(f"{self.name}: only optional computed attributes take a default")
         if not self.description:
             raise ValueError(f"{self.name}: every attribute needs a description")
+        if (self.stable or self.follows is not None) and not self.computed:
+            raise ValueError(f"{self.name}: only computed attributes are stable or follow inputs")
+        if self.stable and self.follows is not None:
+            raise ValueError(f"{self.name}: stable, or follows inputs, not both")
 
     @property
     def read_only(self) -> bool:
@@ -110,6 +122,13 @@ class Schema:
         names = [a.name for a in self.attributes] + [b.name for b in self.blocks]
         if len(names) != len(set(names)):
             raise ValueError("attribute and block names must be unique")
+        inputs = {a.name for a in self.attributes if not a.read_only} | {
+            b.name for b in self.blocks
+        }
+        for attribute in self.attributes:
+            unknown = set(attribute.follows or ()) - inputs
+            if unknown:
+                raise ValueError(f"{attribute.name} follows {sorted(unknown)}: not inputs")
 
     def attribute(self, name: str) -> Attr:
         """The attribute called ``name``."""

@@ -23,7 +23,13 @@ from tf.provider import ProviderServicer  # type: ignore[import-untyped]
 
 from keyhouse_provider.errors import report
 from keyhouse_provider.framework.base import Context, DataSource, PlanContext, Resource
-from keyhouse_provider.framework.state import AttributePath, normalize, plan_object, replace_paths
+from keyhouse_provider.framework.state import (
+    AttributePath,
+    normalize,
+    plan_computed,
+    plan_object,
+    replace_paths,
+)
 from keyhouse_provider.framework.tfcompat import (
     new_diagnostics,
     pb,
@@ -43,6 +49,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         self._data_sources: dict[str, type[DataSource]] = {
             klass.type_name(): klass for klass in app.get_data_sources()
         }
+        self._schema_response: Any = None
 
     # ----------------------------------------------------------------- helpers
 
@@ -59,6 +66,23 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
             yield
         except Exception as exc:
             report(ctx, exc, action, klass.body_paths, attributes)
+
+    # ------------------------------------------------------------------ schema
+
+    def GetProviderSchema(self, request: Any, context: Any) -> Any:
+        """``tf``'s schema, with the server capabilities where Terraform reads them.
+
+        Terraform takes capabilities only from this response (it never calls
+        GetMetadata, where ``tf`` puts them): announced here, a cached schema serves
+        later starts of the provider, and destroys are planned by the provider.
+        """
+        if self._schema_response is None:
+            response = super().GetProviderSchema(request, context)
+            response.server_capabilities.CopyFrom(
+                pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True)
+            )
+            self._schema_response = response
+        return self._schema_response
 
     # -------------------------------------------------------------- validation
 
@@ -133,6 +157,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
             self._resource(request.type_name).plan(ctx, prior, planned, config)
         replacements = list(ctx.replacements)
         if prior is not None:
+            plan_computed(klass.schema, prior, planned, config)
             replacements += [
                 p for p in replace_paths(klass.schema, prior, planned) if p not in replacements
             ]

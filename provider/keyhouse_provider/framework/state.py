@@ -82,6 +82,41 @@ def plan_object(shape: Shape, prior: Any, proposed: State, config: Any) -> State
     return planned
 
 
+def plan_computed(schema: Schema, prior: State, planned: State, config: State) -> None:
+    """Plan unknown (in place) each computed value that an update may change.
+
+    A computed attribute the configuration leaves out, still planned at its prior
+    value, becomes unknown when an input it follows (every input, unless the
+    attribute says ``follows`` or ``stable``) is planned to change or is not known
+    yet (attributes that replace the object on a change are left alone: an update
+    never changes them). An input unknown now may turn out different at apply, and Terraform
+    refuses an apply whose result differs from a value the plan called known
+    ("Provider produced inconsistent final plan"). Values the resource planned
+    itself (different from the prior one) are left as they are.
+    """
+    inputs = {a.name for a in schema.attributes if not a.read_only} | {
+        b.name for b in schema.blocks
+    }
+    moved = changed(schema, prior, planned) & inputs
+    if not moved:
+        return
+    for attribute in schema.attributes:
+        name = attribute.name
+        # Defaults are planned as such; a change of a replace attribute makes a new
+        # object, not an update.
+        if not attribute.computed or attribute.stable or attribute.replace:
+            continue
+        if attribute.default is not NO_DEFAULT:
+            continue
+        if config.get(name) is not None:
+            continue
+        if not attribute_equal(attribute, prior.get(name), planned.get(name)):
+            continue
+        follows = inputs if attribute.follows is None else set(attribute.follows)
+        if moved & follows:
+            planned[name] = Unknown
+
+
 def attribute_equal(attribute: Attr, a: Any, b: Any) -> bool:
     """Whether an attribute holds the same value in two states."""
     if a is None or b is None:

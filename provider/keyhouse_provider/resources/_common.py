@@ -55,11 +55,16 @@ def arn(what: str) -> Attr:
         STRING,
         f"The {what}'s Keyhouse Resource Name (`khrn:...`), for policy documents.",
         computed=True,
+        stable=True,
     )
 
 
 def created_at(what: str) -> Attr:
     """The read-only ``created_at`` attribute."""
     return Attr(
-        "created_at", STRING, f"When the {what} was created (RFC 3339, UTC).", computed=True
+        "created_at",
+        STRING,
+        f"When the {what} was created (RFC 3339, UTC).",
+        computed=True,
+        stable=True,
     )

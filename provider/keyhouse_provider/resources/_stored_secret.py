@@ -14,6 +14,7 @@ from keyhouse_provider.framework.schema import Attr, NestedBlock
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
 from keyhouse_provider.resources._common import gone_ok, or_none
+from keyhouse_provider.resources._secret_names import check_name
 from keyhouse_provider.resources.secret import check_visibility, derived_visibility, metadata
 
 if TYPE_CHECKING:
@@ -51,14 +52,19 @@ PATH = ["store_in_secret"]
 
 
 def validate(ctx: Context, block: Any) -> None:
-    """Visibility against project, inside the block."""
+    """The name's rules and visibility against project, inside the block."""
     if isinstance(block, dict):
+        check_name(ctx, block["name"], [*PATH, "name"])
         check_visibility(ctx, block["visibility"], block["project"], PATH)
 
 
-def plan(block: Any, config: Any) -> None:
-    """Derive the block's visibility when the configuration leaves it out."""
-    if isinstance(block, dict) and isinstance(config, dict) and config["visibility"] is None:
+def plan(ctx: Context, block: Any, config: Any) -> None:
+    """Check a name known only now; derive the visibility when the configuration leaves
+    it out."""
+    if not isinstance(block, dict):
+        return
+    check_name(ctx, block["name"], [*PATH, "name"])
+    if isinstance(config, dict) and config["visibility"] is None:
         block["visibility"] = derived_visibility(block["project"])
 
 

@@ -43,6 +43,7 @@ class ApiKey(Resource):
                 STRING,
                 "The Key ID (the middle part of the key). Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -98,6 +99,7 @@ class ApiKey(Resource):
                 "The API key. Null with `store_in_secret`, and after an import (the service "
                 "shows a key once).",
                 computed=True,
+                stable=True,
                 sensitive=True,
             ),
             Attr(
@@ -105,21 +107,30 @@ class ApiKey(Resource):
                 STRING,
                 "The key's first characters, as listings show them.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "status",
                 STRING,
                 "`active`, `revoked` or `expired`. Anything but `active` plans a new key.",
                 computed=True,
+                stable=True,
             ),
             arn("key"),
             created_at("key"),
-            Attr("expires_at", STRING, "When the key expires (RFC 3339, UTC).", computed=True),
+            Attr(
+                "expires_at",
+                STRING,
+                "When the key expires (RFC 3339, UTC).",
+                computed=True,
+                stable=True,
+            ),
             Attr(
                 "stored_secret_id",
                 STRING,
                 "The id of the secret `store_in_secret` wrote.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "stored_secret_arn",
@@ -127,6 +138,7 @@ class ApiKey(Resource):
                 "The Keyhouse Resource Name of that secret, for a policy that lets the key's "
                 "owner read it.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "stored_secret_version",
@@ -135,6 +147,7 @@ class ApiKey(Resource):
                 "secret deleted or its value changed (the plan then replaces the key, and the "
                 "replacement deletes and writes the secret again).",
                 computed=True,
+                stable=True,
             ),
         ),
         blocks=(stored.BLOCK,),
@@ -165,7 +178,7 @@ class ApiKey(Resource):
             planned["owner_role"] = None
         elif config["owner_role"] is not None:
             planned["owner_user"] = None
-        stored.plan(planned["store_in_secret"], config["store_in_secret"])
+        stored.plan(ctx, planned["store_in_secret"], config["store_in_secret"])
         if planned["store_in_secret"] is not None:
             planned["key"] = None
         if prior is None:

@@ -37,6 +37,7 @@ class IamPolicy(Resource):
                 STRING,
                 "The policy's name: the service addresses policies by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -55,7 +56,13 @@ class IamPolicy(Resource):
                 "(a new version of the policy).",
                 required=True,
             ),
-            Attr("version", NUMBER, "Increases with every change of the document.", computed=True),
+            Attr(
+                "version",
+                NUMBER,
+                "Increases with every change of the document.",
+                computed=True,
+                follows=("policy",),
+            ),
             arn("policy"),
             created_at("policy"),
         ),
@@ -79,8 +86,6 @@ class IamPolicy(Resource):
         if prior is not None and same_policy(prior["policy"], text):
             planned["policy"] = prior["policy"]
             return
-        if prior is not None:
-            planned["version"] = Unknown
         document = _parse(text)
         if document is None or not self.configured:
             return

@@ -40,6 +40,7 @@ class PolicyAttachment(Resource):
                 STRING,
                 "`<policy name>/user/<name>` or `<policy name>/role/<name>`. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "policy_arn",
@@ -67,6 +68,7 @@ class PolicyAttachment(Resource):
                 STRING,
                 "The user's or role's Keyhouse Resource Name.",
                 computed=True,
+                stable=True,
             ),
             created_at("attachment"),
         ),

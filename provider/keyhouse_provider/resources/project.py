@@ -32,6 +32,7 @@ class Project(Resource):
                 STRING,
                 "The project's name: the service addresses projects by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -47,7 +48,13 @@ class Project(Resource):
                 "What the project is for (at most 500 characters).",
                 optional=True,
             ),
-            Attr("project_id", STRING, "The service's internal id of the project.", computed=True),
+            Attr(
+                "project_id",
+                STRING,
+                "The service's internal id of the project.",
+                computed=True,
+                stable=True,
+            ),
             arn("project"),
             created_at("project"),
         ),

@@ -41,6 +41,7 @@ class ProjectMember(Resource):
                 STRING,
                 "`<project>/user/<name>` or `<project>/role/<name>`. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "project",

@@ -31,6 +31,7 @@ class Role(Resource):
                 STRING,
                 "The role's name: the service addresses roles by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -46,7 +47,13 @@ class Role(Resource):
                 "What the role is for (at most 500 characters).",
                 optional=True,
             ),
-            Attr("role_id", STRING, "The service's internal id of the role.", computed=True),
+            Attr(
+                "role_id",
+                STRING,
+                "The service's internal id of the role.",
+                computed=True,
+                stable=True,
+            ),
             arn("role"),
             created_at("role"),
         ),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, Resource
+from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING
 from keyhouse_provider.resources._common import arn, created_at, gone_ok, or_none, timestamp
+from keyhouse_provider.resources._secret_names import check_name
 
 if TYPE_CHECKING:
     from keyhouse_client import models
@@ -33,7 +35,14 @@ class Secret(Resource):
             "Terraform (its `version` moved) and plans to write the configured value back."
         ),
         attributes=(
-            Attr("id", STRING, "The secret's id. Also the import ID.", computed=True),
+            Attr(
+                "id",
+                STRING,
+                "The secret's id. Import by the id, `<project>/<name>`, the name of a private "
+                "secret, or the arn.",
+                computed=True,
+                stable=True,
+            ),
             Attr(
                 "name",
                 STRING,
@@ -89,12 +98,14 @@ class Secret(Resource):
                 NUMBER,
                 "Starts at 1 and increases with every change of the value.",
                 computed=True,
+                follows=("value", "type"),
             ),
             Attr(
                 "owner",
                 STRING,
                 "Who created the secret: `user/<name>` or `role/<name>`.",
                 computed=True,
+                stable=True,
             ),
             arn("secret"),
             created_at("secret"),
@@ -102,7 +113,8 @@ class Secret(Resource):
     )
 
     def validate(self, ctx: Context, config: State) -> None:
-        """Size and encoding of the value; visibility against project."""
+        """The name's rules; size and encoding of the value; visibility against project."""
+        check_name(ctx, config["name"], ["name"])
         check_value(ctx, config["value"], config["type"], ["value"])
         if config["type"] not in (None, Unknown, "text", "file"):
             ctx.error("Invalid type", 'type must be "text" or "file".', ["type"])
@@ -113,11 +125,8 @@ class Secret(Resource):
         if config["visibility"] is None:
             planned["visibility"] = derived_visibility(planned["project"])
         # Values only known now (from other resources) are checked here.
+        check_name(ctx, planned["name"], ["name"])
         check_value(ctx, planned["value"], planned["type"], ["value"])
-        if prior is not None and (
-            planned["value"] != prior["value"] or planned["type"] != prior["type"]
-        ):
-            planned["version"] = Unknown
 
     def create(self, ctx: Context, planned: State) -> State:
         """``POST /secrets``, once per resource instance."""
@@ -182,8 +191,72 @@ class Secret(Resource):
         gone_ok(lambda: self.connection.client.secrets.delete(secret_id=prior["id"]))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
-        """Import by the secret's id; the refresh that follows reads its value."""
-        return {"id": import_id}
+        """Import by id, ``<project>/<name>``, the name of a private secret, or the arn;
+        the refresh that follows reads the value."""
+        return {"id": find_for_import(self.connection, import_id).id}
+
+
+IMPORT_FORMS = "the secret's id, <project>/<name>, the name of a private secret, or its arn"
+_ID = re.compile(r"[0-9a-f]{32}")
+_ARN_PREFIX = "khrn:secret:"
+
+
+def find_for_import(connection: Connection, import_id: str) -> models.SecretPublic:
+    """The secret an import ID names (see ``IMPORT_FORMS``).
+
+    Names hold ``/``, so ``a/b`` may be the secret ``b`` of project ``a`` or the
+    private secret ``a/b``: both are looked up, and when both exist the ID is refused
+    as ambiguous rather than guessed.
+    """
+    secrets = connection.client.secrets
+    if _ID.fullmatch(import_id):
+        found = or_none(lambda: secrets.get(secret_id=import_id))
+        if found is not None:
+            return found
+    candidates: list[tuple[str | None, str]] = []
+    if import_id.startswith(_ARN_PREFIX):
+        kind, _, rest = import_id.removeprefix(_ARN_PREFIX).partition("/")
+        owner, _, name = rest.partition("/")
+        if kind == "project" and owner and name:
+            candidates.append((owner, name))
+        elif kind in ("user", "role") and owner and name:
+            candidates.append((None, name))
+    else:
+        project, _, name = import_id.partition("/")
+        if project and name:
+            candidates.append((project, name))
+        candidates.append((None, import_id))
+    matches = [
+        found
+        for project, name in candidates
+        if (found := _by_name(connection, name, project)) is not None
+        # By arn: the secret of that owner, not the provider's own of the same name.
+        and (found.arn == import_id or not import_id.startswith(_ARN_PREFIX))
+    ]
+    if len(matches) > 1:
+        raise ProviderError(
+            "Ambiguous import ID for keyhouse_secret",
+            f"{import_id!r} names both the secret {matches[0].name!r} of project "
+            f"{matches[0].project!r} and a private secret; import by id ({matches[0].id} or "
+            f"{matches[1].id}) or by arn.",
+        )
+    if not matches:
+        raise ProviderError(
+            "No such secret to import",
+            f"No secret visible to the provider's key is named by {import_id!r}. Give "
+            f"{IMPORT_FORMS}.",
+        )
+    return matches[0]
+
+
+def _by_name(connection: Connection, name: str, project: str | None) -> models.SecretPublic | None:
+    from keyhouse_client import PermissionDeniedError
+
+    try:
+        return or_none(lambda: connection.client.secrets.get_by_name(name=name, project=project))
+    except PermissionDeniedError:
+        # Not a project the provider's key may see (or none at all): not this reading.
+        return None
 
 
 def metadata(

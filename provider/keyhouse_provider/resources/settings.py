@@ -30,7 +30,9 @@ class Settings(Resource):
             "destroying it leaves them as they are. Needs an admin's key with the `admin` scope."
         ),
         attributes=(
-            Attr("id", STRING, "Always `settings`. Also the import ID.", computed=True),
+            Attr(
+                "id", STRING, "Always `settings`. Also the import ID.", computed=True, stable=True
+            ),
             Attr(
                 "default_key_lifetime_days",
                 NUMBER,
@@ -38,6 +40,7 @@ class Settings(Resource):
                 "kept as it is.",
                 optional=True,
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "max_key_lifetime_days",
@@ -46,6 +49,7 @@ class Settings(Resource):
                 "for more fails at plan time. Left out: kept as it is.",
                 optional=True,
                 computed=True,
+                stable=True,
             ),
         ),
     )

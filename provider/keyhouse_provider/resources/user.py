@@ -30,6 +30,7 @@ class User(Resource):
                 STRING,
                 "The user's name: the service addresses users by name. Also the import ID.",
                 computed=True,
+                stable=True,
             ),
             Attr(
                 "name",
@@ -49,7 +50,13 @@ class User(Resource):
                 computed=True,
                 default=False,
             ),
-            Attr("user_id", STRING, "The service's internal id of the user.", computed=True),
+            Attr(
+                "user_id",
+                STRING,
+                "The service's internal id of the user.",
+                computed=True,
+                stable=True,
+            ),
             arn("user"),
             created_at("user"),
         ),

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from keyhouse.core.keys import parse_key_id
-from keyhouse.core.problems import Unauthenticated
+from keyhouse.core.problems import BadRequest, Unauthenticated
 from keyhouse.core.state import AppState
-from keyhouse.domain.auth import Caller, KeyCheck, KeyStatus, check_key
+from keyhouse.domain import idempotency
+from keyhouse.domain.auth import Caller
 from keyhouse.domain.key_cache import SESSION_CACHE
+from keyhouse.domain.key_status import KeyStatus
+from keyhouse.domain.pagination import SESSION_CURSOR_KEY
+from keyhouse.domain.verification import check_presented_key
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
 from keyhouse.schemas.common import PrincipalKind
@@ -42,6 +43,7 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
     session = state.sessions()
     session.info[SESSION_CACHE] = state.key_lookup.cache
     session.info[SESSION_AUTHORIZER] = state.authorizer
+    session.info[SESSION_CURSOR_KEY] = state.cursor_key
     try:
         yield session
     finally:
@@ -52,6 +54,7 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for read-only work."""
     session = state.read_sessions()
     session.info[SESSION_AUTHORIZER] = state.authorizer
+    session.info[SESSION_CURSOR_KEY] = state.cursor_key
     try:
         yield session
     finally:
@@ -61,44 +64,32 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
-_NOT_AUTHENTICATED = {
-    KeyStatus.MALFORMED: ("malformed", "the API key is malformed: wrong format or checksum"),
-    KeyStatus.NOT_FOUND: ("unknown", "the API key is not known to this service"),
-    KeyStatus.REVOKED: ("revoked", "the API key has been revoked"),
-    KeyStatus.EXPIRED: ("expired", "the API key has expired"),
-}
-
 
 def presented_key(request: Request) -> str:
-    """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent."""
-    header = request.headers.get("x-api-key")
-    if header:
-        return header.strip()
-    authorization = request.headers.get("authorization")
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "apikey" or not value.strip():
-            raise Unauthenticated("malformed", "the Authorization header must read 'ApiKey <key>'")
-        return value.strip()
-    raise Unauthenticated(
-        "missing", "no API key: send it in the x-api-key header or as 'Authorization: ApiKey <key>'"
-    )
+    """The key from ``x-api-key`` or ``Authorization: ApiKey <key>``; 401 when absent.
 
-
-async def check_presented_key(state: AppState, plaintext: str, now: datetime) -> KeyCheck:
-    """Check a key without stalling the event loop on a database round trip.
-
-    An SQLite look-up is a few microseconds of local work, cheaper done in place
-    than handed to a worker thread and back; a PostgreSQL one waits on the
-    network, so it runs on a worker thread while the loop serves others.
+    One credential per request: both headers carrying a key, or either twice, is
+    a 400 rather than a silent choice. (An ``Authorization`` of another scheme
+    beside ``x-api-key``, such as a proxy's, is left alone.)
     """
-    lookup = state.key_lookup
-    if lookup.local or lookup.cached(parse_key_id(plaintext)) is not None:
-        return check_key(lookup, state.digester, plaintext, now)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        state.lookup_executor, check_key, state.key_lookup, state.digester, plaintext, now
-    )
+    keys = request.headers.getlist("x-api-key")
+    authorizations = request.headers.getlist("authorization")
+    api_key_authorizations = [a for a in authorizations if a.partition(" ")[0].lower() == "apikey"]
+    if len(keys) + len(api_key_authorizations) > 1 or len(authorizations) > 1:
+        raise BadRequest(
+            "send one API key, in one header: either x-api-key or Authorization: ApiKey, "
+            "not both, and not either twice"
+        )
+    if keys and keys[0].strip():
+        return keys[0].strip()
+    if authorizations:
+        scheme, _, value = authorizations[0].partition(" ")
+        if scheme.lower() != "apikey" or not value.strip():
+            raise Unauthenticated(
+                KeyStatus.MALFORMED, "the Authorization header must read 'ApiKey <key>'"
+            )
+        return value.strip()
+    raise Unauthenticated.because(KeyStatus.MISSING)
 
 
 async def get_caller(request: Request) -> Caller:
@@ -117,8 +108,7 @@ async def authenticate(request: Request) -> Caller:
     now = utcnow()
     check = await check_presented_key(state, plaintext, now)
     if check.status is not KeyStatus.VALID or check.caller is None:
-        reason, detail = _NOT_AUTHENTICATED[check.status]
-        raise Unauthenticated(reason, detail)
+        raise Unauthenticated.because(check.status)
     state.last_used.touch(check.caller.key_id, now)
     client = request.client
     caller = replace(check.caller, source_ip=client.host if client else None)
@@ -129,13 +119,29 @@ async def authenticate(request: Request) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Makes a retried create return the first response instead of creating again.",
-    ),
-]
+async def idempotency_key(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Makes a retried create return the first response instead of "
+            "creating again: the same key and body, sent with the same API key within the "
+            "window, replay the first response; another body is a 409. 1 to 255 printable "
+            "ASCII characters, or a 400.",
+            # Documented here, checked by check_header (a 400, not FastAPI's 422).
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": idempotency.MAX_KEY_LENGTH,
+                "pattern": "^[ -~]+$",
+            },
+        ),
+    ] = None,
+) -> str | None:
+    """The request's ``Idempotency-Key``, checked before the route runs."""
+    return idempotency.check_header(value)
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 # Path parameters naming a member or a holder: /<...>/{principal_kind}/{principal_name}.
 PrincipalKindPath = Annotated[PrincipalKind, Path(description="user or role.")]

@@ -27,6 +27,7 @@ _HTTP_TITLES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     400: ("bad-request", "Bad request"),
+    413: ("content-too-large", "Request body too large"),
 }
 
 
@@ -98,6 +99,11 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    return problem_for_http_error(request, exc)
+
+
+def problem_for_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The problem detail for a routing or protocol error (404, 405, 413...)."""
     slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
     headers = getattr(exc, "headers", None)
     detail = str(exc.detail)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "changes made directly in the database. 0 turns the cache off.",
     )
     idempotency_window_hours: float = Field(default=24.0, gt=0)
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=16_384,
+        description="Largest request body accepted, in bytes; larger is a 413, refused "
+        "before the body is read.",
+    )
     admin_name: str = Field(default="admin", description="Name of the bootstrap admin user.")
 
     @field_validator("database_url")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -9,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -23,6 +25,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     Read-only work uses a deferred engine so that readers never queue behind writers.
     """
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -48,6 +51,19 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _create_private(path: str | None) -> None:
+    """Create an SQLite file with mode 0600 if it does not exist yet.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes beside a database the
+    database file's mode, so creating the file here, private, keeps all three
+    private whatever the process's umask.
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keyhouse.domain.key_status import KEY_STATUS_TEXT, KeyStatus
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -33,7 +35,7 @@ class Problem(BaseModel):
     request_id: str | None = None
     reason: str | None = Field(
         default=None,
-        description="For 401: missing, malformed, unknown, revoked or expired.",
+        description="For 401: missing, malformed, not_found, revoked or expired.",
     )
     scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
     project: str | None = Field(default=None, description="For 403: the project concerned.")
@@ -75,12 +77,18 @@ class BadRequest(ProblemError):
 
 
 class Unauthenticated(ProblemError):
-    """401: no valid API key."""
+    """401: no valid API key; ``reason`` from the key status table (``domain.key_status``)."""
 
     status, slug, title = 401, "unauthenticated", "Authentication required"
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail, reason=reason, headers={"WWW-Authenticate": "ApiKey"})
+    def __init__(self, reason: KeyStatus, detail: str) -> None:
+        text = KEY_STATUS_TEXT[reason]
+        super().__init__(detail, reason=text.reason, headers={"WWW-Authenticate": "ApiKey"})
+
+    @classmethod
+    def because(cls, reason: KeyStatus) -> Unauthenticated:
+        """The 401 for ``reason``, in the table's words."""
+        return cls(reason, KEY_STATUS_TEXT[reason].message)
 
 
 class Forbidden(ProblemError):
@@ -116,8 +124,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     The app's OpenAPI hook moves these to the ``application/problem+json`` media type.
     """
     descriptions = {
-        400: "Bad request",
-        401: "Missing, malformed, unknown, revoked or expired API key",
+        400: "Bad request: a malformed Idempotency-Key, or two credentials in one request",
+        401: "Missing, malformed, unknown (not_found), revoked or expired API key",
         403: "The key lacks a scope, or the principal lacks access",
         404: "Not found",
         409: "Conflict with the current state",

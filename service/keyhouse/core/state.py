@@ -34,6 +34,7 @@ class AppState:
     digester: KeyDigester
     last_used: LastUsedTracker
     request_hash_key: bytes
+    cursor_key: bytes
     authorizer: Authorizer
 
     @classmethod
@@ -63,6 +64,7 @@ class AppState:
                 write_interval_seconds=settings.last_used_write_interval_seconds,
             ),
             request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
+            cursor_key=envelope.derive("keyhouse/pagination-cursor"),
             authorizer=Authorizer(),
         )
 

@@ -1,7 +1,9 @@
 """The one authorization function every route calls, and what it says when it refuses.
 
 ``authorize`` checks, in order: the calling key's scopes cover the action; a
-key restricted to a project stays in that project; then the policies decide
+key restricted to a project stays in that project (and does nothing that is in
+no project: users, roles, policies, settings, the catalog, the audit log, new
+projects); then the policies decide
 (an explicit Deny wins, otherwise any Allow grants, otherwise deny). Admin
 rights and project roles are managed policies (see ``iam.managed``), not
 special cases here.
@@ -16,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.problems import Forbidden, NotFound
 from keyhouse.domain.auth import Caller
-from keyhouse.domain.catalog import ACTION_SCOPES, ADMIN_ONLY_SCOPES, scope_covers
+from keyhouse.domain.catalog import (
+    ACTION_SCOPES,
+    ADMIN_ONLY_SCOPES,
+    OUTSIDE_ANY_PROJECT,
+    scope_covers,
+)
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER, Authorizer, PrincipalPolicies
 from keyhouse.iam.engine import CompiledPolicies, Decision
 from keyhouse.iam.managed import ROLE_POLICY, instance
@@ -54,6 +61,17 @@ def require_scope(caller: Caller, action: str, target: str | None = None) -> Non
         raise Forbidden(
             f"this API key lacks the scope '{scope}', which {action} requires",
             scope=scope,
+            audit=(action, target),
+        )
+
+
+def require_unrestricted_key(caller: Caller, action: str, target: str | None) -> None:
+    """A key restricted to a project cannot act outside any project (users, settings...)."""
+    if caller.project_id is not None and action in OUTSIDE_ANY_PROJECT:
+        raise Forbidden(
+            f"this API key is restricted to project '{caller.project_name}'; "
+            f"{action} acts outside any project and is out of its reach",
+            project=caller.project_name,
             audit=(action, target),
         )
 
@@ -139,6 +157,7 @@ def authorize(
     to another project are refused, and refusals name the project.
     """
     require_scope(caller, action, resource)
+    require_unrestricted_key(caller, action, resource)
     if project is not None:
         require_project_key(caller, project, action, resource)
     decision = decide(session, caller, action, resource, project)

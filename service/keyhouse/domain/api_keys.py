@@ -99,7 +99,7 @@ def check_scopes(
         if scope not in known:
             raise Unprocessable(
                 f"/body/scopes/{index}",
-                f"unknown scope '{scope}': GET /api/v1/scopes lists the catalog",
+                "unknown scope (not in the catalog): GET /api/v1/scopes lists the catalog",
             )
     may_grant_any = caller.is_admin and "admin" in caller.scopes
     for scope in scopes:

@@ -7,26 +7,16 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, literal_column, select
 
 from keyhouse.core.keys import KeyDigester, parse_key_id
 from keyhouse.domain.key_cache import KeyCache
+from keyhouse.domain.key_status import KeyStatus
 from keyhouse.models import ApiKey, IamState, Principal, Project, as_utc
 
-
-class KeyStatus(StrEnum):
-    """Why a presented key is or is not usable. A closed set."""
-
-    VALID = "valid"
-    MALFORMED = "malformed"
-    NOT_FOUND = "not_found"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    MISSING_SCOPE = "missing_scope"
-    NOT_A_COLLABORATOR = "not_a_collaborator"
+__all__ = ["Caller", "KeyCheck", "KeyLookup", "KeyStatus", "check_key"]
 
 
 @dataclass(frozen=True, slots=True)

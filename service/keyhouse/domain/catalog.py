@@ -69,6 +69,16 @@ ACTION_SCOPES: dict[str, str] = {
     "audit:ListEvents": "admin",
 }
 
+# Actions on no project at all: users, roles, policies, settings, the catalog,
+# the audit log, and starting a project. A key restricted to a project acts
+# only inside it, so these are refused to it whatever its scopes and owner.
+OUTSIDE_ANY_PROJECT = frozenset(
+    action
+    for action in ACTION_SCOPES
+    if action.split(":", 1)[0] in {"iam", "settings", "scopes", "audit"}
+    and action != "iam:PassRole"  # checked for the owner of a key, itself restricted
+) | {"projects:CreateProject"}
+
 DEFAULT_KEY_LIFETIME_DAYS = 365
 DEFAULT_MAX_KEY_LIFETIME_DAYS = 730
 LIFETIME_LIMIT_DAYS = 36500

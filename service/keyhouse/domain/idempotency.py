@@ -1,5 +1,11 @@
 """``Idempotency-Key`` for creates: the same key and body replay the first response.
 
+A record belongs to the API key that made the request. Another key, even of
+the same principal, may hold fewer scopes or be restricted to a project: its
+request with the same header is decided as new, through every check, and
+never sees the first response. Every create and every replay is audited with
+the key id.
+
 The stored response is sealed like a secret value (it may hold a new API key)
 and purged once the window has passed. The record is written in the same
 transaction as the thing it creates, so either both exist or neither does; two
@@ -12,6 +18,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi.responses import JSONResponse
@@ -23,6 +30,7 @@ from sqlalchemy.orm import Session
 from keyhouse.core.crypto import Sealed
 from keyhouse.core.problems import BadRequest, Conflict
 from keyhouse.core.state import AppState
+from keyhouse.domain import audit
 from keyhouse.domain.auth import Caller
 from keyhouse.models import IdempotencyRecord, new_id, utcnow
 
@@ -56,10 +64,18 @@ def purge_expired(session: Session, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+@dataclass(frozen=True)
+class Created:
+    """What a create made: the response body, and its khrn for the audit log."""
+
+    body: BaseModel
+    target: str | None
+
+
 def _find(session: Session, caller: Caller, key: str, now: datetime) -> IdempotencyRecord | None:
     return session.scalar(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.principal_id == caller.principal_id,
+            IdempotencyRecord.api_key_id == caller.key_id,
             IdempotencyRecord.key == key,
             IdempotencyRecord.expires_at > now,
         )
@@ -67,14 +83,20 @@ def _find(session: Session, caller: Caller, key: str, now: datetime) -> Idempote
 
 
 def _replay(
-    state: AppState, record: IdempotencyRecord, request_hash: str, key: str
+    state: AppState,
+    session: Session,
+    caller: Caller,
+    action: str,
+    record: IdempotencyRecord,
+    request_hash: str,
 ) -> JSONResponse:
     if not hmac.compare_digest(record.request_hash, request_hash):
         raise Conflict(
-            f"the {HEADER} '{key}' was already used with a different request; "
+            f"this {HEADER} was already used with a different request; "
             "use a new key for a new request"
         )
     body = state.envelope.open(Sealed(record.wrapped_key, record.ciphertext), record.id)
+    audit.record(session, caller, action, record.target, outcome="replayed")
     return JSONResponse(
         json.loads(body), status_code=record.status_code, headers={REPLAYED_HEADER: "true"}
     )
@@ -85,7 +107,7 @@ def _serialize(session: Session, caller: Caller, key: str) -> None:
     # first's record instead of racing it into a uniqueness error. (SQLite
     # transactions here begin IMMEDIATE and are serialized already.)
     if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(f"{caller.principal_id}\n{key}".encode()).digest()
+        digest = hashlib.sha256(f"{caller.key_id}\n{key}".encode()).digest()
         session.execute(
             text("SELECT pg_advisory_xact_lock(:lock)"),
             {"lock": int.from_bytes(digest[:8], "big", signed=True)},
@@ -99,32 +121,41 @@ def run_create(
     key: str | None,
     route: str,
     body: BaseModel,
-    produce: Callable[[], BaseModel],
+    action: str,
+    produce: Callable[[], Created],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run a create once per idempotency key; commit it; answer with its response."""
+    """Run a create once per idempotency key of the calling API key; audit it; commit it.
+
+    ``key`` is the request's ``Idempotency-Key`` (see ``check_header``); ``action``
+    names the create in the audit log, for the create and for every replay.
+    """
     if key is None:
-        result = produce()
+        created = produce()
+        audit.record(session, caller, action, created.target)
         session.commit()
-        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+        return JSONResponse(created.body.model_dump(mode="json"), status_code=status_code)
     now = utcnow()
     request_hash = _request_hash(state, route, body)
     _serialize(session, caller, key)
     purge_expired(session, now)
     existing = _find(session, caller, key, now)
     if existing is not None:
-        response = _replay(state, existing, request_hash, key)
-        session.commit()  # keep the purge
+        response = _replay(state, session, caller, action, existing, request_hash)
+        session.commit()  # keep the purge and the audit event
         return response
-    result = produce()
-    payload = result.model_dump(mode="json")
+    created = produce()
+    audit.record(session, caller, action, created.target)
+    payload = created.body.model_dump(mode="json")
     record_id = new_id()
     sealed = state.envelope.seal(json.dumps(payload).encode(), bound_to=record_id)
     session.add(
         IdempotencyRecord(
             id=record_id,
             principal_id=caller.principal_id,
+            api_key_id=caller.key_id,
             key=key,
+            target=created.target,
             request_hash=request_hash,
             status_code=status_code,
             wrapped_key=sealed.wrapped_key,
@@ -141,5 +172,7 @@ def run_create(
         existing = _find(session, caller, key, utcnow())
         if existing is None:
             raise
-        return _replay(state, existing, request_hash, key)
+        response = _replay(state, session, caller, action, existing, request_hash)
+        session.commit()
+        return response
     return JSONResponse(payload, status_code=status_code)

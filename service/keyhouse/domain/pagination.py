@@ -1,9 +1,17 @@
-"""Keyset pagination with opaque cursors."""
+"""Keyset pagination with opaque, authenticated cursors.
+
+A cursor holds the sort values of the last row of a page and an HMAC of them
+(and of the list they belong to) under a key derived from the master key. A
+cursor the service did not issue for that list is refused, a 422 naming
+``/query/cursor``, before any of its values reaches the database.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -18,23 +26,51 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+SESSION_CURSOR_KEY = "keyhouse_cursor_key"
+_MAC_BYTES = 16
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    """An opaque cursor holding the sort values of the last row of a page."""
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(session: Session, listing: str, payload: str) -> bytes:
+    key = session.info.get(SESSION_CURSOR_KEY)
+    if not isinstance(key, bytes):
+        raise RuntimeError("this session was not opened by the service's session dependency")
+    return hmac.new(key, f"{listing}\n{payload}".encode(), hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _refused() -> Unprocessable:
+    return Unprocessable("/query/cursor", "cursor is not one this service returned for this list")
+
+
+def encode_cursor(session: Session, listing: str, values: Sequence[Any]) -> str:
+    """An opaque cursor of ``listing`` holding the sort values of the last row of a page."""
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    payload = _b64(json.dumps(plain).encode())
+    return f"{payload}.{_b64(_mac(session, listing, payload))}"
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The sort values inside ``cursor``; 422 when it was not made by this service."""
+def decode_cursor(session: Session, listing: str, cursor: str, size: int) -> list[Any]:
+    """The sort values inside ``cursor``; 422 when this service did not issue it for ``listing``."""
+    payload, _, mac = cursor.partition(".")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        given = _unb64(mac)
+    except (binascii.Error, ValueError):
+        raise _refused() from None
+    if not hmac.compare_digest(given, _mac(session, listing, payload)):
+        raise _refused()
+    try:
+        values = json.loads(_unb64(payload))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != size:
-        raise Unprocessable("/query/cursor", "cursor is not one this service returned")
+    if not isinstance(values, list) or len(values) != size:  # issued by an older layout
+        raise _refused()
     return values
 
 
@@ -51,36 +87,42 @@ def _typed(value: Any, python_type: type) -> Any:
         python_type is str and isinstance(value, str)
     ):
         return value
-    raise Unprocessable("/query/cursor", "cursor is not one this service returned")
+    raise _refused()
 
 
-def decode_int_cursor(cursor: str) -> int:
+def decode_int_cursor(session: Session, listing: str, cursor: str) -> int:
     """The single integer inside a cursor (newest-first lists)."""
-    (value,) = decode_cursor(cursor, 1)
+    (value,) = decode_cursor(session, listing, cursor, 1)
     typed: int = _typed(value, int)
     return typed
 
 
 def paginate(
     session: Session,
+    listing: str,
     statement: Select[T],
     order: Sequence[InstrumentedAttribute[Any]],
     limit: int,
     cursor: str | None,
     sort_values: Callable[[T], Sequence[Any]],
 ) -> tuple[list[T], str | None]:
-    """One page of ``statement`` in ascending ``order``, and the cursor of the next page."""
+    """One page of ``statement`` in ascending ``order``, and the cursor of the next page.
+
+    ``listing`` names the list (``"users"``): its cursors only work on it.
+    """
     if cursor is not None:
         after = [
             _typed(value, column.type.python_type)
-            for value, column in zip(decode_cursor(cursor, len(order)), order, strict=True)
+            for value, column in zip(
+                decode_cursor(session, listing, cursor, len(order)), order, strict=True
+            )
         ]
         statement = statement.where(_after(order, after))
     rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, encode_cursor(sort_values(rows[-1]))
+    return rows, encode_cursor(session, listing, sort_values(rows[-1]))
 
 
 def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:

@@ -11,7 +11,7 @@ from keyhouse.core.problems import Conflict, NotFound, ProblemError, Unprocessab
 from keyhouse.domain.principals import find_principal
 from keyhouse.domain.resource_names import policy_rn, principal_rn
 from keyhouse.iam.authorizer import bump_generation
-from keyhouse.iam.document import normalize, validate
+from keyhouse.iam.document import Report, normalize, validate
 from keyhouse.models import IamPolicy, PolicyAttachment, utcnow
 from keyhouse.schemas.iam import AttachmentPublic, PolicyCreate, PolicyPublic, PolicyUpdate
 
@@ -22,17 +22,32 @@ class InvalidDocument(ProblemError):
     status, slug, title = 422, "validation", "Invalid request"
 
 
+def _refuse(report: Report, field: str, what: str, findings: str = "errors") -> InvalidDocument:
+    errors = [
+        {"pointer": f"/body/{field}{finding.pointer}", "detail": finding.message}
+        for finding in getattr(report, findings)
+    ]
+    summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+    return InvalidDocument(f"the policy document {what}: {summary}", errors=errors)
+
+
 def checked_document(raw: Any, field: str = "document") -> dict[str, Any]:
     """The normalized document, or a 422 listing every error with its pointer."""
     report = validate(raw)
     if not report.valid:
-        errors = [
-            {"pointer": f"/body/{field}{finding.pointer}", "detail": finding.message}
-            for finding in report.errors
-        ]
-        summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
-        raise InvalidDocument(f"the policy document is invalid: {summary}", errors=errors)
+        raise _refuse(report, field, "is invalid")
     return normalize(raw if isinstance(raw, dict) else {})
+
+
+def report_within_limits(raw: Any, field: str = "document") -> Report:
+    """The validation report of a document; a 422 naming the limit when one is exceeded.
+
+    Within the limits, errors are the report's business (``:validate`` answers them).
+    """
+    report = validate(raw)
+    if report.limits:
+        raise _refuse(report, field, "exceeds a limit", findings="limits")
+    return report
 
 
 def find_policy(session: Session, name: str) -> IamPolicy:

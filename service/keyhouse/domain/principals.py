@@ -135,6 +135,7 @@ def page_of(
     """One page of the users or roles, by name."""
     return paginate(
         session,
+        f"{kind}s",
         select(Principal).where(Principal.kind == kind),
         [Principal.name],
         limit,

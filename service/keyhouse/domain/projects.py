@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from keyhouse.core.problems import Conflict, NotFound, Unprocessable
-from keyhouse.domain.access import project_role
+from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.domain.access import decide, project_role
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.principals import find_principal
-from keyhouse.domain.resource_names import project_rn
+from keyhouse.domain.resource_names import principal_rn, project_rn
 from keyhouse.models import ApiKey, Project, ProjectMember, Secret
 from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate, ProjectPublic
 
@@ -96,10 +96,29 @@ def find_member(session: Session, project: Project, kind: str, name: str) -> Pro
     return member
 
 
+def require_consent(session: Session, caller: Caller, kind: str, name: str) -> None:
+    """Adding a principal to a project needs permission over it: ``iam:PassRole`` on its khrn.
+
+    Admins hold it (AdminAccess); anyone else needs a policy granting it on that
+    user or role. Anyone may add themselves. The refusal reads the same whether
+    or not the principal exists, and it is checked before any look-up.
+    """
+    if kind == caller.principal_kind and name == caller.principal_name:
+        return
+    target = principal_rn(kind, name)
+    if not decide(session, caller, "iam:PassRole", target).allowed:
+        raise Forbidden(
+            f"adding {kind} '{name}' to a project needs iam:PassRole on {target}, which "
+            f"{caller.principal_ref} does not hold: ask an admin to add it, or to grant it",
+            audit=("projects:AddMember", target),
+        )
+
+
 def add_member(
-    session: Session, project: Project, body: MemberCreate, now: datetime
+    session: Session, caller: Caller, project: Project, body: MemberCreate, now: datetime
 ) -> ProjectMember:
-    """Add a user or role to a project."""
+    """Add a user or role to a project, with the consent rule of ``require_consent``."""
+    require_consent(session, caller, body.principal_kind, body.principal_name)
     try:
         principal = find_principal(session, body.principal_kind, body.principal_name)
     except NotFound as exc:

@@ -40,7 +40,7 @@ def _positive(operator: str, value: str, wanted: tuple[str, ...]) -> bool:
     if operator in ("StringEquals", "StringNotEquals"):
         return value in wanted
     if operator in ("StringLike", "StringNotLike"):
-        return any(compile_pattern(w, ignore_case=False).fullmatch(value) for w in wanted)
+        return any(compile_pattern(w, ignore_case=False).matches(value) for w in wanted)
     if operator in ("IpAddress", "NotIpAddress"):
         try:
             address = ipaddress.ip_address(value)

@@ -7,6 +7,12 @@ The familiar JSON form::
                     "Action": "secrets:GetSecretValue",
                     "Resource": "khrn:secret:project/fs/hopsworks/role/dbx/type/api-key",
                     "Condition": {"IpAddress": {"keyhouse:SourceIp": "10.0.0.0/8"}}}]}
+
+Validation stays cheap whatever is sent: a document has bounded size, statement
+count, entries per statement and pattern length (each refusal names its limit),
+wildcards are matched without backtracking (``iam.wildcards``), and "did you
+mean" suggestions are offered a bounded number of times. Messages never repeat
+a rejected value (the pointer says where it is); they name catalog entries.
 """
 
 from __future__ import annotations
@@ -17,12 +23,27 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from keyhouse.iam.actions import ACTIONS_LOWER, SERVICES
-from keyhouse.iam.wildcards import action_matches, is_wildcard
+from keyhouse.iam.wildcards import compile_pattern, is_wildcard, min_length
 
 VERSION = "2012-10-17"
+
+# Limits on what a document may hold. A stored document is evaluated on every
+# request of its holders; validation runs for anyone with a key.
+MAX_DOCUMENT_CHARS = 16_384
+"""Characters of the document as compact JSON (or of the JSON text sent)."""
+MAX_STATEMENTS = 100
+MAX_ENTRIES = 100
+"""Actions, resources (or their Not forms) per statement; values per condition key."""
+MAX_ACTION_CHARS = 128
+MAX_PATTERN_CHARS = 1024
+"""Characters of a resource pattern or a condition value."""
+MAX_SUGGESTIONS = 3
+"""'did you mean' hints per document; later unknown names get the catalog's address."""
+_MAX_SUGGESTED_CHARS = 64
 OPERATORS = frozenset(
     {
         "StringEquals",
@@ -98,30 +119,81 @@ class Finding:
 
 @dataclass
 class Report:
-    """The outcome of validating a document."""
+    """The outcome of validating a document.
+
+    ``limits`` holds the errors that are a limit exceeded (they are in
+    ``errors`` too): past a limit, that part of the document is not examined.
+    """
 
     document: Document | None
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    limits: list[Finding] = field(default_factory=list)
+    suggestions: int = 0
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
+    def over_limit(self, pointer: str, message: str) -> None:
+        """Record a limit exceeded."""
+        finding = Finding(pointer, message)
+        self.errors.append(finding)
+        self.limits.append(finding)
 
-def _strings(value: Any, pointer: str, what: str, report: Report) -> tuple[str, ...] | None:
+    def hint(self, name: str, candidates: list[str], fallback: str) -> str:
+        """'; did you mean X?' for a close catalog entry, at most MAX_SUGGESTIONS times."""
+        # difflib's cost grows with the product of the lengths, about a millisecond
+        # a name here: a few per document, and no names longer than any action.
+        if self.suggestions < MAX_SUGGESTIONS and len(name) <= _MAX_SUGGESTED_CHARS:
+            self.suggestions += 1
+            close = difflib.get_close_matches(name, candidates, n=1)
+            if close:
+                return f"; did you mean {close[0]}?"
+        return fallback
+
+
+def _strings(
+    value: Any, pointer: str, what: str, report: Report, max_chars: int = MAX_PATTERN_CHARS
+) -> tuple[str, ...] | None:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         report.errors.append(
             Finding(pointer, f"{what} must be a string or a non-empty list of strings")
         )
         return None
+    if len(items) > MAX_ENTRIES:
+        report.over_limit(pointer, f"{what} holds {len(items)} entries; at most {MAX_ENTRIES}")
+        return None
     bad = [i for i, item in enumerate(items) if not isinstance(item, str) or not item]
     if bad:
         at = pointer if isinstance(value, str) else f"{pointer}/{bad[0]}"
         report.errors.append(Finding(at, f"{what} entries must be non-empty strings"))
         return None
+    long = [i for i, item in enumerate(items) if len(item) > max_chars]
+    if long:
+        at = pointer if isinstance(value, str) else f"{pointer}/{long[0]}"
+        report.over_limit(at, f"{what} entries are at most {max_chars} characters")
+        return None
     return tuple(items)
+
+
+_LONGEST_ACTION = max(len(name) for name in ACTIONS_LOWER)
+_BY_SERVICE: dict[str, list[str]] = {}
+for _name in sorted(ACTIONS_LOWER.values()):
+    _BY_SERVICE.setdefault(_name.split(":", 1)[0].lower(), []).append(_name)
+_ACTION_NAMES = sorted(ACTIONS_LOWER.values())
+
+
+@lru_cache(maxsize=4096)
+def _matches_some_action(pattern: str) -> bool:
+    # Cheap refusals first: a pattern longer than every action, a literal service.
+    if min_length(pattern) > _LONGEST_ACTION:
+        return False
+    service = pattern.partition(":")[0].lower()
+    names = list(ACTIONS_LOWER) if is_wildcard(service) else _BY_SERVICE.get(service, [])
+    matcher = compile_pattern(pattern, ignore_case=True)
+    return any(matcher.matches(name) for name in names)
 
 
 def _check_action(action: str, pointer: str, report: Report) -> None:
@@ -130,28 +202,23 @@ def _check_action(action: str, pointer: str, report: Report) -> None:
     service, sep, name = action.partition(":")
     if not sep or not name:
         report.errors.append(
-            Finding(
-                pointer,
-                f"'{action}' is not an action: write <service>:<Action>, "
-                "e.g. secrets:GetSecretValue",
-            )
+            Finding(pointer, "not an action: write <service>:<Action>, e.g. secrets:GetSecretValue")
         )
         return
     if not is_wildcard(service) and service.lower() not in SERVICES:
         report.errors.append(
-            Finding(
-                pointer, f"unknown service '{service}'; services: {', '.join(sorted(SERVICES))}"
-            )
+            Finding(pointer, f"unknown service; services: {', '.join(sorted(SERVICES))}")
         )
         return
     if is_wildcard(action):
-        if not any(action_matches(action, known) for known in ACTIONS_LOWER.values()):
-            report.warnings.append(Finding(pointer, f"'{action}' matches no action of the catalog"))
+        if not _matches_some_action(action):
+            report.warnings.append(Finding(pointer, "matches no action of the catalog"))
         return
     if action.lower() not in ACTIONS_LOWER:
-        close = difflib.get_close_matches(action, list(ACTIONS_LOWER.values()), n=1)
-        hint = f"; did you mean {close[0]}?" if close else "; GET /api/v1/iam/actions lists them"
-        report.errors.append(Finding(pointer, f"unknown action '{action}'{hint}"))
+        # Suggested from the same service: the mistake is nearly always in the name.
+        candidates = _BY_SERVICE.get(service.lower(), _ACTION_NAMES)
+        hint = report.hint(action, candidates, "; GET /api/v1/iam/actions lists them")
+        report.errors.append(Finding(pointer, f"unknown action{hint}"))
 
 
 def _check_resource(resource: str, pointer: str, report: Report) -> None:
@@ -160,33 +227,25 @@ def _check_resource(resource: str, pointer: str, report: Report) -> None:
     parts = resource.split(":", 2)
     if parts[0] != "khrn" or len(parts) < 2 or not parts[1]:
         report.errors.append(
-            Finding(
-                pointer, f"'{resource}' is not a khrn: write khrn:<type>:<name>, e.g. khrn:role:ci"
-            )
+            Finding(pointer, "not a khrn: write khrn:<type>:<name>, e.g. khrn:role:ci")
         )
         return
     kind = parts[1]
     if not is_wildcard(kind) and kind not in RESOURCE_TYPES:
-        report.errors.append(
-            Finding(
-                pointer,
-                f"unknown resource type '{kind}' in '{resource}'; types: {_TYPE_LIST}",
-            )
-        )
+        report.errors.append(Finding(pointer, f"unknown resource type; types: {_TYPE_LIST}"))
         return
     if len(parts) == 2 and kind not in {"settings", "audit"} and not is_wildcard(kind):
-        report.errors.append(
-            Finding(pointer, f"'{resource}' names no {kind}: write khrn:{kind}:<name>")
-        )
+        report.errors.append(Finding(pointer, f"names no {kind}: write khrn:{kind}:<name>"))
 
 
 def _check_value(kind: str, operator: str, value: str, pointer: str, report: Report) -> None:
+    # The value is not repeated in the message: it may be anything (the pointer says which).
     if operator.startswith("Date"):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             report.errors.append(
-                Finding(pointer, f"{operator} needs an ISO 8601 time, got '{value}'")
+                Finding(pointer, f"{operator} needs an ISO 8601 time, e.g. 2027-01-01T00:00:00Z")
             )
             return
         if moment.tzinfo is None:
@@ -198,10 +257,10 @@ def _check_value(kind: str, operator: str, value: str, pointer: str, report: Rep
             ipaddress.ip_network(value, strict=False)
         except ValueError:
             report.errors.append(
-                Finding(pointer, f"{operator} needs an IP address or CIDR, got '{value}'")
+                Finding(pointer, f"{operator} needs an IP address or CIDR, e.g. 10.0.0.0/8")
             )
     elif operator == "Bool" and value not in {"true", "false"}:
-        report.errors.append(Finding(pointer, f"Bool takes 'true' or 'false', got '{value}'"))
+        report.errors.append(Finding(pointer, "Bool takes 'true' or 'false'"))
 
 
 def _conditions(value: Any, pointer: str, report: Report) -> tuple[Condition, ...]:
@@ -231,11 +290,8 @@ def _conditions(value: Any, pointer: str, report: Report) -> tuple[Condition, ..
         for key, raw in tests.items():
             key_at = f"{at}/{_escape(key)}"
             if key not in CONTEXT_KEYS:
-                close = difflib.get_close_matches(key, list(CONTEXT_KEYS), n=1)
-                hint = (
-                    f"; did you mean {close[0]}?" if close else f"; keys: {', '.join(CONTEXT_KEYS)}"
-                )
-                report.errors.append(Finding(key_at, f"unknown context key '{key}'{hint}"))
+                hint = report.hint(key, list(CONTEXT_KEYS), f"; keys: {', '.join(CONTEXT_KEYS)}")
+                report.errors.append(Finding(key_at, f"unknown context key{hint}"))
                 continue
             values = _strings(raw, key_at, "condition values", report)
             if values is None:
@@ -270,7 +326,8 @@ def _either(
         )
         return negated, None
     name = f"Not{key}" if negated else key
-    values = _strings(raw[name], f"{pointer}/{name}", name, report)
+    max_chars = MAX_ACTION_CHARS if key == "Action" else MAX_PATTERN_CHARS
+    values = _strings(raw[name], f"{pointer}/{name}", name, report, max_chars)
     for i, value in enumerate(values or ()):
         at = f"{pointer}/{name}" if isinstance(raw[name], str) else f"{pointer}/{name}/{i}"
         check(value, at, report)
@@ -326,9 +383,24 @@ def _statement(raw: Any, index: int, pointer: str, report: Report) -> Statement 
     )
 
 
+def _size(raw: Any) -> int:
+    if isinstance(raw, str):
+        return len(raw)
+    try:
+        return len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError):
+        return MAX_DOCUMENT_CHARS + 1  # not JSON, or nested beyond any sense
+
+
 def validate(raw: Any) -> Report:
     """Parse a document (a JSON string or the decoded object), collecting every problem."""
     report = Report(document=None)
+    size = _size(raw)
+    if size > MAX_DOCUMENT_CHARS:
+        report.over_limit(
+            "", f"the document is {size} characters as JSON; at most {MAX_DOCUMENT_CHARS}"
+        )
+        return report
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -336,6 +408,9 @@ def validate(raw: Any) -> Report:
             report.errors.append(
                 Finding("", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
             )
+            return report
+        except RecursionError:
+            report.errors.append(Finding("", "malformed JSON: nested too deeply"))
             return report
     if not isinstance(raw, dict):
         report.errors.append(Finding("", "a policy document must be a JSON object"))
@@ -359,6 +434,11 @@ def validate(raw: Any) -> Report:
     if not isinstance(items, list) or not items:
         report.errors.append(
             Finding("/Statement", "Statement must be an object or a non-empty list")
+        )
+        return report
+    if len(items) > MAX_STATEMENTS:
+        report.over_limit(
+            "/Statement", f"the document has {len(items)} statements; at most {MAX_STATEMENTS}"
         )
         return report
     statements = []

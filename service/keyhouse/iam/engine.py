@@ -7,7 +7,6 @@ statements that can apply to its action.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -15,7 +14,7 @@ from typing import Literal
 from keyhouse.iam.actions import ACTIONS_LOWER
 from keyhouse.iam.conditions import Context, all_hold
 from keyhouse.iam.document import Document, Statement
-from keyhouse.iam.wildcards import action_matches, compile_pattern, is_wildcard
+from keyhouse.iam.wildcards import Wildcard, action_matches, compile_pattern, is_wildcard
 
 Outcome = Literal["allowed", "explicit_deny", "implicit_deny"]
 
@@ -52,12 +51,12 @@ class Decision:
         return self.outcome == "allowed"
 
 
-def _resource_test(pattern: str) -> tuple[str, re.Pattern[str] | None]:
-    """A pattern as (literal prefix, regex or None when the prefix test is the whole test).
+def _resource_test(pattern: str) -> tuple[str, Wildcard | None]:
+    """A pattern as (literal prefix, matcher or None when the prefix test is the whole test).
 
     Most resource patterns are a literal followed by one trailing ``*``
     (``khrn:secret:project/fs/*``): ``startswith`` decides those, and the
-    prefix turns away most other resources before any regex runs.
+    prefix turns away most other resources before the matcher runs.
     """
     cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
     prefix = pattern[:cut]
@@ -87,8 +86,8 @@ class _Entry:
     def covers_resource(self, resource: str) -> bool:
         hit = resource in self.exact
         if not hit:
-            for prefix, regex in self.patterns:
-                if resource.startswith(prefix) and (regex is None or regex.fullmatch(resource)):
+            for prefix, matcher in self.patterns:
+                if resource.startswith(prefix) and (matcher is None or matcher.matches(resource)):
                     hit = True
                     break
         return hit != self.not_resource

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef
+from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef, Timestamp
 
 ScopeList = Annotated[
     list[Identifier],
@@ -34,7 +34,7 @@ class ApiKeyCreate(Input):
     expires_in_days: int | None = Field(
         default=None, ge=1, description="Lifetime in days, at most the admin's maximum."
     )
-    expires_at: datetime | None = Field(default=None, description="Expiry as a timestamp.")
+    expires_at: Timestamp | None = Field(default=None, description="Expiry as a timestamp.")
 
     @model_validator(mode="after")
     def _one_owner_one_expiry(self) -> ApiKeyCreate:

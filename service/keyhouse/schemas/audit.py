@@ -17,7 +17,7 @@ class AuditEventPublic(BaseModel):
     key_id: str | None
     action: str
     target: str | None
-    outcome: Literal["success", "denied"]
+    outcome: Literal["success", "denied", "replayed"]
 
 
 class AuditEventsPublic(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from keyhouse.schemas.common import Identifier, Input, PrincipalRef
 
+# The public reasons of domain.key_status.VERIFY_REASONS (a test keeps the two equal).
 VerifyReason = Literal[
     "not_found", "malformed", "revoked", "expired", "missing_scope", "not_a_collaborator"
 ]

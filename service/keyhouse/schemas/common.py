@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _KEY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
@@ -68,9 +69,23 @@ PrincipalKind = Literal["user", "role"]
 
 
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are an error, not silently dropped."""
+    """Base of request bodies: unknown fields are an error, not silently dropped.
 
-    model_config = ConfigDict(extra="forbid")
+    Types are strict: ``true`` is not a number of days, ``"7"`` is not 7, ``1`` is
+    not a name. Timestamps are the one JSON string parsed into a value (see ``Timestamp``).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _timestamp_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 timestamp string, e.g. 2027-01-01T00:00:00Z")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), Strict(False)]
+"""A timestamp in a request body: a JSON string, parsed (strict mode takes only datetimes)."""
 
 
 class PrincipalRef(BaseModel):

@@ -252,6 +252,8 @@ def _import_and_compare(imported: Workspace, s: str, created: dict[str, dict]) -
     ids = {address: created[address]["id"] for address in ADDRESSES}
     cluster = created["keyhouse_api_key.cluster"]
     ids["keyhouse_api_key.cluster"] = f"{cluster['id']}/{cluster['stored_secret_id']}"
+    ids["keyhouse_secret.token"] = f"fs-{s}/shared/token"  # a project's secret by name
+    ids["keyhouse_secret.mine"] = V1["mine_name"]  # a private one by its name alone
     blocks = "".join(
         f'import {{\n  to = {address}\n  id = "{ids[address]}"\n}}\n'
         for address in ADDRESSES

@@ -36,6 +36,33 @@ resource "keyhouse_secret" "big" {{
 """
 
 
+BAD_LITERAL_NAMES = """
+resource "keyhouse_secret" "literal" {{
+  name  = "bad name//x"
+  value = "v"
+}}
+resource "keyhouse_api_key" "stored" {{
+  name   = "stored-{s}"
+  scopes = ["job"]
+  store_in_secret {{
+    name = "keys/"
+  }}
+}}
+"""
+
+BAD_NAME_KNOWN_AT_PLAN = """
+resource "keyhouse_project" "p" {{
+  name = "names-{s}"
+}}
+resource "keyhouse_secret" "interpolated" {{
+  # Known only once the plan knows the project's name: checked at plan, not validation.
+  name    = "${{keyhouse_project.p.name}}//x"
+  project = keyhouse_project.p.name
+  value   = "v"
+}}
+"""
+
+
 def _diagnostics(result: Result) -> list[str]:
     """The error blocks of terraform's output, one string each, with its line wrapping undone."""
     return [
@@ -89,3 +116,25 @@ def test_an_oversize_literal_fails_validation(workspace: Workspace) -> None:
         assert block.startswith("Error: Secret value too long")
         assert "with keyhouse_secret.big" in block
         assert "9001 characters; Keyhouse keeps at most 9000" in block
+
+
+def test_secret_names_the_service_would_refuse_fail_the_plan(workspace: Workspace) -> None:
+    s = unique("names")
+    workspace.write(BAD_LITERAL_NAMES.format(s=s))
+    for command in ("validate", "plan"):
+        result = workspace.run(command, "-no-color")
+        assert result.returncode == 1
+        literal, stored = _diagnostics(result)
+        assert literal.startswith("Error: Invalid secret name with keyhouse_secret.literal")
+        assert "'bad name//x' path segments may hold only letters" in literal
+        assert stored.startswith("Error: Invalid secret name with keyhouse_api_key.stored")
+        assert "'keys/' must not end with '/'" in stored
+
+    workspace.write(BAD_NAME_KNOWN_AT_PLAN.format(s=s))
+    assert workspace.run("validate", "-no-color").returncode == 0
+    result = workspace.run("plan", "-no-color", "-input=false")
+    assert result.returncode == 1
+    (interpolated,) = _diagnostics(result)
+    assert interpolated.startswith("Error: Invalid secret name with keyhouse_secret.interpolated")
+    assert f"'names-{s}//x' must not contain an empty path segment" in interpolated
+    assert workspace.state() == {}

@@ -114,3 +114,14 @@ def test_an_unknown_provider_url_leaves_the_provider_unconfigured() -> None:
     )
     assert diagnostics(response.diagnostics) == []
     assert provider.connection is None
+
+
+def test_the_schema_announces_the_capabilities_terraform_reads_there() -> None:
+    from keyhouse_provider.framework.servicer import KeyhouseServicer
+
+    servicer = KeyhouseServicer(KeyhouseProvider())
+    first = servicer.GetProviderSchema(pb.GetProviderSchema.Request(), None)
+    capabilities = first.server_capabilities
+    assert capabilities.plan_destroy
+    assert capabilities.get_provider_schema_optional
+    assert servicer.GetProviderSchema(pb.GetProviderSchema.Request(), None) is first

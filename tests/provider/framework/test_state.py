@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from keyhouse_provider.framework.schema import Attr, NestedBlock, Schema
-from keyhouse_provider.framework.state import normalize, plan_object, replace_paths
+from keyhouse_provider.framework.state import normalize, plan_computed, plan_object, replace_paths
 from keyhouse_provider.framework.tfcompat import Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING, SetOf
 
@@ -86,3 +88,86 @@ def test_attributes_need_a_description_and_a_mode() -> None:
         Attr("x", STRING, "x")
     with pytest.raises(ValueError, match="default"):
         Attr("x", STRING, "x", optional=True, default="d")
+
+
+VERSIONED = Schema(
+    "versioned",
+    (
+        Attr("id", STRING, "id", computed=True, stable=True),
+        Attr("name", STRING, "name", required=True, replace=True),
+        Attr("value", STRING, "value", required=True),
+        Attr("note", STRING, "note", optional=True),
+        Attr("version", NUMBER, "version", computed=True, follows=("value",)),
+        Attr("digest", STRING, "digest", computed=True),
+        Attr("owner", STRING, "owner", optional=True, computed=True, replace=True),
+        Attr("mode", STRING, "mode", optional=True, computed=True, default="fast"),
+    ),
+)
+PRIOR: dict[str, Any] = {
+    "id": "1",
+    "name": "a",
+    "value": "v1",
+    "note": None,
+    "version": 1,
+    "digest": "d1",
+    "owner": "me",
+    "mode": "fast",
+}
+
+
+def _update(**changes: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        **PRIOR,
+        "id": None,
+        "version": None,
+        "digest": None,
+        "owner": None,
+        "mode": None,
+    }
+    config.update(changes)
+    planned = plan_object(VERSIONED, PRIOR, {**PRIOR, **changes}, config)
+    plan_computed(VERSIONED, PRIOR, planned, config)
+    return planned
+
+
+def test_an_input_not_known_yet_makes_what_follows_it_unknown() -> None:
+    # The bug this prevents: a policy whose document comes from a secret being
+    # replaced planned its old version, then got a new one at apply.
+    planned = _update(value=Unknown)
+    assert planned["version"] is Unknown
+    assert planned["digest"] is Unknown  # follows every input: it may change too
+    assert (planned["id"], planned["owner"], planned["mode"]) == ("1", "me", "fast")
+
+
+def test_a_change_makes_only_what_follows_it_unknown() -> None:
+    planned = _update(note="n")
+    assert planned["version"] == 1  # follows the value only
+    assert planned["digest"] is Unknown
+    assert _update(value="v2")["version"] is Unknown
+
+
+def test_no_change_keeps_every_computed_value() -> None:
+    assert _update() == PRIOR
+
+
+def test_a_value_the_resource_planned_is_left_alone() -> None:
+    config: dict[str, Any] = {
+        **PRIOR,
+        "id": None,
+        "version": None,
+        "digest": None,
+        "owner": None,
+        "mode": None,
+    }
+    planned = {**PRIOR, "value": "v2", "version": 2}
+    plan_computed(VERSIONED, PRIOR, planned, config)
+    assert planned["version"] == 2
+
+
+def test_only_computed_attributes_follow_inputs_that_exist() -> None:
+    with pytest.raises(ValueError, match="only computed"):
+        Attr("x", STRING, "x", optional=True, stable=True)
+    with pytest.raises(ValueError, match="not both"):
+        Attr("x", STRING, "x", computed=True, stable=True, follows=())
+    with pytest.raises(ValueError, match="not inputs"):
+        Schema("s", (Attr("x", STRING, "x", computed=True, follows=("nothing",)),))

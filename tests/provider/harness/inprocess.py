@@ -145,6 +145,28 @@ def assert_consistent(shape: Schema | NestedBlock, planned: Any, new: Any, where
                 assert_consistent(block, a, b, f"{where}.{block.name}")
 
 
+def assert_compatible(shape: Schema | NestedBlock, initial: Any, final: Any, where: str) -> None:
+    """Terraform's check of the plan made again at apply, with values learnt since: every
+    value the first plan knew is planned the same ("Provider produced inconsistent final
+    plan" otherwise)."""
+    if initial is None or final is None or initial is Unknown:
+        assert initial is None or initial is Unknown or final is not None, where
+        return
+    for attribute in shape.attributes:
+        before, after = initial[attribute.name], final[attribute.name]
+        if before is Unknown:
+            continue
+        assert after is not Unknown, f"{where}.{attribute.name}: was known, but now unknown"
+        assert _same(before, after), f"{where}.{attribute.name}: planned {before!r}, now {after!r}"
+    for block in shape.blocks:
+        inner_before, inner_after = initial[block.name], final[block.name]
+        if block.mode == "single" or inner_before is Unknown:
+            assert_compatible(block, inner_before, inner_after, f"{where}.{block.name}")
+        else:
+            for a, b in zip(inner_before or [], inner_after or [], strict=True):
+                assert_compatible(block, a, b, f"{where}.{block.name}")
+
+
 def assert_plan_valid(shape: Schema | NestedBlock, prior: Any, config: Any, planned: Any) -> None:
     """Terraform's check of a plan: configured values are planned as configured (or as prior)."""
     for attribute in shape.attributes:
@@ -242,6 +264,13 @@ class Harness:
         if planned is not None and full is not None and not plan.errors:
             assert_plan_valid(schema, prior, full, planned)
         return plan
+
+    def final_plan(self, type_name: str, initial: Plan, config: State) -> Plan:
+        """Plan again as Terraform does at apply, once values unknown in ``initial``'s
+        configuration are known; the final plan must keep what the first one knew."""
+        final = self.plan(type_name, initial.prior, config)
+        assert_compatible(self._schema(type_name), initial.planned, final.planned, type_name)
+        return final
 
     def apply_plan(self, type_name: str, plan: Plan) -> State | None:
         """``ApplyResourceChange`` for a plan; errors raise ``ProviderErrors``."""

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.cdktf_cli import cli_config
+
+__all__ = ["REQUIRED_PROVIDERS", "TERRAFORM", "cli_config"]
+
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 
 REQUIRED_PROVIDERS = """terraform {
@@ -27,20 +31,6 @@ REQUIRED_PROVIDERS = """terraform {
     }
   }
 }
-"""
-
-
-def cli_config(mirror: Path) -> str:
-    """A CLI configuration: keyhouse/keyhouse from ``mirror``, anything else as usual."""
-    return f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{mirror}"
-    include = ["keyhouse/keyhouse"]
-  }}
-  direct {{
-    exclude = ["keyhouse/keyhouse"]
-  }}
-}}
 """
 
 

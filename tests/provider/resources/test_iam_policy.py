@@ -49,6 +49,23 @@ def test_lifecycle_create_import_update_replace_destroy(harness: Harness, kh: Ke
     harness.destroy(T, replaced)
 
 
+def test_a_document_not_known_at_plan_time_applies_with_a_new_version(harness: Harness) -> None:
+    # As when the document names a secret being replaced: its arn is known at apply.
+    name = unique("tf-policy")
+    state = harness.apply(T, {"name": name, "policy": _document(resource="khrn:secret:a")})
+    plan = harness.plan(T, state, {"name": name, "policy": Unknown})
+    assert plan.planned is not None
+    assert plan.planned["version"] is Unknown
+
+    same = {"name": name, "policy": _document(resource="khrn:secret:a")}
+    assert harness.final_plan(T, plan, same).planned == state  # nothing to change after all
+
+    config = {"name": name, "policy": _document(resource="khrn:secret:b")}
+    final = harness.final_plan(T, plan, config)
+    assert harness.apply_plan(T, final) == {**state, "policy": config["policy"], "version": 2}
+    harness.destroy(T, state)
+
+
 def test_a_document_changed_outside_terraform_is_set_back(harness: Harness, kh: Keyhouse) -> None:
     name = unique("tf-policy")
     config = {"name": name, "policy": _document()}
@@ -69,7 +86,8 @@ def test_the_service_validates_the_document_at_plan_time(harness: Harness) -> No
     plan = harness.plan(T, None, {"name": "p", "policy": _document("secrets:GetSecretValu")})
     (error,) = plan.errors
     assert (error.summary, error.path) == ("Invalid policy document", ("policy",))
-    assert "unknown action 'secrets:GetSecretValu'" in error.detail
+    assert "unknown action; did you mean secrets:GetSecretValue" in error.detail
+    assert "GetSecretValu'" not in error.detail  # the rejected value is not repeated
     assert "did you mean secrets:GetSecretValue" in error.detail
     assert "/Statement/0/Action" in error.detail
 

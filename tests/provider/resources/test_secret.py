@@ -158,10 +158,35 @@ def test_invalid_configurations_name_the_attribute(
 
 
 def test_a_refused_create_names_the_attribute(harness: Harness) -> None:
-    plan = harness.plan(T, None, {"name": "/leading/slash", "value": "v"})
+    plan = harness.plan(T, None, {"name": "n", "value": "v", "description": "d" * 501})
     with pytest.raises(ProviderErrors) as failure:
         harness.apply_plan(T, plan)
     (found,) = failure.value.diagnostics
     assert found.summary == "Keyhouse refused to create keyhouse_secret"
-    assert found.path == ("name",)
-    assert "must not start with '/'" in found.detail
+    assert found.path == ("description",)
+    assert "500" in found.detail
+
+
+def test_import_by_project_and_name_by_private_name_and_by_arn(
+    harness: Harness, kh: Keyhouse, project: str
+) -> None:
+    shared = harness.apply(T, {"name": "team/token", "project": project, "value": "s"})
+    private = harness.apply(T, {"name": f"{project}/token", "value": "p"})
+    assert harness.import_(T, f"{project}/team/token") == shared
+    assert harness.import_(T, f"{project}/token") == private  # no project secret "token"
+    assert harness.import_(T, shared["arn"]) == shared
+    assert harness.import_(T, private["arn"]) == private
+    assert harness.import_(T, private["id"]) == private
+
+    # A name that reads both ways is refused, not guessed.
+    clash = harness.apply(T, {"name": "token", "project": project, "value": "c"})
+    (found,) = harness.import_diagnostics(T, f"{project}/token")
+    assert found.summary == "Ambiguous import ID for keyhouse_secret"
+    assert clash["id"] in found.detail
+    assert private["id"] in found.detail
+
+    (missing,) = harness.import_diagnostics(T, f"{project}/nothing/here")
+    assert missing.summary == "No such secret to import"
+    assert "<project>/<name>" in missing.detail
+    for state in (shared, private, clash):
+        harness.destroy(T, state)

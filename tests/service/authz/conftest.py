@@ -86,7 +86,7 @@ class Caller(enum.StrEnum):
 REASONS: dict[Caller, str] = {
     Caller.NO_KEY: "missing",
     Caller.MALFORMED: "malformed",
-    Caller.UNKNOWN: "unknown",
+    Caller.UNKNOWN: "not_found",
     Caller.REVOKED: "revoked",
     Caller.EXPIRED: "expired",
 }
@@ -220,18 +220,19 @@ class World:
         """A new project of the owner with the viewer and member (and the admin, if given)."""
         name = unique("proj")
         expect(self.owner.post("/api/v1/projects", json={"name": name}), 201)
-        add_member(self.owner.http, name, self.viewer, "viewer")
-        add_member(self.owner.http, name, self.member, "member")
+        # The admin adds them: an owner needs consent (iam:PassRole) over whom it adds.
+        add_member(self.admin, name, self.viewer, "viewer")
+        add_member(self.admin, name, self.member, "member")
         if admin_role is not None:
             body = {"principal_kind": "user", "principal_name": self.admin_name, "role": admin_role}
-            expect(self.owner.post(f"/api/v1/projects/{name}/members", json=body), 201)
+            expect(self.admin.post(f"/api/v1/projects/{name}/members", json=body), 201)
         return name
 
     def new_project_viewer(self) -> str:
-        """The name of a new user the owner adds to the project as a viewer."""
+        """The name of a new user the admin adds to the project as a viewer."""
         name = self.new_user()
         body = {"principal_kind": "user", "principal_name": name, "role": "viewer"}
-        expect(self.owner.post(f"/api/v1/projects/{self.project}/members", json=body), 201)
+        expect(self.admin.post(f"/api/v1/projects/{self.project}/members", json=body), 201)
         return name
 
 
@@ -256,8 +257,8 @@ def build_world(service: KeyhouseServer, stack: ExitStack) -> World:
 
     project = unique("proj")
     expect(owner.post("/api/v1/projects", json={"name": project}), 201)
-    add_member(owner.http, project, member, "member")
-    add_member(owner.http, project, viewer, "viewer")
+    add_member(admin, project, member, "member")
+    add_member(admin, project, viewer, "viewer")
 
     shared_name, private_name = unique("authz/shared"), unique("authz/private")
     shared = expect(
@@ -318,7 +319,7 @@ def build_world(service: KeyhouseServer, stack: ExitStack) -> World:
     )
     former = make_user(admin, url)
     former.http.close()
-    add_member(owner.http, project, former, "member")
+    add_member(admin, project, former, "member")
     former_member = create_key(
         admin,
         url,

@@ -8,6 +8,7 @@ settings and the scope catalog needs any valid key; ``/healthz`` needs none.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.service.authz.conftest import (
@@ -225,3 +226,61 @@ ROWS = [
 @pytest.mark.parametrize(("row", "caller"), cells(ROWS))
 def test_authorization(world: World, row: Row, caller: Caller) -> None:
     check(world, row, caller)
+
+
+GLOBAL_OPERATIONS = [
+    ("POST", "/api/v1/users", {"name": "escape-user"}),
+    ("GET", "/api/v1/users", None),
+    ("POST", "/api/v1/roles", {"name": "escape-role"}),
+    ("GET", "/api/v1/roles", None),
+    ("GET", "/api/v1/iam/policies", None),
+    (
+        "POST",
+        "/api/v1/iam/policies",
+        {
+            "name": "escape-policy",
+            "document": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            },
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/iam:simulate",
+        {
+            "action": "iam:CreateUser",
+            "resource": "*",
+            "principal": {"kind": "user", "name": "admin"},
+        },
+    ),
+    ("PATCH", "/api/v1/settings", {}),
+    ("POST", "/api/v1/scopes", {"name": "escape-scope"}),
+    ("GET", "/api/v1/audit", None),
+    ("POST", "/api/v1/projects", {"name": "escape-project"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), GLOBAL_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in GLOBAL_OPERATIONS]
+)
+def test_an_admins_restricted_key_acts_only_inside_its_project(
+    world: World, method: str, path: str, body: object
+) -> None:
+    created = expect(
+        world.admin.post(
+            "/api/v1/api-keys",
+            json={
+                "name": unique("restricted-admin"),
+                "scopes": ["iam", "admin", "keys", "project"],
+                "project": world.project,
+            },
+        ),
+        201,
+    )
+    with httpx.Client(base_url=world.url, headers={"x-api-key": created["key"]}) as http:
+        refused = expect(http.request(method, path, json=body), 403)
+    assert refused["project"] == world.project
+    assert f"restricted to project '{world.project}'" in refused["detail"]
+    for listing, name in (("/api/v1/users", "escape-user"), ("/api/v1/roles", "escape-role")):
+        expect(world.admin.get(f"{listing}/{name}"), 404)

@@ -18,7 +18,7 @@ from tests.service.authz.conftest import (
     cells,
     check,
 )
-from tests.support.actors import expect, unique
+from tests.support.actors import allow_passing, expect, unique
 
 PROJECTS = "/api/v1/projects"
 
@@ -29,6 +29,17 @@ def _member_path(project: str, kind: str, name: str) -> str:
 
 def _add_member(world: World, caller: Caller) -> Call:
     body = {"principal_kind": "user", "principal_name": world.new_user(), "role": "viewer"}
+    return Call("POST", f"{PROJECTS}/{world.project}/members", json=body, project=world.project)
+
+
+def _add_consenting_member(world: World, caller: Caller) -> Call:
+    # The caller (when it is one of the world's users) may pass the new user.
+    name = world.new_user()
+    actors = {Caller.OUTSIDER: world.outsider, Caller.VIEWER: world.viewer}
+    actors |= {Caller.MEMBER: world.member, Caller.OWNER: world.owner}
+    if caller in actors:
+        allow_passing(world.admin, actors[caller], "user", name)
+    body = {"principal_kind": "user", "principal_name": name, "role": "viewer"}
     return Call("POST", f"{PROJECTS}/{world.project}/members", json=body, project=world.project)
 
 
@@ -131,6 +142,17 @@ ROWS = [
         outsider=PROJECT,
         viewer=PROJECT,
         member=PROJECT,
+        owner=403,  # an owner needs consent (iam:PassRole) over whom it adds
+        admin=201,
+    ),
+    Row(
+        endpoint="POST /api/v1/projects/{project}/members",
+        case="a fresh user the caller may pass",
+        build=_add_consenting_member,
+        scope="project",
+        outsider=PROJECT,
+        viewer=PROJECT,
+        member=PROJECT,
         owner=201,
         admin=201,
     ),
@@ -182,3 +204,11 @@ def test_a_former_members_restricted_key_does_not_list_the_project(world: World)
     listed = expect(world.restricted_member.get(PROJECTS), 200)
     assert names(listed) == {world.project}
     assert names(expect(world.former_member.get(PROJECTS), 200)) == set()
+
+
+def test_a_restricted_key_cannot_start_a_project(world: World) -> None:
+    name = unique("escape")
+    refused = expect(world.restricted_member.post(PROJECTS, json={"name": name}), 403)
+    assert refused["project"] == world.project
+    assert f"restricted to project '{world.project}'" in refused["detail"]
+    expect(world.admin.get(f"{PROJECTS}/{name}"), 404)

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from keyhouse.iam.document import normalize, validate
+from keyhouse.iam.document import (
+    MAX_ACTION_CHARS,
+    MAX_DOCUMENT_CHARS,
+    MAX_ENTRIES,
+    MAX_PATTERN_CHARS,
+    MAX_STATEMENTS,
+    MAX_SUGGESTIONS,
+    normalize,
+    validate,
+)
 
 
 def doc(*statements: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -41,7 +50,7 @@ ERRORS = [
     pytest.param(
         doc(allow(Action=["keys:CreateKey", "vault:Read"])),
         "/Statement/0/Action/1",
-        "unknown service 'vault'",
+        "unknown service; services: audit, iam, keys",
         id="unknown-service",
     ),
     pytest.param(
@@ -59,7 +68,7 @@ ERRORS = [
     pytest.param(
         doc(allow(Resource="khrn:bucket:x")),
         "/Statement/0/Resource",
-        "unknown resource type 'bucket'",
+        "unknown resource type; types: apikey",
         id="unknown-type",
     ),
     pytest.param(
@@ -195,3 +204,112 @@ def test_normalize_makes_lists() -> None:
             }
         ],
     }
+
+
+LIMITS = [
+    pytest.param(
+        doc(allow(Sid="x" * MAX_DOCUMENT_CHARS)), "", str(MAX_DOCUMENT_CHARS), id="document-size"
+    ),
+    pytest.param(
+        json.dumps(doc(allow(Sid="x" * MAX_DOCUMENT_CHARS))),
+        "",
+        str(MAX_DOCUMENT_CHARS),
+        id="document-size-as-text",
+    ),
+    pytest.param(
+        doc(*[allow()] * (MAX_STATEMENTS + 1)), "/Statement", str(MAX_STATEMENTS), id="statements"
+    ),
+    pytest.param(
+        doc(allow(Action=["secrets:GetSecret"] * (MAX_ENTRIES + 1))),
+        "/Statement/0/Action",
+        str(MAX_ENTRIES),
+        id="actions",
+    ),
+    pytest.param(
+        doc(allow(Resource=["khrn:role:r"] * (MAX_ENTRIES + 1))),
+        "/Statement/0/Resource",
+        str(MAX_ENTRIES),
+        id="resources",
+    ),
+    pytest.param(
+        doc(allow(Action=["secrets:GetSecret", "secrets:" + "*" * MAX_ACTION_CHARS])),
+        "/Statement/0/Action/1",
+        str(MAX_ACTION_CHARS),
+        id="action-length",
+    ),
+    pytest.param(
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "NotResource": "khrn:role:" + "r" * MAX_PATTERN_CHARS,
+            }
+        ),
+        "/Statement/0/NotResource",
+        str(MAX_PATTERN_CHARS),
+        id="resource-length",
+    ),
+    pytest.param(
+        doc(allow(Condition={"StringLike": {"keyhouse:PrincipalName": ["a"] * (MAX_ENTRIES + 1)}})),
+        "/Statement/0/Condition/StringLike/keyhouse:PrincipalName",
+        str(MAX_ENTRIES),
+        id="condition-values",
+    ),
+    pytest.param(
+        doc(allow(Condition={"StringLike": {"keyhouse:PrincipalName": "a" * 1025}})),
+        "/Statement/0/Condition/StringLike/keyhouse:PrincipalName",
+        str(MAX_PATTERN_CHARS),
+        id="condition-value-length",
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "pointer", "limit"), LIMITS)
+def test_each_limit_is_an_error_naming_it(document: Any, pointer: str, limit: str) -> None:
+    report = validate(document)
+    assert not report.valid
+    assert [f.pointer for f in report.limits] == [pointer]
+    assert limit in report.limits[0].message
+    assert report.limits[0] in report.errors
+
+
+def test_the_limits_themselves_are_accepted() -> None:
+    statement = allow(
+        Action=["secrets:" + "?" * (MAX_ACTION_CHARS - len("secrets:"))] * 10,
+        Resource=["khrn:role:" + "r" * (MAX_PATTERN_CHARS - len("khrn:role:"))] * 10,
+    )
+    report = validate(doc(statement))
+    assert report.limits == []
+    assert len(json.dumps(doc(*[allow()] * MAX_STATEMENTS))) <= MAX_DOCUMENT_CHARS
+    assert validate(doc(*[allow()] * MAX_STATEMENTS)).valid
+
+
+def test_rejected_values_are_not_repeated_in_messages() -> None:
+    secretish = "s3cr3t-" + "q" * 12
+    report = validate(
+        doc(
+            allow(
+                Action=f"secrets:{secretish}",
+                Resource=f"khrn:{secretish}:x",
+                Condition={
+                    "IpAddress": {"keyhouse:SourceIp": secretish},
+                    "DateLessThan": {"keyhouse:CurrentTime": secretish},
+                    "Bool": {"keyhouse:KeyId": secretish},
+                },
+            ),
+            allow(Action=f"{secretish}:Read"),
+            allow(Action=secretish),
+            allow(Resource=secretish),
+        )
+    )
+    assert len({f.pointer for f in report.errors}) >= 7, report.errors
+    assert not any(secretish in f.message for f in report.errors)
+
+
+def test_suggestions_are_bounded() -> None:
+    many = [allow(Action=f"secrets:GetSecretValu{'e' * i}x") for i in range(MAX_SUGGESTIONS + 5)]
+    report = validate(doc(*many))
+    hinted = [f for f in report.errors if "did you mean" in f.message]
+    assert len(hinted) == MAX_SUGGESTIONS
+    assert len(report.errors) == MAX_SUGGESTIONS + 5
+    assert all("GET /api/v1/iam/actions" in f.message for f in report.errors if f not in hinted)

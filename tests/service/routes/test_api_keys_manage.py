@@ -244,7 +244,7 @@ def test_delete(service: KeyhouseServer, user: Actor) -> None:
     expect(user.get(f"/api/v1/api-keys/{created['id']}"), 404)
     assert created["id"] not in listed_ids(user)
     with client(service.url, created["key"]) as http:
-        assert expect(http.get("/api/v1/whoami"), 401)["reason"] == "unknown"
+        assert expect(http.get("/api/v1/whoami"), 401)["reason"] == "not_found"
     expect(user.delete(f"/api/v1/api-keys/{created['id']}"), 404)
     # Its name is free again.
     new_key(user, name=created["name"])

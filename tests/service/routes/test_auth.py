@@ -82,7 +82,7 @@ def test_malformed_truncated_or_extended_key(service: KeyhouseServer, user: Acto
 
 
 def test_unknown_key(service: KeyhouseServer) -> None:
-    unauthenticated(call(service, {"x-api-key": generate_key().plaintext}), "unknown")
+    unauthenticated(call(service, {"x-api-key": generate_key().plaintext}), "not_found")
 
 
 def test_wrong_secret_looks_exactly_like_an_unknown_key(
@@ -91,8 +91,8 @@ def test_wrong_secret_looks_exactly_like_an_unknown_key(
     wrong_secret = generate_key(key_id=user.key_id).plaintext
     assert wrong_secret != user.key
     assert wrong_secret[:20] == user.key[:20]
-    unknown = unauthenticated(call(service, {"x-api-key": generate_key().plaintext}), "unknown")
-    wrong = unauthenticated(call(service, {"x-api-key": wrong_secret}), "unknown")
+    unknown = unauthenticated(call(service, {"x-api-key": generate_key().plaintext}), "not_found")
+    wrong = unauthenticated(call(service, {"x-api-key": wrong_secret}), "not_found")
     assert comparable(wrong) == comparable(unknown)
     # The real key still works, and nothing about it leaked into the answer.
     expect(user.get(WHOAMI), 200)
@@ -105,7 +105,7 @@ def test_wrong_secret_for_a_revoked_key_reveals_nothing(
 ) -> None:
     expect(user.post(f"/api/v1/api-keys/{user.key_id}/revoke"), 200)
     wrong_secret = generate_key(key_id=user.key_id).plaintext
-    unauthenticated(call(service, {"x-api-key": wrong_secret}), "unknown")
+    unauthenticated(call(service, {"x-api-key": wrong_secret}), "not_found")
     unauthenticated(call(service, {"x-api-key": user.key}), "revoked")
 
 
@@ -129,7 +129,7 @@ def test_expired_key(service: KeyhouseServer, user: Actor, db: Engine) -> None:
 def test_every_route_needs_a_key(service: KeyhouseServer) -> None:
     for path in ("/api/v1/api-keys", "/api/v1/scopes", "/api/v1/settings", WHOAMI):
         unauthenticated(call(service, {}, path), "missing")
-        unauthenticated(call(service, {"x-api-key": generate_key().plaintext}, path), "unknown")
+        unauthenticated(call(service, {"x-api-key": generate_key().plaintext}, path), "not_found")
 
 
 def test_x_api_key_header(service: KeyhouseServer, user: Actor) -> None:
@@ -156,7 +156,7 @@ def test_other_authorization_schemes_are_malformed(
 
 def test_authorization_apikey_with_an_unknown_key(service: KeyhouseServer) -> None:
     header = f"ApiKey {generate_key().plaintext}"
-    unauthenticated(call(service, {"authorization": header}), "unknown")
+    unauthenticated(call(service, {"authorization": header}), "not_found")
 
 
 def test_x_api_key_wins_over_authorization(service: KeyhouseServer, user: Actor) -> None:
@@ -213,3 +213,35 @@ def test_whoami_of_a_project_key(service: KeyhouseServer, admin: httpx.Client) -
     body = expect(actor.get(WHOAMI), 200)
     assert body["key"]["project"] == project
     assert body["key"]["scopes"] == ["job", "secrets"]
+
+
+TWO_CREDENTIALS = [
+    pytest.param([("x-api-key", "{key}"), ("authorization", "ApiKey {key}")], id="both-headers"),
+    pytest.param([("x-api-key", "{key}"), ("authorization", "ApiKey {other}")], id="both-differ"),
+    pytest.param([("x-api-key", "{key}"), ("x-api-key", "{other}")], id="two-x-api-key"),
+    pytest.param(
+        [("authorization", "ApiKey {key}"), ("authorization", "ApiKey {key}")],
+        id="two-authorization",
+    ),
+]
+
+
+@pytest.mark.parametrize("headers", TWO_CREDENTIALS)
+@pytest.mark.parametrize("path", [WHOAMI, "/api/v1/api-keys", "/api/v1/secrets"])
+def test_two_credentials_are_a_400_naming_the_headers(
+    service: KeyhouseServer,
+    user: Actor,
+    other_user: Actor,
+    headers: list[tuple[str, str]],
+    path: str,
+) -> None:
+    sent = [(name, value.format(key=user.key, other=other_user.key)) for name, value in headers]
+    with httpx.Client(base_url=service.url, timeout=30) as http:
+        response = http.get(path, headers=sent)
+    problem = expect(response, 400)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["type"] == "urn:keyhouse:problem:bad-request"
+    assert "x-api-key" in problem["detail"]
+    assert "Authorization" in problem["detail"]
+    assert user.key not in response.text
+    assert other_user.key not in response.text

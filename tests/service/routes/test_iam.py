@@ -209,6 +209,36 @@ def test_validation_needs_only_a_valid_key(user: Actor) -> None:
     assert report["warnings"][0]["pointer"] == "/Statement/0"
 
 
+def test_validation_answers_an_adversarial_pattern(user: Actor) -> None:
+    # A backtracking matcher took seconds on this, doubling per star.
+    for action in ("*:" + "*" * 40 + "X", "s*e*c*r*e*t*s*:*G*e*t*" * 5 + "X"):
+        adversarial = document({"Effect": "Allow", "Action": action, "Resource": "*"})
+        report = expect(user.post(f"{POLICIES}:validate", json={"document": adversarial}), 200)
+        assert report["valid"] is True
+        assert report["warnings"][0]["message"] == "matches no action of the catalog"
+
+
+def test_a_document_beyond_a_limit_is_a_422_naming_it(user: Actor, admin: httpx.Client) -> None:
+    statements = [{"Effect": "Allow", "Action": "keys:ListKeys", "Resource": "*"}] * 101
+    crowded = {"Version": "2012-10-17", "Statement": statements}
+    for http, path, body in (
+        (user, f"{POLICIES}:validate", {"document": crowded}),
+        (admin, POLICIES, {"name": unique("crowded"), "document": crowded}),
+        (
+            admin,
+            "/api/v1/iam:simulate",
+            {"policies": [crowded], "action": "keys:ListKeys", "resource": "*"},
+        ),
+    ):
+        problem = expect(http.post(path, json=body), 422)
+        pointer = "/body/policies/0/Statement" if "simulate" in path else "/body/document/Statement"
+        assert [e["pointer"] for e in problem["errors"]] == [pointer]
+        assert "at most 100" in problem["detail"]
+    huge = {"Version": "2012-10-17", "Statement": [{"Sid": "x" * 20_000}]}
+    problem = expect(user.post(f"{POLICIES}:validate", json={"document": huge}), 422)
+    assert "at most 16384" in problem["errors"][0]["detail"]
+
+
 def test_simulate_explains_the_decision(service: KeyhouseServer, admin: httpx.Client) -> None:
     role = make_role(admin, service.url)
     policy = new_policy(

@@ -13,6 +13,7 @@ import httpx
 from tests.support.actors import (
     Actor,
     add_member,
+    allow_passing,
     create_key,
     expect,
     make_role,
@@ -107,7 +108,7 @@ def test_list_shows_only_projects_you_collaborate_on(
     assert_forbidden_for(user.get(f"{PROJECTS}/{theirs}"), theirs)
     assert_forbidden_for(user.get(f"{PROJECTS}/{theirs}/members"), theirs)
 
-    add_member(other_user.http, theirs, user, "viewer")
+    add_member(admin, theirs, user, "viewer")
     listed = all_projects(user)
     assert listed[theirs]["my_role"] == "viewer"
     assert expect(user.get(f"{PROJECTS}/{theirs}"), 200)["my_role"] == "viewer"
@@ -142,7 +143,7 @@ def test_project_description_is_changed_by_owners(
 ) -> None:
     project = new_project(user, description="before")["name"]
     member = make_user(admin, service.url)
-    add_member(user.http, project, member, "member")
+    add_member(admin, project, member, "member")
     assert_forbidden_for(member.patch(f"{PROJECTS}/{project}", json={"description": "x"}), project)
     changed = expect(user.patch(f"{PROJECTS}/{project}", json={"description": "after"}), 200)
     assert changed["description"] == "after"
@@ -155,6 +156,9 @@ def test_members_are_added_listed_updated_and_removed(
     project = new_project(user)["name"]
     person = make_user(admin, service.url)
     role = make_role(admin, service.url)
+    third = make_user(admin, service.url)
+    for principal in (person, role, third):
+        allow_passing(admin, user, principal.kind, principal.name)
 
     added = expect(
         user.post(
@@ -169,14 +173,13 @@ def test_members_are_added_listed_updated_and_removed(
         "principal_name": person.name,
         "role": "member",
     }
-    add_member(user.http, project, role, "viewer")
+    add_member(user.http, project, role, "viewer")  # with consent, like person
     assert members(user, project) == {
         ("user", user.name): "owner",
         ("user", person.name): "member",
         ("role", role.name): "viewer",
     }
     # The default project role is member.
-    third = make_user(admin, service.url)
     default = user.post(f"{PROJECTS}/{project}/members", json={"principal_name": third.name})
     assert expect(default, 201)["role"] == "member"
 
@@ -210,8 +213,8 @@ def test_only_owners_and_admins_change_membership(
     project = new_project(user)["name"]
     member = make_user(admin, service.url)
     viewer = make_user(admin, service.url)
-    add_member(user.http, project, member, "member")
-    add_member(user.http, project, viewer, "viewer")
+    add_member(admin, project, member, "member")
+    add_member(admin, project, viewer, "viewer")
     before = members(user, project)
 
     for actor in (member, viewer, other_user):
@@ -260,7 +263,7 @@ def test_the_last_owner_stays(
     # Re-affirming the owner role is no demotion.
     assert expect(user.patch(mine, json={"role": "owner"}), 200)["role"] == "owner"
 
-    add_member(user.http, project, other_user, "owner")
+    add_member(admin, project, other_user, "owner")
     assert expect(user.patch(mine, json={"role": "member"}), 200)["role"] == "member"
     theirs = member_path(project, other_user)
     expect(other_user.patch(theirs, json={"role": "viewer"}), 409)
@@ -274,9 +277,9 @@ def test_members_may_leave(service: KeyhouseServer, admin: httpx.Client, user: A
     member = make_user(admin, service.url)
     viewer = make_user(admin, service.url)
     role = make_role(admin, service.url)
-    add_member(user.http, project, member, "member")
-    add_member(user.http, project, viewer, "viewer")
-    add_member(user.http, project, role, "viewer")
+    add_member(admin, project, member, "member")
+    add_member(admin, project, viewer, "viewer")
+    add_member(admin, project, role, "viewer")
     for actor in (member, viewer, role):
         assert actor.delete(member_path(project, actor)).status_code == 204
         assert_forbidden_for(actor.get(f"{PROJECTS}/{project}"), project)
@@ -286,12 +289,12 @@ def test_members_may_leave(service: KeyhouseServer, admin: httpx.Client, user: A
     assert members(user, project) == {("user", user.name): "owner"}
 
 
-def test_adding_an_unknown_principal_is_invalid(user: Actor) -> None:
+def test_adding_an_unknown_principal_is_invalid(admin: httpx.Client, user: Actor) -> None:
     project = new_project(user)["name"]
     for kind in ("user", "role"):
         ghost = unique("ghost")
         problem = expect(
-            user.post(
+            admin.post(
                 f"{PROJECTS}/{project}/members",
                 json={"principal_kind": kind, "principal_name": ghost, "role": "member"},
             ),
@@ -302,15 +305,43 @@ def test_adding_an_unknown_principal_is_invalid(user: Actor) -> None:
     assert members(user, project) == {("user", user.name): "owner"}
 
 
+def test_adding_someone_needs_consent_and_reveals_nothing(
+    service: KeyhouseServer, admin: httpx.Client, user: Actor
+) -> None:
+    # An owner adds only principals it may act for (iam:PassRole); refused alike
+    # whether the name exists or not, so names cannot be probed this way.
+    project = new_project(user)["name"]
+    existing = {"user": make_user(admin, service.url), "role": make_role(admin, service.url)}
+    for kind, actor in existing.items():
+        ghost = unique("ghost")
+        answers = []
+        for name in (actor.name, ghost):
+            body = {"principal_kind": kind, "principal_name": name, "role": "viewer"}
+            problem = expect(user.post(f"{PROJECTS}/{project}/members", json=body), 403)
+            answers.append((problem["type"], problem["detail"].replace(name, "NAME")))
+        assert answers[0] == answers[1]
+        assert "iam:PassRole" in answers[0][1]
+    assert members(user, project) == {("user", user.name): "owner"}
+    # With consent over one role, the owner adds that role and no other.
+    allow_passing(admin, user, "role", existing["role"].name)
+    add_member(user.http, project, existing["role"], "viewer")
+    refused = {"principal_kind": "user", "principal_name": existing["user"].name}
+    expect(user.post(f"{PROJECTS}/{project}/members", json=refused), 403)
+    assert members(user, project) == {
+        ("user", user.name): "owner",
+        ("role", existing["role"].name): "viewer",
+    }
+
+
 def test_a_user_and_a_role_of_one_name_are_different_members(
     service: KeyhouseServer, admin: httpx.Client, user: Actor
 ) -> None:
     project = new_project(user)["name"]
     person = make_user(admin, service.url)
     expect(admin.post("/api/v1/roles", json={"name": person.name}), 201)
-    add_member(user.http, project, person, "viewer")
+    add_member(admin, project, person, "viewer")
     expect(
-        user.post(
+        admin.post(
             f"{PROJECTS}/{project}/members",
             json={"principal_kind": "role", "principal_name": person.name, "role": "member"},
         ),
@@ -374,7 +405,7 @@ def test_empty_projects_are_deleted_by_owners_and_admins(
 ) -> None:
     project = new_project(user)["name"]
     member = make_user(admin, service.url)
-    add_member(user.http, project, member, "member")
+    add_member(admin, project, member, "member")
     assert_forbidden_for(member.delete(f"{PROJECTS}/{project}"), project)
     assert user.delete(f"{PROJECTS}/{project}").status_code == 204
     expect(user.get(f"{PROJECTS}/{project}"), 404)

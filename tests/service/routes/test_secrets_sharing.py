@@ -114,8 +114,8 @@ def team(service: KeyhouseServer, admin: httpx.Client, user: Actor) -> Team:
     project = new_project(user)
     member = make_user(admin, service.url)
     viewer = make_user(admin, service.url)
-    add_member(user.http, project, member, "member")
-    add_member(user.http, project, viewer, "viewer")
+    add_member(admin, project, member, "member")
+    add_member(admin, project, viewer, "viewer")
     value = unique("team-value")
     secret = new_secret(
         user, name=unique("team/db"), value=value, visibility="project", project=project
@@ -382,7 +382,7 @@ def test_role_member_reads_its_api_key_secret(
     assert_forbidden_for(role.get(f"{SECRETS}/by-name", params=lookup), project)
     assert_hidden(role, secret["id"])
 
-    add_member(user.http, project, role, "viewer")
+    add_member(admin, project, role, "viewer")
     found = expect(role.get(f"{SECRETS}/by-name", params=lookup), 200)
     assert found["id"] == secret["id"]
     assert found["owner"] == f"user/{user.name}"

@@ -198,7 +198,7 @@ def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secr
     )
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
-    add_member(user.http, project, leaver, "member")
+    add_member(admin, project, leaver, "member")
     private = expect(
         leaver.post("/api/v1/secrets", json={"name": unique("mine"), "value": "private"}), 201
     )
@@ -221,8 +221,8 @@ def test_deleting_a_user_removes_keys_and_private_secrets_but_keeps_project_secr
     expect(admin.delete(f"{USERS}/{leaver.name}"), 204)
 
     expect(admin.get(f"{USERS}/{leaver.name}"), 404)
-    assert whoami_status(leaver) == (401, "unknown")
-    assert whoami_status(second_key) == (401, "unknown")
+    assert whoami_status(leaver) == (401, "not_found")
+    assert whoami_status(second_key) == (401, "not_found")
     sql = "SELECT count(*) FROM api_keys WHERE owner_id = :owner"
     assert count(db, sql, owner=principal_id) == 0
     sql = "SELECT count(*) FROM secrets WHERE id = :id"
@@ -259,7 +259,7 @@ def test_deleting_a_role_removes_its_keys_and_private_secrets(
     )
     assert private["owner"] == f"role/{role.name}"
     expect(admin.delete(f"{ROLES}/{role.name}"), 204)
-    assert whoami_status(role) == (401, "unknown")
+    assert whoami_status(role) == (401, "not_found")
     assert count(db, "SELECT count(*) FROM secrets WHERE id = :id", id=private["id"]) == 0
     assert count(db, "SELECT count(*) FROM api_keys WHERE id = :id", id=role.key_id) == 0
 
@@ -277,7 +277,7 @@ def test_deleting_the_sole_owner_of_a_project_is_refused(
     assert whoami_status(owner) == (200, None)
     assert expect(owner.get(f"/api/v1/projects/{project}"), 200)["my_role"] == "owner"
 
-    add_member(owner.http, project, user, "owner")
+    add_member(admin, project, user, "owner")
     expect(admin.delete(f"{USERS}/{owner.name}"), 204)
     page = expect(user.get(f"/api/v1/projects/{project}/members"), 200)
     assert [(m["principal_name"], m["role"]) for m in page["data"]] == [(user.name, "owner")]
@@ -289,7 +289,7 @@ def test_deleting_a_role_that_solely_owns_a_project_is_refused(
     role = make_role(admin, service.url, scopes=["project"])
     project = unique("proj")
     expect(user.post("/api/v1/projects", json={"name": project}), 201)
-    add_member(user.http, project, role, "owner")
+    add_member(admin, project, role, "owner")
     expect(user.delete(f"/api/v1/projects/{project}/members/user/{user.name}"), 204)
 
     problem = expect(admin.delete(f"{ROLES}/{role.name}"), 409)
@@ -345,7 +345,7 @@ def test_the_last_admin_stays(lonely_service: KeyhouseServer) -> None:
         # Back to the start: the bootstrap admin is promoted again, the deputy goes.
         expect(deputy.patch(f"{USERS}/admin", json={"is_admin": True}), 200)
         expect(root.delete(f"{USERS}/{deputy.name}"), 204)
-        assert whoami_status(deputy) == (401, "unknown")
+        assert whoami_status(deputy) == (401, "not_found")
         assert admin_names(root) == {"admin"}
         expect(root.delete(f"{USERS}/admin"), 409)
 
@@ -355,5 +355,5 @@ def test_an_admin_may_delete_another_admin(lonely_service: KeyhouseServer) -> No
     with client(url, lonely_service.admin_key) as root:
         other = make_user(root, url, is_admin=True, scopes=["iam"])
         expect(other.delete(f"{USERS}/{other.name}"), 204)  # deleting oneself, even
-        assert whoami_status(other) == (401, "unknown")
+        assert whoami_status(other) == (401, "not_found")
         assert admin_names(root) == {"admin"}

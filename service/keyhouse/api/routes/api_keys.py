@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
@@ -35,6 +36,7 @@ from keyhouse.schemas.api_keys import (
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/api-keys",
     tags=["api-keys"],
     responses=problem_responses(401, 403, 422),
@@ -53,19 +55,24 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create an API key. The response holds the key itself: the only time it is shown."""
     authorize(session, caller, "keys:CreateKey", "khrn:apikey:*")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ApiKeyCreated:
+    def produce() -> idempotency.Created:
         created = keys.create_key(session, state.digester, caller, body, utcnow())
-        audit.record(session, caller, "keys:CreateKey", key_rn(created.id))
-        return created
+        return idempotency.Created(created, key_rn(created.id))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/api-keys", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/api-keys",
+        body,
+        "keys:CreateKey",
+        produce,
     )
 
 
@@ -98,6 +105,7 @@ def list_(
         statement = keys.filter_status(statement, status, now)
     rows, next_cursor = paginate(
         session,
+        "api-keys",
         statement,
         [ApiKey.created_at, ApiKey.id],
         limit,

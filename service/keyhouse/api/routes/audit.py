@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
@@ -17,7 +18,10 @@ from keyhouse.schemas.audit import AuditEventsPublic
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
-    prefix="/api/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/audit",
+    tags=["audit"],
+    responses=problem_responses(401, 403, 422),
 )
 
 
@@ -43,9 +47,11 @@ def list_(
     if action is not None:
         statement = statement.where(AuditEvent.action == action)
     if cursor is not None:
-        statement = statement.where(AuditEvent.id < decode_int_cursor(cursor))
+        statement = statement.where(AuditEvent.id < decode_int_cursor(session, "audit", cursor))
     rows = list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(session, "audit", [rows[limit - 1].id]) if len(rows) > limit else None
+    )
     return AuditEventsPublic(
         data=[audit.event_public(e) for e in rows[:limit]], next_cursor=next_cursor
     )

@@ -18,6 +18,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import policies as policies_domain
@@ -37,7 +38,10 @@ from keyhouse.schemas.iam import (
 )
 
 router = APIRouter(
-    prefix="/api/v1/iam/policies", tags=["iam"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/iam/policies",
+    tags=["iam"],
+    responses=problem_responses(401, 403, 422),
 )
 PolicyName = Annotated[str, Path(max_length=64, description="The policy's name.")]
 
@@ -50,20 +54,25 @@ def create_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a policy from a document (validated: errors point into it)."""
     authorize(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-    key = idempotency.check_header(idempotency_key)
     document = policies_domain.checked_document(body.document)
 
-    def produce() -> PolicyPublic:
+    def produce() -> idempotency.Created:
         policy = policies_domain.create_policy(session, body, document)
-        audit.record(session, caller, "iam:CreatePolicy", policy_rn(body.name))
-        return policies_domain.to_public(session, policy)
+        return idempotency.Created(policies_domain.to_public(session, policy), policy_rn(body.name))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/iam/policies", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/iam/policies",
+        body,
+        "iam:CreatePolicy",
+        produce,
     )
 
 
@@ -77,7 +86,13 @@ def list_policies(
     """List the customer policies."""
     authorize(session, caller, "iam:ListPolicies", "khrn:policy:*")
     rows, next_cursor = paginate(
-        session, select(IamPolicy), [IamPolicy.name], limit, cursor, lambda p: (p.name,)
+        session,
+        "policies",
+        select(IamPolicy),
+        [IamPolicy.name],
+        limit,
+        cursor,
+        lambda p: (p.name,),
     )
     return PoliciesPublic(
         data=[policies_domain.to_public(session, p) for p in rows], next_cursor=next_cursor
@@ -136,23 +151,31 @@ def attach_policy(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Attach a policy to a user or role; it is in force from the next request."""
     target = principal_rn(body.principal_kind, body.principal_name)
     authorize(session, caller, "iam:AttachPolicy", target)
-    key = idempotency.check_header(idempotency_key)
     found = policies_domain.find_policy(session, policy)
 
-    def produce() -> AttachmentPublic:
+    def produce() -> idempotency.Created:
         attachment = policies_domain.attach(
             session, found, body.principal_kind, body.principal_name
         )
-        audit.record(session, caller, "iam:AttachPolicy", f"{policy_rn(policy)} -> {target}")
-        return policies_domain.attachment_public(attachment)
+        return idempotency.Created(
+            policies_domain.attachment_public(attachment), f"{policy_rn(policy)} -> {target}"
+        )
 
-    route = f"POST /api/v1/iam/policies/{policy}/attachments"
-    return idempotency.run_create(state, session, caller, key, route, body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/iam/policies/{policy}/attachments",
+        body,
+        "iam:AttachPolicy",
+        produce,
+    )
 
 
 @router.get(
@@ -170,6 +193,7 @@ def list_attachments(
     found = policies_domain.find_policy(session, policy)
     rows, next_cursor = paginate(
         session,
+        "attachments",
         select(PolicyAttachment).where(PolicyAttachment.policy_id == found.id),
         [PolicyAttachment.created_at, PolicyAttachment.principal_id],
         limit,

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Path
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import NotFound, Unprocessable, problem_responses
 from keyhouse.domain.access import authorize
+from keyhouse.domain.policies import report_within_limits
 from keyhouse.domain.principals import find_principal
 from keyhouse.domain.resource_names import policy_rn
 from keyhouse.iam import actions, managed
 from keyhouse.iam.authorizer import load_sources
-from keyhouse.iam.document import validate
 from keyhouse.iam.engine import CompiledPolicies, PolicySource
 from keyhouse.schemas.iam import (
     ActionPublic,
@@ -29,7 +30,9 @@ from keyhouse.schemas.iam import (
     ValidateResponse,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["iam"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute, prefix="/api/v1", tags=["iam"], responses=problem_responses(401)
+)
 
 
 def _managed(name: str) -> ManagedPolicyPublic:
@@ -82,9 +85,10 @@ def get_managed_policy(
 def validate_policy(body: ValidateRequest, caller: CurrentCaller) -> ValidateResponse:
     """Check a document: errors and warnings, each with a JSON pointer into it.
 
-    Needs no scope: plans call it to fail early.
+    Needs no scope: plans call it to fail early. A document beyond a limit (size,
+    statements, entries per statement, pattern length) is a 422 naming the limit.
     """
-    report = validate(body.document)
+    report = report_within_limits(body.document)
     return ValidateResponse(
         valid=report.valid,
         errors=[Finding(pointer=f.pointer, message=f.message) for f in report.errors],
@@ -112,7 +116,7 @@ def simulate(
             session, principal.id, principal.kind, principal.name, principal.is_admin
         )
     for index, document in enumerate(body.policies):
-        report = validate(document)
+        report = report_within_limits(document, f"policies/{index}")
         if report.document is None:
             first = report.errors[0]
             raise Unprocessable(f"/body/policies/{index}{first.pointer}", first.message)

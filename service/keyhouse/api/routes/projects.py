@@ -19,6 +19,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import projects as projects_domain
@@ -41,6 +42,7 @@ from keyhouse.schemas.projects import (
 )
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/projects",
     tags=["projects"],
     responses=problem_responses(401, 403, 422),
@@ -62,20 +64,26 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a project; the caller becomes its owner."""
     authorize(session, caller, "projects:CreateProject", project_rn(body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ProjectPublic:
+    def produce() -> idempotency.Created:
         project = projects_domain.create_project(session, caller, body, utcnow())
-        audit.record(session, caller, "projects:CreateProject", project_rn(project.name))
         bump_generation(session)  # the creator became its owner
-        return projects_domain.to_public(session, caller, project)
+        public = projects_domain.to_public(session, caller, project)
+        return idempotency.Created(public, project_rn(project.name))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/projects", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/projects",
+        body,
+        "projects:CreateProject",
+        produce,
     )
 
 
@@ -90,6 +98,7 @@ def list_(
     authorize(session, caller, "projects:ListProjects", "khrn:project:*")
     rows, next_cursor = paginate(
         session,
+        "projects",
         projects_domain.visible_to(caller),
         [Project.name],
         limit,
@@ -156,6 +165,7 @@ def list_members(
     statement = select(ProjectMember).where(ProjectMember.project_id == found.id)
     rows, next_cursor = paginate(
         session,
+        "members",
         statement,
         [ProjectMember.created_at, ProjectMember.principal_id],
         limit,
@@ -179,22 +189,31 @@ def add_member(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    """Add a user or role to a project (owners and admins)."""
+    """Add a user or role to a project (owners and admins).
+
+    Adding someone else needs iam:PassRole on them (admins hold it): nobody is
+    added to a project, or learns that a name exists, without that permission.
+    """
     target = member_rn(project, body.principal_kind, body.principal_name)
     found = _project(session, caller, project, "projects:AddMember")
     authorize(session, caller, "projects:AddMember", target, project=found)
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> MemberPublic:
-        member = projects_domain.add_member(session, found, body, utcnow())
-        audit.record(session, caller, "projects:AddMember", target)
+    def produce() -> idempotency.Created:
+        member = projects_domain.add_member(session, caller, found, body, utcnow())
         bump_generation(session)
-        return projects_domain.member_to_public(member)
+        return idempotency.Created(projects_domain.member_to_public(member), target)
 
     return idempotency.run_create(
-        state, session, caller, key, f"POST /api/v1/projects/{project}/members", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/projects/{project}/members",
+        body,
+        "projects:AddMember",
+        produce,
     )
 
 

@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import authorize
@@ -33,7 +34,10 @@ from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
 router = APIRouter(
-    prefix="/api/v1/roles", tags=["roles"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/roles",
+    tags=["roles"],
+    responses=problem_responses(401, 403, 422),
 )
 RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
 
@@ -44,18 +48,25 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a role (admins)."""
     authorize(session, caller, "iam:CreateRole", principal_rn("role", body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> RolePublic:
+    def produce() -> idempotency.Created:
         made = create_principal(session, "role", body.name, description=body.description)
-        audit.record(session, caller, "iam:CreateRole", principal_rn("role", body.name))
-        return role_public(made)
+        return idempotency.Created(role_public(made), principal_rn("role", body.name))
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/roles", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/roles",
+        body,
+        "iam:CreateRole",
+        produce,
+    )
 
 
 @router.get("", response_model=RolesPublic)

@@ -13,8 +13,9 @@ from keyhouse.api.deps import (
     SessionDep,
     StateDep,
 )
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
-from keyhouse.domain import audit, idempotency
+from keyhouse.domain import idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
 from keyhouse.domain.scopes import create_scope, scope_public
@@ -22,7 +23,12 @@ from keyhouse.models import Scope
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
 
-router = APIRouter(prefix="/api/v1/scopes", tags=["scopes"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/scopes",
+    tags=["scopes"],
+    responses=problem_responses(401),
+)
 
 
 @router.get("", response_model=ScopesPublic, responses=problem_responses(422))
@@ -31,7 +37,7 @@ def list_(
 ) -> ScopesPublic:
     """The scope catalog; readable with any valid key."""
     rows, next_cursor = paginate(
-        session, select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
+        session, "scopes", select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
     )
     return ScopesPublic(data=[scope_public(s) for s in rows], next_cursor=next_cursor)
 
@@ -44,15 +50,23 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Add a custom scope for downstream services to check (admins)."""
     authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> ScopePublic:
-        scope = create_scope(session, body)
-        audit.record(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
-        return scope_public(scope)
+    def produce() -> idempotency.Created:
+        return idempotency.Created(
+            scope_public(create_scope(session, body)), f"khrn:scope:{body.name}"
+        )
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/scopes", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/scopes",
+        body,
+        "scopes:CreateScope",
+        produce,
+    )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from keyhouse.api.deps import (
     CurrentCaller,
@@ -16,6 +17,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.core.state import AppState
 from keyhouse.domain import audit, idempotency
@@ -37,10 +39,26 @@ from keyhouse.schemas.secrets import (
 )
 
 router = APIRouter(
+    route_class=StrictJSONRoute,
     prefix="/api/v1/secrets",
     tags=["secrets"],
     responses=problem_responses(401, 403, 422),
 )
+
+
+class _SecretIdSegment(StringConvertor):
+    """A path segment that can be a secret id: any but ``by-name``.
+
+    So ``/secrets/by-name`` is only ever the by-name route, and a method it does
+    not have (PATCH, DELETE) is a 405 listing the ones it has, not a 422 about
+    an id.
+    """
+
+    regex = r"(?!by-name(?:/|$))[^/]+"
+
+
+register_url_convertor("secret_id", _SecretIdSegment())
+BY_ID = "/{secret_id:secret_id}"
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
 
 
@@ -52,22 +70,27 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a secret. Its value is encrypted at rest and never appears in lists."""
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> SecretPublic:
+    def produce() -> idempotency.Created:
         secret = secrets_domain.create_secret(session, state.envelope, caller, body, utcnow())
-        audit.record(session, caller, "secrets:CreateSecret", secret_rn(secret))
-        return secrets_domain.to_public(secret)
+        return idempotency.Created(secrets_domain.to_public(secret), secret_rn(secret))
 
     return idempotency.run_create(
-        state, session, caller, key, "POST /api/v1/secrets", body, produce
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/secrets",
+        body,
+        "secrets:CreateSecret",
+        produce,
     )
 
 
-@router.get("", response_model=SecretsPublic)
+@router.get("", response_model=SecretsPublic, responses=problem_responses(404))
 def list_(
     caller: CurrentCaller,
     session: ReadSessionDep,
@@ -97,6 +120,7 @@ def list_(
         statement = statement.where(Secret.name.startswith(name_prefix, autoescape=True))
     rows, next_cursor = paginate(
         session,
+        "secrets",
         statement,
         [Secret.created_at, Secret.id],
         limit,
@@ -139,7 +163,7 @@ def get_value_by_name(
     return _reveal(session, state, caller, secret)
 
 
-@router.get("/{secret_id}", response_model=SecretPublic, responses=problem_responses(404))
+@router.get(BY_ID, response_model=SecretPublic, responses=problem_responses(404))
 def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
     """A secret's metadata."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecret")
@@ -147,7 +171,7 @@ def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> 
 
 
 @router.patch(
-    "/{secret_id}",
+    BY_ID,
     response_model=SecretPublic,
     responses=problem_responses(404),
     openapi_extra=IDEMPOTENT,
@@ -165,7 +189,7 @@ def update(
     return secrets_domain.to_public(secret)
 
 
-@router.get("/{secret_id}/value", response_model=SecretValue, responses=problem_responses(404))
+@router.get(BY_ID + "/value", response_model=SecretValue, responses=problem_responses(404))
 def get_value(
     secret_id: SecretId, caller: CurrentCaller, session: SessionDep, state: StateDep
 ) -> SecretValue:
@@ -182,7 +206,7 @@ def _reveal(session: Session, state: AppState, caller: Caller, secret: Secret) -
     return value
 
 
-@router.put("/{secret_id}/value", response_model=SecretPublic, responses=problem_responses(404))
+@router.put(BY_ID + "/value", response_model=SecretPublic, responses=problem_responses(404))
 def put_value(
     secret_id: SecretId,
     body: SecretValueUpdate,
@@ -199,7 +223,10 @@ def put_value(
 
 
 @router.delete(
-    "/{secret_id}", status_code=204, responses=problem_responses(404), openapi_extra=IDEMPOTENT
+    BY_ID,
+    status_code=204,
+    responses=problem_responses(404),
+    openapi_extra=IDEMPOTENT,
 )
 def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a secret and its value."""

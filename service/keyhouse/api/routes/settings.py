@@ -6,13 +6,19 @@ from fastapi import APIRouter
 
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
 from keyhouse.domain.lifetime import current_settings, settings_public, update_settings
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
 
-router = APIRouter(prefix="/api/v1/settings", tags=["settings"], responses=problem_responses(401))
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/settings",
+    tags=["settings"],
+    responses=problem_responses(401),
+)
 
 
 @router.get("", response_model=SettingsPublic)

@@ -15,6 +15,7 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.docs import IDEMPOTENT
+from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import authorize
@@ -33,7 +34,10 @@ from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
 
 router = APIRouter(
-    prefix="/api/v1/users", tags=["users"], responses=problem_responses(401, 403, 422)
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/users",
+    tags=["users"],
+    responses=problem_responses(401, 403, 422),
 )
 UserName = Annotated[str, Path(max_length=64, description="The user's name.")]
 
@@ -44,20 +48,27 @@ def create(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Create a user (admins)."""
     authorize(session, caller, "iam:CreateUser", principal_rn("user", body.name))
-    key = idempotency.check_header(idempotency_key)
 
-    def produce() -> UserPublic:
+    def produce() -> idempotency.Created:
         made = create_principal(
             session, "user", body.name, email=body.email, is_admin=body.is_admin
         )
-        audit.record(session, caller, "iam:CreateUser", principal_rn("user", body.name))
-        return user_public(made)
+        return idempotency.Created(user_public(made), principal_rn("user", body.name))
 
-    return idempotency.run_create(state, session, caller, key, "POST /api/v1/users", body, produce)
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        "POST /api/v1/users",
+        body,
+        "iam:CreateUser",
+        produce,
+    )
 
 
 @router.get("", response_model=UsersPublic)

@@ -6,8 +6,9 @@ synthesizes with ``python -m stacks`` and runs the real ``terraform``. What this
 module adds is the environment for that: a Terraform CLI configuration whose
 filesystem mirror holds the provider (``keyhouse provider install``), no
 checkpoint or version-check calls, and where state and ``cdktf.out`` go. (The
-app seeds each stack's dependency lock, so cdktf never asks the public registry:
-see ``stacks.__main__.seed_lock_files``.)
+provider construct seeds each stack's dependency lock, so cdktf never asks the
+public registry: see ``keyhouse_cdk.l1._support.seed_lock_file``.) It is tooling
+for ``scripts/run`` and the tests, not part of the app.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATE_DIR_ENV = "KEYHOUSE_CDK_STATE_DIR"
-"""Where the stacks keep their state files (default: CDKTF's, the project root)."""
+from stacks import STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"

@@ -1,0 +1,78 @@
+"""Keyhouse installed as a user installs it: ``pip install <checkout>[cdk,provider]`` into a
+virtualenv of its own, at a path unrelated to this checkout and its ``.venv``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.cdktf_cli import CDKTF, ROOT
+
+__all__ = ["CDKTF", "ROOT", "UserInstall", "make_user_install", "user_environment"]
+
+
+@dataclass(frozen=True)
+class UserInstall:
+    """A virtualenv with keyhouse (not editable) installed from this checkout."""
+
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        """Its interpreter."""
+        return self.root / "bin" / "python"
+
+    @property
+    def keyhouse(self) -> Path:
+        """Its ``keyhouse`` command."""
+        return self.root / "bin" / "keyhouse"
+
+
+def make_user_install(root: Path, extras: str = "cdk,provider") -> UserInstall:
+    """Create ``root`` as a virtualenv and pip-install this checkout into it (a minute or two).
+
+    ``extras`` empty: a plain install, without extras.
+    """
+    venv.create(root, with_pip=True)
+    install = UserInstall(root)
+    result = subprocess.run(
+        [
+            str(install.python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"{ROOT}[{extras}]" if extras else str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"pip install into {root} failed:\n{result.stdout}{result.stderr}")
+    return install
+
+
+def user_environment(home: Path, **extra: str) -> dict[str, str]:
+    """A user's shell: a HOME of their own, none of this session's Keyhouse or Terraform settings.
+
+    ``PATH`` keeps the system's tools (node, terraform) but not this checkout's ``.venv``.
+    """
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KEYHOUSE_", "TF_", "CDKTF_", "JSII_", "VIRTUAL_ENV"))
+        and k not in ("CHECKPOINT_DISABLE", "PYTHONPATH")
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(PATH=path, HOME=str(home), FORCE_COLOR="0")
+    env.update(extra)
+    return env
