@@ -32,7 +32,9 @@ PATH_VALUES = {
     "secret_id": "0" * 32,
     "key_id": "a" * 16,
     "project": "p",
-    "name": "n",
+    "user": "u",
+    "role": "r",
+    "policy": "n",
     "principal_kind": "user",
     "principal_name": "x",
 }
