@@ -13,7 +13,8 @@ filesystem mirror, and in one run, for N = 100 and N = 1000:
 Prints wall seconds (and the CPU seconds of terraform and its provider
 processes, steadier on a busy machine), the ratios, and the provider's start-up
 time, from launch to the handshake line Terraform waits for.
-Goals at N = 1000: plan <= 2x, apply <= 3x the built-in; start-up <= 300 ms.
+Goals at N = 1000: plan with refresh <= 1.5x the built-in (2x is the bar), apply
+<= 1.5x; start-up <= 120 ms.
 
     .venv/bin/python bench/terraform.py [--counts 100,1000] [--plans 3] [--starts 20]
 """
@@ -122,6 +123,10 @@ def _row(name: str, ours: Timing, floor: Timing, goal: float | None) -> str:
     )
 
 
+def _bar(ours: Timing, floor: Timing, bar: float) -> str:
+    return f"; bar <= {bar:g}x: " + ("met" if ours.wall / floor.wall <= bar else "NOT met")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -145,18 +150,18 @@ def main() -> None:
             kh = _measure(ours, SECRETS.format(count=count, run=count), args.plans)
             builtin = _measure(floor, BUILTIN.format(count=count), args.plans)
             print(f"N = {count}: wall seconds, then CPU seconds (terraform and providers)")
-            print(_row("apply", kh[0], builtin[0], 3))
-            print(_row("plan", kh[1], builtin[1], 2))
+            print(_row("apply", kh[0], builtin[0], 1.5))
+            print(_row("plan", kh[1], builtin[1], 1.5) + _bar(kh[1], builtin[1], 2))
             # Without refresh no call reaches the service: what is left is the plugin
             # protocol itself (gRPC over TLS to a Python process), for comparison.
             print(_row("plan -refresh=false", kh[2], builtin[2], None))
         startups = sorted(_startup(launcher, args.starts))
         median = statistics.median(startups) * 1000
         p90 = startups[int(len(startups) * 0.9) - 1] * 1000
-        verdict = "met" if median <= 300 else "NOT met"
+        verdict = "met" if median <= 120 else "NOT met"
         print(
             f"provider start-up to handshake: median {median:.0f} ms, p90 {p90:.0f} ms "
-            f"over {len(startups)} starts (goal <= 300 ms: {verdict})"
+            f"over {len(startups)} starts (goal <= 120 ms: {verdict})"
         )
     finally:
         server.stop()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import cdktf
-
+from keyhouse_cdk import cdk
 from stacks.api_keys import ApiKeysStack
 from stacks.base import KeyhouseStack
 from stacks.cluster_access import ClusterAccessStack
@@ -11,7 +10,7 @@ from stacks.model_keys import ModelKeysStack
 from stacks.project_secrets import ProjectSecretsStack
 
 
-def build(app: cdktf.App) -> list[KeyhouseStack]:
+def build(app: cdk.App) -> list[KeyhouseStack]:
     """Every stack of the app, in seed order."""
     return [
         ClusterAccessStack(app),
@@ -22,8 +21,8 @@ def build(app: cdktf.App) -> list[KeyhouseStack]:
 
 
 def main() -> None:
-    """Build the app and write ``cdktf.out``."""
-    app = cdktf.App()
+    """Build the app and write ``cdk.out``."""
+    app = cdk.App()
     build(app)
     app.synth()
 

@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-import cdktf
 import constructs
 
+from keyhouse_cdk import cdk
 from keyhouse_cdk.l1 import KeyhouseProvider
 from stacks import STATE_DIR_ENV
 
 
-class KeyhouseStack(cdktf.TerraformStack):
+class KeyhouseStack(cdk.TerraformStack):
     """A stack with the Keyhouse provider configured from the environment.
 
     The provider reads ``KEYHOUSE_URL`` and ``KEYHOUSE_API_KEY`` itself, when
@@ -25,9 +25,9 @@ class KeyhouseStack(cdktf.TerraformStack):
         state_dir = os.environ.get(STATE_DIR_ENV)
         if state_dir:
             path = Path(state_dir).expanduser().resolve() / f"terraform.{name}.tfstate"
-            cdktf.LocalBackend(self, path=str(path))
+            cdk.LocalBackend(self, path=str(path))
         self.provider = KeyhouseProvider(self, "keyhouse")
 
-    def output(self, name: str, value: Any, description: str) -> cdktf.TerraformOutput:
+    def output(self, name: str, value: Any, description: str) -> cdk.TerraformOutput:
         """A stack output (never a secret: every value here is safe to print)."""
-        return cdktf.TerraformOutput(self, name, value=value, description=description)
+        return cdk.TerraformOutput(self, name, value=value, description=description)

@@ -14,10 +14,9 @@ for the file, from the path in ``TF_VAR_deploy_key_file``, read when Terraform p
 
 from __future__ import annotations
 
-import cdktf
 import constructs
 
-from keyhouse_cdk import Secret
+from keyhouse_cdk import Secret, cdk
 from keyhouse_cdk.l1 import Project, ProjectMember, Role, User
 from stacks.base import KeyhouseStack
 
@@ -31,20 +30,20 @@ class ProjectSecretsStack(KeyhouseStack):
 
     def __init__(self, scope: constructs.Construct, name: str = "project-secrets") -> None:
         super().__init__(scope, name)
-        db_password = cdktf.TerraformVariable(
+        db_password = cdk.TerraformVariable(
             self,
             "db_password",
             type="string",
             sensitive=True,
             description="The analytics database password (TF_VAR_db_password).",
         )
-        deploy_key_file = cdktf.TerraformVariable(
+        deploy_key_file = cdk.TerraformVariable(
             self,
             "deploy_key_file",
             type="string",
             description="Path of the SSH private key to share (TF_VAR_deploy_key_file).",
         )
-        break_glass = cdktf.TerraformVariable(
+        break_glass = cdk.TerraformVariable(
             self,
             "break_glass_token",
             type="string",

@@ -23,6 +23,7 @@ META_TYPES = {
     "for_each": "cdktf.ITerraformIterator",
     "lifecycle": "cdktf.TerraformResourceLifecycle",
     "provider": "cdktf.TerraformProvider",
+    "ephemeral:lifecycle": "_support.EphemeralLifecycle",
     "provisioners": (
         "Sequence[cdktf.FileProvisioner | cdktf.LocalExecProvisioner | cdktf.RemoteExecProvisioner]"
     ),

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from keyhouse_cdk_codegen.schema import ProviderSchema
 
-Kind = Literal["provider", "resource", "data"]
+Kind = Literal["provider", "resource", "data", "ephemeral"]
 
 # Names the cdktf base classes (and the interfaces they implement) already use in
 # Python. jsii treats a subclass member with one of these names as an override of
@@ -60,6 +60,7 @@ META_ARGUMENTS: dict[Kind, tuple[str, ...]] = {
         "provisioners",
     ),
     "data": ("count", "depends_on", "for_each", "lifecycle", "provider"),
+    "ephemeral": ("count", "depends_on", "for_each", "lifecycle", "provider"),
 }
 
 
@@ -102,6 +103,7 @@ class Attribute:
     optional: bool
     computed: bool
     sensitive: bool
+    write_only: bool = False
 
     @property
     def py_name(self) -> str:
@@ -175,6 +177,11 @@ class Attribute:
     def doc(self) -> str:
         """The argument's documentation: the schema's description, and a warning if sensitive."""
         text = self.description or "(No description in the schema.)"
+        if self.write_only:
+            text += (
+                " Write-only: sent to the provider, never kept in the plan or the state"
+                " (Terraform 1.11 or later)."
+            )
         if self.sensitive:
             text += (
                 " Sensitive: a literal value is written into the synthesized configuration,"
@@ -265,8 +272,16 @@ class Element:
 
     @property
     def outputs(self) -> tuple[Attribute, ...]:
-        """Attributes that get a token getter (all but the provider's)."""
-        return () if self.kind == "provider" else self.attributes
+        """Attributes that get a token getter (all but the provider's and write-only ones,
+        which are always null once applied)."""
+        if self.kind == "provider":
+            return ()
+        return tuple(a for a in self.attributes if not a.write_only)
+
+    @property
+    def write_only(self) -> tuple[str, ...]:
+        """The Terraform names of the write-only arguments."""
+        return tuple(a.name for a in self.inputs if a.write_only)
 
     @property
     def meta_arguments(self) -> tuple[str, ...]:
@@ -283,18 +298,29 @@ class Element:
 
     @property
     def base(self) -> str:
-        """The cdktf base class."""
+        """The base class, as the generated module names it."""
         return {
-            "provider": "TerraformProvider",
-            "resource": "TerraformResource",
-            "data": "TerraformDataSource",
+            "provider": "cdktf.TerraformProvider",
+            "resource": "cdktf.TerraformResource",
+            "data": "cdktf.TerraformDataSource",
+            # CDK Terrain's; with CDKTF, a class that says it needs CDK Terrain.
+            "ephemeral": "_support.EphemeralResource",
+        }[self.kind]
+
+    @property
+    def noun(self) -> str:
+        """``provider``, ``resource``, ``data source`` or ``ephemeral resource``."""
+        return {
+            "provider": "provider",
+            "resource": "resource",
+            "data": "data source",
+            "ephemeral": "ephemeral resource",
         }[self.kind]
 
     @property
     def label(self) -> str:
         """What it is, in a phrase: ``The keyhouse_api_key resource``."""
-        noun = {"provider": "provider", "resource": "resource", "data": "data source"}[self.kind]
-        return f"The ``{self.terraform_type}`` {noun}"
+        return f"The ``{self.terraform_type}`` {self.noun}"
 
     @property
     def summary(self) -> str:
@@ -304,12 +330,17 @@ class Element:
                 f"Configures the ``{self.terraform_type}`` provider (``provider "
                 f'"{self.terraform_type}"``); add one to every stack that uses these constructs.'
             )
-        noun = "resource" if self.kind == "resource" else "data source"
-        prefix = "" if self.kind == "resource" else "data."
-        return (
-            f"Terraform {noun} ``{self.terraform_type}``; its getters return tokens that "
+        prefix = {"resource": "", "data": "data.", "ephemeral": "ephemeral."}[self.kind]
+        text = (
+            f"Terraform {self.noun} ``{self.terraform_type}``; its getters return tokens that "
             f"synthesize to ``${{{prefix}{self.terraform_type}.<name>.<attribute>}}``."
         )
+        if self.kind == "ephemeral":
+            text += (
+                " Read for one run and never kept in the plan or the state (Terraform 1.10 or "
+                "later); it needs CDK Terrain (cdktn): CDKTF has no ephemeral blocks."
+            )
+        return text
 
     @property
     def init_summary(self) -> str:
@@ -335,6 +366,7 @@ def _attributes(block: dict[str, Any]) -> tuple[Attribute, ...]:
             optional=bool(body.get("optional")),
             computed=bool(body.get("computed")),
             sensitive=bool(body.get("sensitive")),
+            write_only=bool(body.get("write_only")),
         )
         for name, body in sorted(block.get("attributes", {}).items())
     )
@@ -367,6 +399,8 @@ def _element(kind: Kind, terraform_type: str, schema: dict[str, Any], prefix: st
     elif kind == "resource":
         short = terraform_type.removeprefix(prefix + "_")
         class_name, module = camel(short), short
+    elif kind == "ephemeral":
+        class_name, module = "Ephemeral" + camel(terraform_type), "ephemeral_" + terraform_type
     else:
         class_name, module = "Data" + camel(terraform_type), "data_" + terraform_type
     element = Element(
@@ -389,10 +423,14 @@ def _check_names(element: Element) -> None:
 
 
 def elements(schema: ProviderSchema) -> list[Element]:
-    """The provider, then resources, then data sources, each sorted by type name."""
+    """The provider, then resources, data sources and ephemeral resources, each by type name."""
     document = schema.document
     found = [_element("provider", schema.name, document["provider"], schema.name)]
-    for kind, key in (("resource", "resource_schemas"), ("data", "data_source_schemas")):
+    for kind, key in (
+        ("resource", "resource_schemas"),
+        ("data", "data_source_schemas"),
+        ("ephemeral", "ephemeral_resource_schemas"),
+    ):
         for terraform_type, body in sorted(document.get(key, {}).items()):
             found.append(_element(kind, terraform_type, body, schema.name))  # type: ignore[arg-type]
     return found

@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from keyhouse_provider import SOURCE
 from keyhouse_provider.framework.base import DataSource, Resource
@@ -126,7 +127,7 @@ def _example(path: Path, language: str) -> str:
     return _code(language, path.read_text())
 
 
-def resource_page(klass: type[Resource], examples: Path) -> str:
+def resource_page(klass: type[Resource[Any]], examples: Path) -> str:
     """``docs/resources/<name>.md``."""
     type_name = klass.type_name()
     directory = examples / "resources" / type_name
@@ -146,7 +147,7 @@ def resource_page(klass: type[Resource], examples: Path) -> str:
     return "\n".join(page)
 
 
-def data_source_page(klass: type[DataSource], examples: Path) -> str:
+def data_source_page(klass: type[DataSource[Any]], examples: Path) -> str:
     """``docs/data-sources/<name>.md``."""
     type_name = klass.type_name()
     page = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Mapping
+from typing import Any
 
 from keyhouse_provider.framework.base import Context, ProviderError
 from keyhouse_provider.framework.state import AttributePath
@@ -30,14 +31,11 @@ def body_path(
     return None
 
 
-def report(
-    ctx: Context,
-    exc: BaseException,
-    action: str,
-    paths: Mapping[str, AttributePath],
-    attributes: frozenset[str],
-) -> None:
-    """Turn an exception raised while doing ``action`` into diagnostics on ``ctx``."""
+def report(ctx: Context, exc: BaseException, action: str, klass: type[Any]) -> None:
+    """Turn an exception raised while doing ``action`` (with resource or data source
+    ``klass``) into diagnostics on ``ctx``: the framework's error mapper."""
+    paths: Mapping[str, AttributePath] = getattr(klass, "body_paths", {})
+    attributes = frozenset(a.name for a in klass.schema.attributes)
     if isinstance(exc, ProviderError):
         ctx.error(exc.summary, exc.detail, exc.path)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -18,16 +19,22 @@ def _exit_when_orphaned(parent: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider on the handshake ``tf`` prints for Terraform."""
-    import tf.provider  # type: ignore[import-untyped]
-    from tf.runner import run_provider  # type: ignore[import-untyped]
-
-    from keyhouse_provider.framework.servicer import KeyhouseServicer
-    from keyhouse_provider.provider import KeyhouseProvider
-
-    # run_provider builds tf.provider.ProviderServicer by name when it starts; ours
-    # replaces the resource lifecycle calls (see framework.servicer).
-    tf.provider.ProviderServicer = KeyhouseServicer
+    # Watch the parent before the imports below: on a busy machine they can take
+    # longer than a parent that dies at once lives.
     threading.Thread(
         target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True
     ).start()
-    run_provider(KeyhouseProvider(), argv if argv is not None else sys.argv)
+    from keyhouse_provider.errors import report
+    from keyhouse_provider.framework.parallelism import workers
+    from keyhouse_provider.framework.servicer import Servicer
+    from keyhouse_provider.framework.tfcompat import serve
+    from keyhouse_provider.provider import KeyhouseProvider
+
+    # Our servicer replaces the resource lifecycle calls (see framework.servicer); the
+    # pool is as large as the walk Terraform may run against it.
+    serve(
+        KeyhouseProvider(),
+        functools.partial(Servicer, report=report),
+        argv if argv is not None else sys.argv,
+        workers=workers(),
+    )

@@ -9,9 +9,9 @@ import traceback
 from typing import Any
 
 from keyhouse_provider import SOURCE
+from keyhouse_provider.base import PREFIX, KeyhouseDataSource, KeyhouseResource
 from keyhouse_provider.connection import Connection, open_connection
 from keyhouse_provider.data_sources import DATA_SOURCES
-from keyhouse_provider.framework.base import PREFIX, DataSource, Resource
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.tfcompat import Diagnostics, Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING
@@ -79,11 +79,11 @@ class KeyhouseProvider:
         """The ``provider "keyhouse" {}`` block."""
         return SCHEMA
 
-    def get_resources(self) -> list[type[Resource]]:
+    def get_resources(self) -> list[type[KeyhouseResource]]:
         """Every resource type."""
         return list(RESOURCES)
 
-    def get_data_sources(self) -> list[type[DataSource]]:
+    def get_data_sources(self) -> list[type[KeyhouseDataSource]]:
         """Every data source type."""
         return list(DATA_SOURCES)
 
@@ -91,11 +91,11 @@ class KeyhouseProvider:
         """No provider functions."""
         return []
 
-    def new_resource(self, klass: type[Resource]) -> Resource:
+    def new_resource(self, klass: type[KeyhouseResource]) -> KeyhouseResource:
         """A resource handler with the provider's connection."""
         return klass(self.connection)
 
-    def new_data_source(self, klass: type[DataSource]) -> DataSource:
+    def new_data_source(self, klass: type[KeyhouseDataSource]) -> KeyhouseDataSource:
         """A data source handler with the provider's connection."""
         return klass(self.connection)
 

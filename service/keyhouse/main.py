@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keyhouse import __version__
+from keyhouse import __version__, console
 from keyhouse.api import errors
 from keyhouse.api.request_size import RequestSizeLimit
 from keyhouse.api.routes import (
@@ -166,6 +166,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         audit,
     ):
         app.include_router(module.router)
+    console.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

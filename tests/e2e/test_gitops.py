@@ -97,10 +97,9 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
     # GIVEN the main branch WHEN the pipeline applies with the deploy key THEN all is made
     check(pipeline("apply", KEYHOUSE_DEPLOY_KEY=service.admin_key), 0)
     with Keyhouse(base_url=service.url, api_key=service.admin_key) as kh:
+        # The deploy principal's second key, without the admin scope (hcl/planner.tf).
         planner_key = kh.api_keys.create(
-            name="gitops-plan",
-            owner_user="gitops-planner",
-            scopes=["keys", "secrets", "project", "iam"],
+            name="gitops-plan", scopes=["keys", "secrets", "project", "iam"]
         ).key
         plan: Callable[[], subprocess.CompletedProcess[str]] = lambda: pipeline(  # noqa: E731
             "plan", KEYHOUSE_PLANNER_KEY=planner_key
@@ -136,6 +135,9 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
             lambda: planner.secrets.create(name="planner/own", value="x"),
             lambda: planner.api_keys.create(name="more", scopes=["keys"]),
             lambda: planner.users.create(name="mallory"),
+            lambda: planner.iam.detach_policy(
+                policy="gitops-read-only", principal_kind="user", principal_name="admin"
+            ),
             lambda: planner.projects.create(name="elsewhere"),
             lambda: planner.api_keys.revoke(key_id=planner.keys.whoami().key.id),
         ]

@@ -128,7 +128,7 @@ def test_the_provider_leaves_when_terraform_is_gone(tmp_path: Path) -> None:
     """kill -9 of Terraform must not leave provider processes behind."""
     launcher = install(tmp_path)
     parent = subprocess.run(
-        ["sh", "-c", f"'{launcher}' >/dev/null 2>&1 & echo $!; sleep 1"],
+        ["sh", "-c", f"'{launcher}' >/dev/null 2>&1 & echo $!; sleep 3"],
         capture_output=True,
         text=True,
         check=True,

@@ -56,6 +56,27 @@ else:
 EPHEMERAL_RESOURCES = hasattr(cdktf, "TerraformEphemeralResource")
 """Whether the library synthesizes ``ephemeral`` blocks (CDK Terrain does, CDKTF does not)."""
 
+
+class _NoEphemeralResource:
+    """What ephemeral resource classes derive from under CDKTF: it says what is needed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            f"{type(self).__name__}: ephemeral resources need CDK Terrain, which synthesizes "
+            "ephemeral blocks (CDKTF cannot): pip install 'keyhouse[cdktn]' and build the app "
+            "with cdktn"
+        )
+
+
+if TYPE_CHECKING:
+    import cdktn
+
+    EphemeralResource = cdktn.TerraformEphemeralResource
+    EphemeralLifecycle = cdktn.TerraformEphemeralResourceLifecycle
+else:
+    EphemeralResource = getattr(cdktf, "TerraformEphemeralResource", _NoEphemeralResource)
+    EphemeralLifecycle = getattr(cdktf, "TerraformEphemeralResourceLifecycle", Any)
+
 METADATA = cdktf.TerraformProviderGeneratorMetadata(
     provider_name="keyhouse", provider_version="0.1.0"
 )
@@ -152,6 +173,17 @@ def hcl(
                 "storageClassType": storage,
             }
     return result
+
+
+def mark_write_only(
+    element: object, values: Mapping[str, Any], names: Sequence[str]
+) -> Mapping[str, Any]:
+    """``values`` with the write-only ones marked for CDK Terrain's checks (its
+    ``targetVersions`` validation); CDKTF, which has no such mark, gets them as they are."""
+    mark = getattr(element, "_mark_write_only_attribute", None)
+    if mark is None:
+        return values
+    return {k: mark(v) if k in names and v is not None else v for k, v in values.items()}
 
 
 def given(construct: constructs.IConstruct, attribute: str) -> Any:

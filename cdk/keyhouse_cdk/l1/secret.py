@@ -139,7 +139,8 @@ class Secret(cdktf.TerraformResource):
 
     @property
     def id(self) -> str:
-        """The secret's id. Also the import ID.
+        """The secret's id. Import by the id, `<project>/<name>`, the name of a private secret, or
+        the arn.
 
         A token: it synthesizes to a reference to ``id``.
         """

@@ -31,6 +31,8 @@ class ApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -42,6 +44,8 @@ class ApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -52,6 +56,8 @@ class ApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -201,6 +207,8 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -210,6 +218,8 @@ class ApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -217,6 +227,8 @@ class ApiKeys:
             name=name,
             prefix=prefix,
             status=status,
+            search=search,
+            unused_days=unused_days,
             limit=limit,
             cursor=cursor,
         ).parsed
@@ -227,12 +239,22 @@ class ApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> Iterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
-            page = self.list(name=name, prefix=prefix, status=status, limit=limit, cursor=cursor)
+            page = self.list(
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
+            )
             yield from page.data
             if page.next_cursor is None:
                 return
@@ -349,6 +371,8 @@ class AsyncApiKeysWithResponse:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.ApiKeysPublic]:
@@ -360,6 +384,8 @@ class AsyncApiKeysWithResponse:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -370,6 +396,8 @@ class AsyncApiKeysWithResponse:
                 "name": name,
                 "prefix": prefix,
                 "status": status,
+                "search": search,
+                "unused_days": unused_days,
                 "limit": limit,
                 "cursor": cursor,
             },
@@ -519,6 +547,8 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         cursor: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ApiKeysPublic:
@@ -528,6 +558,8 @@ class AsyncApiKeys:
             name: Exact key name.
             prefix: Start of the key (its first 12 characters at most).
             status: Only keys in this state.
+            search: Keys whose name contains this (any case) or whose prefix starts with it.
+            unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
             cursor: The next_cursor of the previous page.
         """
@@ -536,6 +568,8 @@ class AsyncApiKeys:
                 name=name,
                 prefix=prefix,
                 status=status,
+                search=search,
+                unused_days=unused_days,
                 limit=limit,
                 cursor=cursor,
             )
@@ -547,13 +581,21 @@ class AsyncApiKeys:
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
         status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        search: str | None | NotGiven = NOT_GIVEN,
+        unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[models.ApiKeyPublic]:
         """Every item of ``list``, fetching page after page as the loop goes."""
         cursor: str | NotGiven = NOT_GIVEN
         while True:
             page = await self.list(
-                name=name, prefix=prefix, status=status, limit=limit, cursor=cursor
+                name=name,
+                prefix=prefix,
+                status=status,
+                search=search,
+                unused_days=unused_days,
+                limit=limit,
+                cursor=cursor,
             )
             for item in page.data:
                 yield item

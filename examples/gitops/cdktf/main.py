@@ -16,7 +16,14 @@ import constructs
 from cdktf import App, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable
 
 from keyhouse_cdk import ApiKey, Secret, StoreIn
-from keyhouse_cdk.l1 import IamPolicy, KeyhouseProvider, PolicyAttachment, Project, Role, User
+from keyhouse_cdk.l1 import (
+    DataKeyhouseCallerIdentity,
+    IamPolicy,
+    KeyhouseProvider,
+    PolicyAttachment,
+    Project,
+    Role,
+)
 
 PLANNER_POLICY = Path(__file__).resolve().parent.parent / "planner-policy.json"
 
@@ -62,15 +69,16 @@ Secret(
     description="The platform database's password",
 )
 
-# The planner (see ../hcl/planner.tf): an admin held back by a Deny on all but reads.
-planner = User(stack, "Planner", name="gitops-planner", is_admin=True)
+# The planner (see ../hcl/planner.tf): the deploy principal's keys without the admin
+# scope may only read.
+deployer = DataKeyhouseCallerIdentity(stack, "Deployer")
 read_only = IamPolicy(
     stack,
     "ReadOnly",
     name="gitops-read-only",
-    description="Denies every action but reads",
+    description="Keys without the admin scope may only read",
     policy=json.dumps(json.loads(PLANNER_POLICY.read_text())),
 )
-PolicyAttachment(stack, "PlannerReadOnly", policy_arn=read_only.arn, user=planner.name)
+PolicyAttachment(stack, "PlannerReadOnly", policy_arn=read_only.arn, user=deployer.principal_name)
 TerraformOutput(stack, "ci_key_id", value=key.id)
 app.synth()

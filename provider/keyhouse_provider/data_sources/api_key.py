@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from keyhouse_provider.framework.base import Context, DataSource
+from keyhouse_provider.base import KeyhouseDataSource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING, SetOf
 from keyhouse_provider.resources._common import timestamp
 
 
-class ApiKeyData(DataSource):
+class ApiKeyData(KeyhouseDataSource):
     """``data.keyhouse_api_key``."""
 
     name = "api_key"

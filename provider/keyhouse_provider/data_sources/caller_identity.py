@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from keyhouse_provider.framework.base import Context, DataSource
+from keyhouse_provider.base import KeyhouseDataSource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import BOOL, STRING, SetOf
 from keyhouse_provider.resources._common import timestamp
 
 
-class CallerIdentity(DataSource):
+class CallerIdentity(KeyhouseDataSource):
     """``data.keyhouse_caller_identity``."""
 
     name = "caller_identity"

@@ -10,7 +10,8 @@ import hashlib
 import json
 from typing import Any
 
-from keyhouse_provider.framework.base import Context, DataSource
+from keyhouse_provider.base import KeyhouseDataSource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, NestedBlock, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -76,7 +77,7 @@ STATEMENT = NestedBlock(
 _PAIRS = (("actions", "not_actions", "Action"), ("resources", "not_resources", "Resource"))
 
 
-class IamPolicyDocument(DataSource):
+class IamPolicyDocument(KeyhouseDataSource):
     """``data.keyhouse_iam_policy_document``."""
 
     name = "iam_policy_document"

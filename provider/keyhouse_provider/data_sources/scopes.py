@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from keyhouse_provider.framework.base import Context, DataSource
+from keyhouse_provider.base import KeyhouseDataSource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import BOOL, STRING, ListOf, ObjectOf
 
 
-class Scopes(DataSource):
+class Scopes(KeyhouseDataSource):
     """``data.keyhouse_scopes``."""
 
     name = "scopes"

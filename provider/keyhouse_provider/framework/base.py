@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from keyhouse_provider.framework.schema import Schema
-from keyhouse_provider.framework.state import AttributePath, State
-from keyhouse_provider.framework.tfcompat import Diagnostics
+from .schema import Schema
+from .state import AttributePath, State
+from .tfcompat import Diagnostics
 
-if TYPE_CHECKING:
-    from keyhouse_provider.connection import Connection
-
-PREFIX = "keyhouse_"
+D = TypeVar("D")
+"""What the provider hands its resources once configured (a client, a connection)."""
 
 
 class ProviderError(Exception):
@@ -59,26 +56,25 @@ class PlanContext(Context):
             self.replacements.append(path)
 
 
-class _Typed:
-    """Shared by resources and data sources: a name, a schema, a connection."""
+class _Typed(Generic[D]):
+    """Shared by resources and data sources: a name, a schema, the provider's data."""
+
+    prefix: ClassVar[str] = ""
+    """The provider's type name prefix (``<provider>_``), set by the provider's base classes."""
 
     name: ClassVar[str]
-    """The type name without the provider prefix: ``api_key`` for ``keyhouse_api_key``."""
+    """The type name without the provider prefix: ``api_key`` for ``<provider>_api_key``."""
 
     schema: ClassVar[Schema]
 
-    body_paths: ClassVar[Mapping[str, AttributePath]] = {}
-    """Where a request body field the service refuses (``/body/<field>``) is configured,
-    when that is not the attribute of the same name."""
-
-    def __init__(self, connection: Connection | None) -> None:
-        self._connection: Connection | None = None
-        self.configure(connection)
+    def __init__(self, data: D | None) -> None:
+        self._data: D | None = None
+        self.configure(data)
 
     @classmethod
     def type_name(cls) -> str:
-        """The full type name, ``keyhouse_<name>``."""
-        return PREFIX + cls.name
+        """The full type name, ``<prefix><name>``."""
+        return cls.prefix + cls.name
 
     @classmethod
     def get_name(cls) -> str:
@@ -90,30 +86,31 @@ class _Typed:
         """For ``tf``: the schema."""
         return cls.schema
 
-    def configure(self, connection: Connection | None) -> None:
-        """Take the provider's connection (None while Terraform only validates)."""
-        self._connection = connection
+    def configure(self, data: D | None) -> None:
+        """Take the provider's data (None while Terraform only validates)."""
+        self._data = data
 
     @property
-    def connection(self) -> Connection:
-        """The configured connection to the service."""
-        if self._connection is None:
+    def provider_data(self) -> D:
+        """What the configured provider handed over."""
+        if self._data is None:
             raise ProviderError(
-                "The keyhouse provider is not configured",
-                "Its url or api_key is not known yet; set them from values known before apply.",
+                "The provider is not configured",
+                "Its configuration holds values not known yet; set them from values known "
+                "before apply.",
             )
-        return self._connection
+        return self._data
 
     @property
     def configured(self) -> bool:
-        """Whether a connection is available (it is not while Terraform only validates)."""
-        return self._connection is not None
+        """Whether the provider's data is there (it is not while Terraform only validates)."""
+        return self._data is not None
 
     def validate(self, ctx: Context, config: State) -> None:
         """Check the configuration without the service (values may be unknown)."""
 
 
-class Resource(_Typed):
+class Resource(_Typed[D]):
     """A managed object. Subclasses keep the order name, schema, configure, plan, CRUD, import."""
 
     def plan(self, ctx: PlanContext, prior: State | None, planned: State, config: State) -> None:
@@ -148,7 +145,7 @@ class Resource(_Typed):
         return state
 
 
-class DataSource(_Typed):
+class DataSource(_Typed[D]):
     """A read-only look-up."""
 
     def read(self, ctx: Context, config: State) -> State:

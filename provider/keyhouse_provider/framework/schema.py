@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from keyhouse_provider.framework.tfcompat import Unknown, pb
-from keyhouse_provider.framework.types import Type
+from .tfcompat import Unknown, pb
+from .types import Type
 
 
 class _NoDefault:

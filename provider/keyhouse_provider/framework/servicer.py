@@ -15,57 +15,81 @@ and shutdown calls. The calls that touch resource state are ours, so that:
 from __future__ import annotations
 
 import json
+import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from tf.provider import ProviderServicer  # type: ignore[import-untyped]
 
-from keyhouse_provider.errors import report
-from keyhouse_provider.framework.base import Context, DataSource, PlanContext, Resource
-from keyhouse_provider.framework.state import (
+from .base import (
+    Context,
+    DataSource,
+    PlanContext,
+    ProviderError,
+    Resource,
+)
+from .state import (
     AttributePath,
     normalize,
     plan_computed,
     plan_object,
     replace_paths,
 )
-from keyhouse_provider.framework.tfcompat import (
+from .tfcompat import (
     new_diagnostics,
     pb,
     read_dynamic_value,
     to_dynamic_value,
 )
 
+Reporter = Callable[[Context, BaseException, str, type[Any]], None]
+"""Turns an exception raised while doing an action with a resource or data source class
+into diagnostics: the provider's own mapper knows its client's errors."""
 
-class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
-    """Serves the provider protocol for a ``KeyhouseProvider``."""
 
-    def __init__(self, app: Any) -> None:
+def report_unexpected(ctx: Context, exc: BaseException, action: str, klass: type[Any]) -> None:
+    """The default mapper: a ``ProviderError`` as it says; anything else is a bug, whose
+    traceback goes to Terraform's log (TF_LOG), not to the user's terminal."""
+    if isinstance(exc, ProviderError):
+        ctx.error(exc.summary, exc.detail, exc.path)
+        return
+    traceback.print_exception(exc, file=sys.stderr)
+    ctx.error(
+        f"Unexpected error in the provider while trying to {action}",
+        f"{type(exc).__name__}; the provider's log (TF_LOG=debug) has the details.",
+    )
+
+
+class Servicer(ProviderServicer):  # type: ignore[misc]
+    """Serves the provider protocol for a provider object (``tf``'s interface)."""
+
+    def __init__(self, app: Any, report: Reporter = report_unexpected) -> None:
         super().__init__(app)
-        self._resources: dict[str, type[Resource]] = {
+        self._report = report
+        self._resources: dict[str, type[Resource[Any]]] = {
             klass.type_name(): klass for klass in app.get_resources()
         }
-        self._data_sources: dict[str, type[DataSource]] = {
+        self._data_sources: dict[str, type[DataSource[Any]]] = {
             klass.type_name(): klass for klass in app.get_data_sources()
         }
         self._schema_response: Any = None
 
     # ----------------------------------------------------------------- helpers
 
-    def _resource(self, type_name: str) -> Resource:
-        instance: Resource = self.app.new_resource(self._resources[type_name])
+    def _resource(self, type_name: str) -> Resource[Any]:
+        instance: Resource[Any] = self.app.new_resource(self._resources[type_name])
         return instance
 
     @contextmanager
     def _guard(
-        self, ctx: Context, action: str, klass: type[Resource] | type[DataSource]
+        self, ctx: Context, action: str, klass: type[Resource[Any]] | type[DataSource[Any]]
     ) -> Iterator[None]:
-        attributes = frozenset(a.name for a in klass.schema.attributes)
         try:
             yield
         except Exception as exc:
-            report(ctx, exc, action, klass.body_paths, attributes)
+            self._report(ctx, exc, action, klass)
 
     # ------------------------------------------------------------------ schema
 
@@ -218,7 +242,7 @@ class KeyhouseServicer(ProviderServicer):  # type: ignore[misc]
         config = normalize(klass.schema, read_dynamic_value(request.config))
         state: Any = None
         with self._guard(ctx, f"read data.{request.type_name}", klass):
-            source: DataSource = self.app.new_data_source(klass)
+            source: DataSource[Any] = self.app.new_data_source(klass)
             state = normalize(klass.schema, source.read(ctx, config), strict=True)
         return pb.ReadDataSource.Response(
             state=to_dynamic_value(None if ctx.failed else state),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from keyhouse_provider.framework.schema import NO_DEFAULT, Attr, NestedBlock, Schema
-from keyhouse_provider.framework.tfcompat import Unknown
+from .schema import NO_DEFAULT, Attr, NestedBlock, Schema
+from .tfcompat import Unknown
 
 State = dict[str, Any]
 """A resource's values by attribute (and nested block) name."""

@@ -6,45 +6,22 @@ rest of the package is checked strictly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from tf import schema as _schema  # type: ignore[import-untyped]
-from tf import types as _types
+from tf import types as _types  # type: ignore[import-untyped]
 from tf import utils as _utils
 from tf.gen import tfplugin_pb2 as pb  # type: ignore[import-untyped]
 
 __all__ = [
-    "Attribute",
-    "Block",
-    "Bool",
     "Diagnostics",
-    "List",
-    "Map",
-    "NestedBlock",
-    "Number",
-    "Schema",
-    "Set",
-    "String",
-    "TfType",
     "Unknown",
+    "new_diagnostics",
     "pb",
     "read_dynamic_value",
+    "serve",
     "to_dynamic_value",
 ]
-
-Attribute: Any = _schema.Attribute
-Schema: Any = _schema.Schema
-Block: Any = _schema.Block
-NestedBlock: Any = _schema.NestedBlock
-NestMode: Any = _schema.NestMode
-
-TfType: Any = _types.TfType
-String: Any = _types.String
-Number: Any = _types.Number
-Bool: Any = _types.Bool
-List: Any = _types.List
-Set: Any = _types.Set
-Map: Any = _types.Map
 
 Unknown: Any = _types.Unknown
 """A value not known until apply (``(known after apply)`` in plans)."""
@@ -76,3 +53,26 @@ def read_dynamic_value(value: Any) -> Any:
 def to_dynamic_value(value: Any) -> Any:
     """Python values (``Unknown`` included) as a msgpack ``DynamicValue``; None as null."""
     return _utils.to_dynamic_value(value)
+
+
+def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, workers: int) -> None:
+    """``tf``'s ``run_provider`` with our servicer and a pool of ``workers`` threads.
+
+    ``run_provider`` builds ``tf.provider.ProviderServicer`` by name and a gRPC server
+    on ``futures.ThreadPoolExecutor(max_workers=10)`` from its module's ``futures``;
+    both are replaced here (``tests/provider/framework/test_tfcompat.py`` fails when
+    ``tf`` stops building them that way).
+    """
+    import concurrent.futures
+
+    import tf.provider  # type: ignore[import-untyped]
+    import tf.runner  # type: ignore[import-untyped]
+
+    class _Futures:
+        @staticmethod
+        def ThreadPoolExecutor(max_workers: int | None = None) -> Any:
+            return concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+
+    tf.provider.ProviderServicer = servicer
+    tf.runner.futures = _Futures
+    tf.runner.run_provider(provider, argv)

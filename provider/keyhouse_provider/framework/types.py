@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from keyhouse_provider.framework.tfcompat import Unknown
+from .tfcompat import Unknown
 
 
 class Type:

@@ -1,6 +1,6 @@
 """The resources, one module each."""
 
-from keyhouse_provider.framework.base import Resource
+from keyhouse_provider.base import KeyhouseResource
 from keyhouse_provider.resources.api_key import ApiKey
 from keyhouse_provider.resources.iam_policy import IamPolicy
 from keyhouse_provider.resources.policy_attachment import PolicyAttachment
@@ -11,7 +11,7 @@ from keyhouse_provider.resources.secret import Secret
 from keyhouse_provider.resources.settings import Settings
 from keyhouse_provider.resources.user import User
 
-RESOURCES: tuple[type[Resource], ...] = (
+RESOURCES: tuple[type[KeyhouseResource], ...] = (
     ApiKey,
     IamPolicy,
     PolicyAttachment,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, PlanContext, ProviderError
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from keyhouse_client import models
 
 
-class ApiKey(Resource):
+class ApiKey(KeyhouseResource):
     """``keyhouse_api_key``."""
 
     name = "api_key"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, PlanContext
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 _LISTS = ("Action", "NotAction", "Resource", "NotResource")
 
 
-class IamPolicy(Resource):
+class IamPolicy(KeyhouseResource):
     """``keyhouse_iam_policy``."""
 
     name = "iam_policy"

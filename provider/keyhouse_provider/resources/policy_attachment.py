@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from keyhouse_provider.framework.base import Context, ProviderError, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, ProviderError
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 POLICY_PREFIX = "khrn:policy:"
 
 
-class PolicyAttachment(Resource):
+class PolicyAttachment(KeyhouseResource):
     """``keyhouse_policy_attachment``."""
 
     name = "policy_attachment"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from keyhouse_provider.framework.base import Context, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 ROLES = ("owner", "member", "viewer")
 
 
-class ProjectMember(Resource):
+class ProjectMember(KeyhouseResource):
     """``keyhouse_project_member``."""
 
     name = "project_member"

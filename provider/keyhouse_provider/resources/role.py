@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from keyhouse_provider.framework.base import Context, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import STRING
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from keyhouse_client import models
 
 
-class Role(Resource):
+class Role(KeyhouseResource):
     """``keyhouse_role``."""
 
     name = "role"

@@ -7,7 +7,8 @@ import binascii
 import re
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, PlanContext, ProviderError, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context, PlanContext, ProviderError
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.tfcompat import Unknown
@@ -23,7 +24,7 @@ MAX_VALUE_CHARS = 9000
 """The service keeps values of at most this many characters."""
 
 
-class Secret(Resource):
+class Secret(KeyhouseResource):
     """``keyhouse_secret``."""
 
     name = "secret"

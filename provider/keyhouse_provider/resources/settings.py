@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keyhouse_provider.framework.base import Context, Resource
+from keyhouse_provider.base import KeyhouseResource
+from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
 from keyhouse_provider.framework.types import NUMBER, STRING
@@ -17,7 +18,7 @@ SINGLETON_ID = "settings"
 _FIELDS = ("default_key_lifetime_days", "max_key_lifetime_days")
 
 
-class Settings(Resource):
+class Settings(KeyhouseResource):
     """``keyhouse_settings``."""
 
     name = "settings"

@@ -97,12 +97,24 @@ async def get_caller(request: Request) -> Caller:
     return await authenticate(request)
 
 
+CONSOLE_CALLER = "keyhouse.console_caller"
+"""ASGI scope key under which the web console hands its signed-in caller to the API.
+
+Only an in-process call can set it (no HTTP request can write the ASGI scope);
+the console checks the session and its key before it does.
+"""
+
+
 async def authenticate(request: Request) -> Caller:
     """The caller behind the request's API key; 401 saying why when there is none.
 
     The look-up uses its own connection, so the route's transaction (which may
     write) starts after it.
     """
+    console_caller = request.scope.get(CONSOLE_CALLER)
+    if isinstance(console_caller, Caller):
+        request.state.caller = console_caller
+        return console_caller
     state: AppState = request.app.state.keyhouse
     plaintext = presented_key(request)
     now = utcnow()

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         "before the body is read.",
     )
     admin_name: str = Field(default="admin", description="Name of the bootstrap admin user.")
+    console_idle_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description="The web console signs a browser out after this long without a request.",
+    )
+    console_session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        description="The web console signs a browser out this long after it signed in.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -85,6 +85,21 @@ def filter_status(statement: Select[ApiKey], status: str, now: datetime) -> Sele
     return statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at > now))
 
 
+def filter_search(statement: Select[ApiKey], text: str) -> Select[ApiKey]:
+    """Keys whose name contains ``text`` (any case) or whose prefix starts with it."""
+    return statement.where(
+        or_(
+            ApiKey.name.icontains(text, autoescape=True),
+            ApiKey.prefix.startswith(text, autoescape=True),
+        )
+    )
+
+
+def filter_unused(statement: Select[ApiKey], since: datetime) -> Select[ApiKey]:
+    """Keys never used, or last used before ``since``."""
+    return statement.where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < since))
+
+
 def check_scopes(
     session: Session, caller: Caller, owner: Principal, scopes: Sequence[str]
 ) -> list[str]:

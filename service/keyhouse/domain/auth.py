@@ -192,6 +192,22 @@ def check_key(lookup: KeyLookup, digester: KeyDigester, plaintext: str, now: dat
     stored = bytes(row[3]) if row is not None else None
     if not digester.matches(plaintext, stored) or row is None:
         return KeyCheck(KeyStatus.NOT_FOUND)
+    return _check_row(row, now)
+
+
+def check_key_id(lookup: KeyLookup, key_id: str, now: datetime) -> KeyCheck:
+    """The state of a key already proven by its holder (a console session's key).
+
+    No digest comparison: only for key ids the service itself recorded after
+    ``check_key`` accepted the key.
+    """
+    row = lookup.find(key_id)
+    if row is None:
+        return KeyCheck(KeyStatus.NOT_FOUND, key_id=key_id)
+    return _check_row(row, now)
+
+
+def _check_row(row: tuple[Any, ...], now: datetime) -> KeyCheck:
     scopes = json.loads(row[4]) if isinstance(row[4], str) else row[4]
     expires_at = _timestamp(row[6])
     assert expires_at is not None
@@ -210,7 +226,7 @@ def check_key(lookup: KeyLookup, digester: KeyDigester, plaintext: str, now: dat
         generation=int(row[13] or 0),
     )
     if row[7] is not None:
-        return KeyCheck(KeyStatus.REVOKED, caller, key_id)
+        return KeyCheck(KeyStatus.REVOKED, caller, caller.key_id)
     if caller.expires_at <= now:
-        return KeyCheck(KeyStatus.EXPIRED, caller, key_id)
-    return KeyCheck(KeyStatus.VALID, caller, key_id)
+        return KeyCheck(KeyStatus.EXPIRED, caller, caller.key_id)
+    return KeyCheck(KeyStatus.VALID, caller, caller.key_id)

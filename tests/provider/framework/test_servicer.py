@@ -54,9 +54,9 @@ def test_a_bug_in_a_handler_is_a_diagnostic_and_its_traceback_goes_to_the_log(
 
 
 def test_the_schema_has_every_type_with_descriptions() -> None:
-    from keyhouse_provider.framework.servicer import KeyhouseServicer
+    from keyhouse_provider.framework.servicer import Servicer
 
-    servicer = KeyhouseServicer(KeyhouseProvider())
+    servicer = Servicer(KeyhouseProvider())
     schema = servicer.GetProviderSchema(pb.GetProviderSchema.Request(), None)
     assert diagnostics(schema.diagnostics) == []
     assert set(schema.resource_schemas) == {
@@ -99,11 +99,11 @@ def test_the_schema_has_every_type_with_descriptions() -> None:
 
 
 def test_an_unknown_provider_url_leaves_the_provider_unconfigured() -> None:
-    from keyhouse_provider.framework.servicer import KeyhouseServicer
+    from keyhouse_provider.framework.servicer import Servicer
     from keyhouse_provider.framework.tfcompat import Unknown
 
     provider = KeyhouseProvider()
-    servicer = KeyhouseServicer(provider)
+    servicer = Servicer(provider)
     response = servicer.ConfigureProvider(
         pb.ConfigureProvider.Request(
             config=to_dynamic_value(
@@ -117,9 +117,9 @@ def test_an_unknown_provider_url_leaves_the_provider_unconfigured() -> None:
 
 
 def test_the_schema_announces_the_capabilities_terraform_reads_there() -> None:
-    from keyhouse_provider.framework.servicer import KeyhouseServicer
+    from keyhouse_provider.framework.servicer import Servicer
 
-    servicer = KeyhouseServicer(KeyhouseProvider())
+    servicer = Servicer(KeyhouseProvider())
     first = servicer.GetProviderSchema(pb.GetProviderSchema.Request(), None)
     capabilities = first.server_capabilities
     assert capabilities.plan_destroy

@@ -115,16 +115,14 @@ PRIOR: dict[str, Any] = {
 }
 
 
+def _config(**changes: Any) -> dict[str, Any]:
+    """The configuration of ``PRIOR``: computed values left out."""
+    computed = dict.fromkeys(("id", "version", "digest", "owner", "mode"))
+    return {**PRIOR, **computed, **changes}
+
+
 def _update(**changes: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        **PRIOR,
-        "id": None,
-        "version": None,
-        "digest": None,
-        "owner": None,
-        "mode": None,
-    }
-    config.update(changes)
+    config = _config(**changes)
     planned = plan_object(VERSIONED, PRIOR, {**PRIOR, **changes}, config)
     plan_computed(VERSIONED, PRIOR, planned, config)
     return planned
@@ -151,14 +149,7 @@ def test_no_change_keeps_every_computed_value() -> None:
 
 
 def test_a_value_the_resource_planned_is_left_alone() -> None:
-    config: dict[str, Any] = {
-        **PRIOR,
-        "id": None,
-        "version": None,
-        "digest": None,
-        "owner": None,
-        "mode": None,
-    }
+    config = _config()
     planned = {**PRIOR, "value": "v2", "version": 2}
     plan_computed(VERSIONED, PRIOR, planned, config)
     assert planned["version"] == 2

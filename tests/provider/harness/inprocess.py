@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from keyhouse_provider.errors import report
 from keyhouse_provider.framework.base import DataSource, Resource
 from keyhouse_provider.framework.schema import NestedBlock, Schema
-from keyhouse_provider.framework.servicer import KeyhouseServicer
+from keyhouse_provider.framework.servicer import Servicer
 from keyhouse_provider.framework.state import normalize
 from keyhouse_provider.framework.tfcompat import (
     Unknown,
@@ -187,7 +188,7 @@ class Harness:
 
     def __init__(self, url: str | None, api_key: str | None, **settings: Any) -> None:
         self.provider = KeyhouseProvider()
-        self.servicer = KeyhouseServicer(self.provider)
+        self.servicer = Servicer(self.provider, report=report)
         self.configure_diagnostics = self.configure(url=url, api_key=api_key, **settings)
 
     # -------------------------------------------------------------- plumbing
@@ -201,10 +202,10 @@ class Harness:
         )
         return diagnostics(response.diagnostics)
 
-    def _resource(self, type_name: str) -> type[Resource]:
+    def _resource(self, type_name: str) -> type[Resource[Any]]:
         return self.servicer._resources[type_name]
 
-    def _data_source(self, type_name: str) -> type[DataSource]:
+    def _data_source(self, type_name: str) -> type[DataSource[Any]]:
         return self.servicer._data_sources[type_name]
 
     def full_config(self, type_name: str, config: State) -> State:

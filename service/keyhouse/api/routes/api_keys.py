@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -90,6 +91,18 @@ def list_(
         ),
     ] = None,
     status: Annotated[KeyStatusName | None, Query(description="Only keys in this state.")] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Keys whose name contains this (any case) or whose prefix starts with it.",
+        ),
+    ] = None,
+    unused_days: Annotated[
+        int | None,
+        Query(ge=1, le=36500, description="Only keys not used in this many days (or never)."),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> ApiKeysPublic:
@@ -103,6 +116,10 @@ def list_(
         statement = statement.where(ApiKey.prefix.startswith(prefix, autoescape=True))
     if status is not None:
         statement = keys.filter_status(statement, status, now)
+    if search is not None:
+        statement = keys.filter_search(statement, search)
+    if unused_days is not None:
+        statement = keys.filter_unused(statement, now - timedelta(days=unused_days))
     rows, next_cursor = paginate(
         session,
         "api-keys",
