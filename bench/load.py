@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -122,3 +123,100 @@ def run(
 ) -> Result:
     """Drive ``requests`` (round robin) from ``concurrency`` connections for ``seconds``."""
     return asyncio.run(_run(name, port, requests, concurrency, seconds, expect_status))
+
+
+@dataclass
+class Mixed:
+    """A mixed run: latencies by request kind, and the statuses that were not 2xx."""
+
+    seconds: float
+    latencies_ms: dict[str, list[float]]
+    statuses: dict[int, int]
+    dropped: int
+
+    @property
+    def requests(self) -> int:
+        """Requests answered."""
+        return sum(len(v) for v in self.latencies_ms.values())
+
+    @property
+    def rate(self) -> float:
+        """Requests per second."""
+        return self.requests / self.seconds
+
+    def percentile(self, fraction: float, kind: str | None = None) -> float:
+        """The latency (ms) below which ``fraction`` of the requests (of ``kind``) finished."""
+        values = sorted(
+            self.latencies_ms[kind]
+            if kind
+            else [v for values in self.latencies_ms.values() for v in values]
+        )
+        return values[min(len(values) - 1, int(fraction * len(values)))] if values else 0.0
+
+
+async def _mixed_connection(
+    port: int, requests: list[tuple[str, bytes]], stop_at: float, result: Mixed
+) -> None:
+    index = 0
+    while time.perf_counter() < stop_at:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            result.dropped += 1
+            await asyncio.sleep(0.01)
+            continue
+        try:
+            while time.perf_counter() < stop_at:
+                kind, request = requests[index % len(requests)]
+                index += 1
+                start = time.perf_counter()
+                writer.write(request)
+                status = await _read_response(reader)
+                result.latencies_ms.setdefault(kind, []).append(
+                    (time.perf_counter() - start) * 1000
+                )
+                if status >= 300:
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    await asyncio.sleep(0.01)  # a client honouring a short Retry-After
+        except (OSError, asyncio.IncompleteReadError):
+            result.dropped += 1  # the server closed the connection without an answer
+        finally:
+            writer.close()
+
+
+def run_mixed(
+    port: int,
+    per_connection: list[list[tuple[str, bytes]]],
+    *,
+    seconds: float,
+    during: Callable[[], None] | None = None,
+    during_at: float = 0.3,
+) -> Mixed:
+    """Each connection loops over its own (kind, request) list for ``seconds``.
+
+    ``during`` (a fault to inject) runs in a thread ``during_at`` of the way in.
+    """
+
+    async def main() -> Mixed:
+        result = Mixed(seconds, {}, {}, 0)
+        begin = time.perf_counter()
+        stop_at = begin + seconds
+        fault = None
+        if during is not None:
+            loop = asyncio.get_running_loop()
+            await_at = begin + seconds * during_at
+
+            async def inject() -> None:
+                await asyncio.sleep(max(0.0, await_at - time.perf_counter()))
+                await loop.run_in_executor(None, during)
+
+            fault = asyncio.ensure_future(inject())
+        await asyncio.gather(
+            *(_mixed_connection(port, requests, stop_at, result) for requests in per_connection)
+        )
+        if fault is not None:
+            await fault
+        result.seconds = time.perf_counter() - begin
+        return result
+
+    return asyncio.run(main())

@@ -15,8 +15,21 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from tests.support.actors import Actor, client, make_user
-from tests.support.keyhouse_server import KeyhouseServer, start_server
+from tests.support.keyhouse_server import LOG_SCAN, KeyhouseServer, start_server
 from tests.support.postgres import PostgresServer, start_postgres
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log() -> Iterator[None]:
+    """After every test: no line any key service logged holds a key, master key or value.
+
+    Set up first, so torn down last: every server of the session has stopped and
+    been scanned by then (``KeyhouseServer.stop``).
+    """
+    yield
+    assert LOG_SCAN.findings == [], (
+        f"secret material in {len(LOG_SCAN.findings)} log line(s): {LOG_SCAN.findings[:10]}"
+    )
 
 
 @pytest.fixture(scope="session")

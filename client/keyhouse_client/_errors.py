@@ -110,6 +110,16 @@ class ConflictError(APIError):
     """409: the request conflicts with the current state."""
 
 
+class PreconditionFailedError(APIError):
+    """412: a compare-and-set (``expected_version``) found another version."""
+
+    @property
+    def current_version(self) -> int | None:
+        """The version the resource has now."""
+        value = self.problem.get("current_version")
+        return int(value) if value is not None else None
+
+
 class ValidationError(APIError):
     """422: the request is invalid; ``errors`` points at each invalid part."""
 
@@ -143,6 +153,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    412: PreconditionFailedError,
     422: ValidationError,
     429: RateLimitError,
 }

@@ -441,6 +441,10 @@ class Problem(BaseModel):
     """
     For 422: each invalid part.
     """
+    current_version: Annotated[int | None, Field(title="Current Version")] = None
+    """
+    For 412: the version the resource has now.
+    """
 
 
 class Description2(RootModel[str]):
@@ -515,6 +519,27 @@ class ProjectsPublic(BaseModel):
 
     data: Annotated[list[ProjectPublic], Field(title="Data")]
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class Readiness(BaseModel):
+    """
+    Each check of ``/readyz``: ``ok``, ``failing`` or ``not used``.
+    """
+
+    status: Annotated[Literal["ready", "not ready"], Field(title="Status")]
+    database: Annotated[Literal["ok", "failing", "not used"], Field(title="Database")]
+    """
+    The database answers a query.
+    """
+    migrations: Annotated[Literal["ok", "failing", "not used"], Field(title="Migrations")]
+    """
+    The schema is at the service's latest migration.
+    """
+    key_listener: Annotated[Literal["ok", "failing", "not used"], Field(title="Key Listener")]
+    """
+    PostgreSQL: the key cache's LISTEN connection is up (not used on SQLite or with the cache off).
+    """
+    detail: Annotated[str | None, Field(title="Detail")] = None
 
 
 class Description4(RootModel[str]):
@@ -732,6 +757,13 @@ class SecretValue(BaseModel):
     value: Annotated[str, Field(title="Value")]
 
 
+class ExpectedVersion(RootModel[int]):
+    root: Annotated[int, Field(ge=1, title="Expected Version")]
+    """
+    Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
+    """
+
+
 class SecretValueUpdate(BaseModel):
     """
     A new value; without ``type`` the secret keeps its current type.
@@ -747,6 +779,10 @@ class SecretValueUpdate(BaseModel):
     value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
+    """
+    expected_version: Annotated[ExpectedVersion | None, Field(title="Expected Version")] = None
+    """
+    Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
     """
 
 

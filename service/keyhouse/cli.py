@@ -1,4 +1,5 @@
-"""The service's operator commands: ``init``, ``server``, ``openapi``, ``admin recover``.
+"""The service's operator commands: ``init``, ``server``, ``openapi``, ``backup``,
+``master-key rotate``, ``admin recover``.
 
 They act on the database and the master key directly, so they need the
 ``server`` extra. The ``keyhouse`` command (``keyhouse_cli``) mounts them
@@ -65,6 +66,11 @@ def _prepare(settings: Settings) -> AppState:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     upgrade_schema(state.engine)
+    try:
+        state.load_key_material()
+    except MasterKeyError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     return state
 
 
@@ -134,14 +140,22 @@ def server(
     ] = 8787,
     key_file: KeyFile = None,
     data_dir: DataDir = None,
-    access_log: Annotated[bool, typer.Option(help="Log each request line.")] = True,
+    access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
 ) -> None:
-    """Run the key service: migrate, bootstrap an empty database, then serve."""
+    """Run the key service: migrate, bootstrap an empty database, then serve.
+
+    SIGTERM (or Ctrl-C) stops accepting connections, lets in-flight requests
+    finish (up to KEYHOUSE_SHUTDOWN_GRACE_SECONDS) and writes batched
+    last-used times before the process exits.
+    """
     import uvicorn
 
+    from keyhouse.core.http_server import protocol_with_header_timeout
+    from keyhouse.core.logs import configure_logging
     from keyhouse.main import create_app
 
     settings = settings_for(data_dir)
+    log_config = configure_logging(settings.log_format)
     state = _prepare(settings)
     try:
         done = _bootstrap(state, settings.admin_name)
@@ -154,11 +168,15 @@ def server(
             f"Created admin user [bold]{done.admin_name}[/] and its API key",
         )
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, log_requests=access_log),
         host=host,
         port=port,
-        access_log=access_log,
-        log_level="info",
+        # The app writes its own request lines (structured, with the request id).
+        access_log=False,
+        log_config=log_config,
+        http=protocol_with_header_timeout(settings.header_timeout_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -174,6 +192,65 @@ def openapi(
         sys.stdout.write(document)
     else:
         output.write_text(document)
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="The file to write (mode 0600).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write a consistent snapshot of the live SQLite database (the service may keep running).
+
+    The master key is not in the snapshot and must be kept apart from it:
+    without the key no secret in the backup can be read, and with both
+    together every secret can.
+    """
+    from keyhouse.maintenance.backup import BackupError, backup_sqlite
+
+    settings = settings_for(data_dir)
+    try:
+        done = backup_sqlite(
+            settings.database_url,
+            destination,
+            progress=lambda copied, total: err.print(f"  {copied}/{total} pages", end="\r"),
+        )
+    except BackupError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    err.print(
+        f"Backed up {done.pages} pages ({done.bytes} bytes) to {done.path}.\n"
+        "The master key is NOT in it: keep the key (KEYHOUSE_MASTER_KEY or "
+        f"{settings.master_key_file}) apart from the backup; restoring needs both."
+    )
+
+
+master_key_app = typer.Typer(help="The master key that wraps every data key.", no_args_is_help=True)
+app.add_typer(master_key_app, name="master-key")
+
+
+@master_key_app.command("rotate")
+def master_key_rotate(data_dir: DataDir = None) -> None:
+    """Re-wrap every data key under a new master key, while the service runs.
+
+    The key file ends up holding only the new key; API keys keep working.
+    """
+    from keyhouse.maintenance.master_key import rotate_master_key
+
+    settings = settings_for(data_dir)
+    state = _prepare(settings)
+    try:
+        done = rotate_master_key(settings, state, progress=lambda line: err.print(line))
+    except MasterKeyError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        state.close()
+    err.print(
+        f"Rotated to master key version {done.new_version}: {done.secrets} secret(s) and "
+        f"{done.idempotency_records} stored response(s) re-wrapped. Back up "
+        f"{settings.master_key_file} now (apart from the database); the old key is no longer "
+        "needed for this database (older backups still need it)."
+    )
 
 
 admin_app = typer.Typer(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,30 +26,39 @@ from keyhouse.api.routes import (
     iam_policies,
     iam_tools,
     projects,
+    prometheus,
     roles,
     scopes,
     secrets,
     settings,
     users,
 )
+from keyhouse.core import metrics
 from keyhouse.core.config import Settings, get_settings
 from keyhouse.core.problems import PROBLEM_MEDIA_TYPE
 from keyhouse.core.state import AppState
 from keyhouse.schemas.auth import VerifyRequest
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_request_log = logging.getLogger("keyhouse.request")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (the caller's ``x-request-id`` if sane) and echoes it back."""
+    """Gives every request an id (the caller's ``x-request-id`` if sane) and echoes it back.
 
-    def __init__(self, app: ASGIApp) -> None:
+    It also measures the request for ``/metrics`` and, when ``log_requests``,
+    writes its one log line (see core/logs.py for the fields).
+    """
+
+    def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
         self.app = app
+        self.log_requests = log_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -55,15 +66,45 @@ class RequestIdMiddleware:
                 request_id = candidate if _REQUEST_ID.match(candidate) else None
                 break
         request_id = request_id or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         encoded = request_id.encode()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = int(message["status"])
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", encoded)]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            # path_format is the template without convertors ({secret_id}, not
+            # {secret_id:secret_id}): the label a dashboard expects.
+            route = getattr(scope.get("route"), "path_format", None) or metrics.UNMATCHED_ROUTE
+            method = scope["method"]
+            metrics.REQUESTS.labels(route, method, str(status)).inc()
+            metrics.LATENCY.labels(route, method).observe(elapsed)
+            if self.log_requests:
+                caller = state.get("caller")
+                _request_log.info(
+                    "%s %s %d",
+                    method,
+                    route,
+                    status,
+                    extra={
+                        "request_id": request_id,
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "principal": caller.principal_ref if caller is not None else None,
+                        "key_id": caller.key_id if caller is not None else None,
+                    },
+                )
 
 
 def operation_id(route: APIRoute) -> str:
@@ -126,8 +167,11 @@ def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def create_app(config: Settings | None = None) -> FastAPI:
-    """Build the application; the database and master key open when it starts."""
+def create_app(config: Settings | None = None, *, log_requests: bool = True) -> FastAPI:
+    """Build the application; the database and master key open when it starts.
+
+    ``log_requests`` writes one log line per request (``keyhouse.request``).
+    """
     config = config or get_settings()
 
     @asynccontextmanager
@@ -147,10 +191,11 @@ def create_app(config: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
-    # Added first, so it runs inside the request id middleware: its 413 carries the id.
-    app.add_middleware(RequestSizeLimit, max_bytes=config.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
     errors.install(app)
+    # Inside the request id middleware: its 413 carries the id.
+    app.add_middleware(RequestSizeLimit, max_bytes=config.max_body_bytes)
+    # Outermost, so that every answer (a 500 from errors.UnhandledErrors too) carries the id.
+    app.add_middleware(RequestIdMiddleware, log_requests=log_requests)
     for module in (
         health,
         auth,
@@ -164,6 +209,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         settings,
         scopes,
         audit,
+        prometheus,
     ):
         app.include_router(module.router)
     console.install(app)

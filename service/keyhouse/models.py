@@ -182,6 +182,8 @@ class Secret(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # The master key version wrapped_key is wrapped under (see core/crypto.py).
+    key_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -254,6 +256,7 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
@@ -305,6 +308,23 @@ class IamState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class KeyMaterial(Base):
+    """One row: which master key version is current, and the root of derived keys.
+
+    The root (the first master key, from which the API-key digest pepper and
+    the idempotency request hash are derived) is kept here wrapped under the
+    current master key, so that rotating the master key changes neither: API
+    keys keep working, and the old master key is not needed afterwards.
+    """
+
+    __tablename__ = "key_material"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    master_key_version: Mapped[int] = mapped_column(Integer)
+    root_key_version: Mapped[int] = mapped_column(Integer)
+    wrapped_root: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ConsoleSession(Base):

@@ -125,6 +125,9 @@ def test_health(kh: Keyhouse) -> None:
     health = kh.health.healthz()
     assert isinstance(health, models.Health)
     assert health.status == "ok"
+    ready = kh.health.readyz()
+    assert isinstance(ready, models.Readiness)
+    assert (ready.status, ready.database, ready.migrations) == ("ready", "ok", "ok")
 
 
 def test_whoami(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) -> None:

@@ -67,7 +67,7 @@ def test_secrets_keep_their_type_when_the_column_is_renamed(empty_engine: Engine
     config = alembic_config(empty_engine.url.render_as_string(hide_password=False))
     with empty_engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "i14_console_sessions")
+        command.upgrade(config, "i15_master_key_versions")
         connection.execute(
             text(
                 "INSERT INTO secrets (id, name, namespace, visibility, kind, version, "

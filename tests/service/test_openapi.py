@@ -89,7 +89,7 @@ def test_authenticated_operations_declare_the_api_key(document: dict[str, Any]) 
     schemes = document["components"]["securitySchemes"]
     assert schemes["ApiKeyHeader"] == {"type": "apiKey", "in": "header", "name": "x-api-key"}
     for method, path, operation in operations(document):
-        open_routes = {("get", "/healthz"), ("post", "/api/v1/keys:verify")}
+        open_routes = {("get", "/healthz"), ("get", "/readyz"), ("post", "/api/v1/keys:verify")}
         if (method, path) in open_routes:
             assert "security" not in operation
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ class KeyhouseServer:
     admin_key: str = field(repr=False)
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    master_key_text: str = field(default="", repr=False)
 
     @property
     def url(self) -> str:
@@ -37,7 +39,7 @@ class KeyhouseServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        """Stop the process (it flushes batched writes on the way out)."""
+        """Stop the process (it flushes batched writes on the way out); scan its log."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -45,6 +47,41 @@ class KeyhouseServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        scan_log(self)
+
+
+# A string every secret value written by the load and fault tests contains.
+SECRET_MARKER = "s3cr3t-M4RK3R"
+_API_KEY = re.compile(r"kh_[a-z2-7]{16}_[0-9A-Za-z]{49}")
+
+
+@dataclass
+class LogScan:
+    """What the scans of every stopped server's log found, over the whole test session."""
+
+    lines: int = 0
+    findings: list[str] = field(default_factory=list)
+
+
+LOG_SCAN = LogScan()
+
+
+def scan_log(server: KeyhouseServer) -> None:
+    """Look through every line the server logged for API keys, master keys and the marker.
+
+    Findings name the log and the line number, never what matched.
+    """
+    master = server.directory / "master.key"
+    keys = [server.master_key_text] if server.master_key_text else []
+    if master.exists():
+        keys += [line.split(":")[-1] for line in master.read_text().split() if line]
+    markers = [SECRET_MARKER, *(k for k in keys if len(k) >= 40)]
+    if not server.log_path.exists():
+        return
+    for number, line in enumerate(server.log_path.read_text(errors="replace").splitlines(), 1):
+        LOG_SCAN.lines += 1
+        if _API_KEY.search(line) or any(marker in line for marker in markers):
+            LOG_SCAN.findings.append(f"{server.log_path}:{number}")
 
 
 def server_env(database_url: str, directory: Path, **extra: str) -> dict[str, str]:
@@ -59,10 +96,29 @@ def server_env(database_url: str, directory: Path, **extra: str) -> dict[str, st
     return env
 
 
+def obeying_file_modes() -> list[str]:
+    """A command prefix under which a process, even root's, obeys file permission bits.
+
+    Root ignores them (CAP_DAC_OVERRIDE): a test that makes a directory
+    read-only with chmod runs the service without those capabilities.
+    """
+    if os.geteuid() != 0:
+        return []
+    dropped = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={dropped}", f"--bounding-set={dropped}", "--"]
+
+
 def start_server(
     backend: str, database_url: str, directory: Path, **extra_env: str
 ) -> KeyhouseServer:
     """Start ``keyhouse server`` on a free port and wait until it answers ``/healthz``."""
+    return start_server_under([], backend, database_url, directory, **extra_env)
+
+
+def start_server_under(
+    prefix: list[str], backend: str, database_url: str, directory: Path, **extra_env: str
+) -> KeyhouseServer:
+    """``start_server`` with ``prefix`` before the command (e.g. ``obeying_file_modes()``)."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     key_file = directory / "admin.key"
@@ -71,6 +127,7 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
+                *prefix,
                 sys.executable,
                 "-m",
                 "keyhouse.cli",
@@ -79,7 +136,6 @@ def start_server(
                 str(port),
                 "--key-file",
                 str(key_file),
-                "--no-access-log",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -109,4 +165,10 @@ def start_server(
         admin_key=key_file.read_text().strip() if key_file.exists() else "",
         log_path=log_path,
         env=env,
+        master_key_text=_master_key_text(directory),
     )
+
+
+def _master_key_text(directory: Path) -> str:
+    path = directory / "master.key"
+    return path.read_text().strip().split(":")[-1] if path.exists() else ""

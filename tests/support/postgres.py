@@ -57,6 +57,36 @@ class PostgresServer:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def _pg_ctl(self, *arguments: str) -> None:
+        subprocess.run(
+            _as_owner([_find("pg_ctl"), "-D", str(self.directory / "data"), *arguments]),
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self, mode: str) -> None:
+        """``pg_ctl restart -m <mode>`` (fast: sessions ended cleanly; immediate: a crash)."""
+        # With a log file, as at start: the server must not hold pg_ctl's output pipe.
+        log = str(self.directory / "log")
+        self._pg_ctl(
+            "-m", mode, "-o", _options(self.port, self.directory), "-l", log, "-w", "restart"
+        )
+
+    def halt(self) -> None:
+        """Stop the server, keeping its files (``start`` brings it back)."""
+        self._pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        """Start a halted server; returns once it accepts connections."""
+        self._pg_ctl(
+            "-o",
+            _options(self.port, self.directory),
+            "-l",
+            str(self.directory / "log"),
+            "-w",
+            "start",
+        )
+
     def stop(self) -> None:
         """Stop the server and remove its files."""
         subprocess.run(
@@ -65,6 +95,10 @@ class PostgresServer:
             capture_output=True,
         )
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _options(port: int, directory: Path) -> str:
+    return f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
 
 
 def _as_owner(command: Sequence[str]) -> list[str]:
@@ -94,7 +128,7 @@ def start_postgres() -> PostgresServer:
                 "-D",
                 str(data),
                 "-o",
-                f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off",
+                _options(port, directory),
                 "-l",
                 str(directory / "log"),
                 "-w",

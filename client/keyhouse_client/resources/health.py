@@ -34,6 +34,23 @@ class HealthWithResponse:
         )
         return self._transport._request(call, models.Health)
 
+    def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return self._transport._request(call, models.Readiness)
+
 
 class Health:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -46,6 +63,16 @@ class Health:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return self.with_response.healthz().parsed
+
+    def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return self.with_response.readyz().parsed
 
 
 class AsyncHealthWithResponse:
@@ -68,6 +95,23 @@ class AsyncHealthWithResponse:
         )
         return await self._transport._request(call, models.Health)
 
+    async def readyz(
+        self,
+    ) -> Response[models.Readiness]:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+
+        Returns the whole response; ``parsed`` holds the body.
+        """
+        call = make_call(
+            "GET",
+            "/readyz",
+            retryable=True,
+        )
+        return await self._transport._request(call, models.Readiness)
+
 
 class AsyncHealth:
     """``health`` operations: ``kh.health.<operation>(...)``."""
@@ -80,3 +124,13 @@ class AsyncHealth:
     ) -> models.Health:
         """Answer ``{"status": "ok"}`` while the process serves requests."""
         return (await self.with_response.healthz()).parsed
+
+    async def readyz(
+        self,
+    ) -> models.Readiness:
+        """Ready to serve: the database answers, its schema is current, the key listener is up.
+
+        503 (a problem detail listing the same checks) otherwise, so a load balancer
+        takes this replica out until it is back.
+        """
+        return (await self.with_response.readyz()).parsed

@@ -169,7 +169,7 @@ class SecretsWithResponse:
         """Read a secret's value by name in one call (for files, the base64 string). Audited.
 
         Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
-        role that is no member of the project.
+        role that is no member of the project. ``ETag`` carries the version read.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -193,7 +193,7 @@ class SecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -257,6 +257,8 @@ class SecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -275,8 +277,13 @@ class SecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -284,6 +291,7 @@ class SecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -291,6 +299,7 @@ class SecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -411,7 +420,7 @@ class Secrets:
         """Read a secret's value by name in one call (for files, the base64 string). Audited.
 
         Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
-        role that is no member of the project.
+        role that is no member of the project. ``ETag`` carries the version read.
 
         Args:
             name: The secret's name.
@@ -427,7 +436,7 @@ class Secrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -474,6 +483,8 @@ class Secrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -487,18 +498,25 @@ class Secrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return self.with_response.put_value(
             secret_id=secret_id,
             value=value,
             type=type,
+            expected_version=expected_version,
         ).parsed
 
     def read(self, name: str, *, project: str | None = None) -> str:
@@ -545,6 +563,7 @@ class Secrets:
         self,
         *,
         secret_id: str,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
         path: str | os.PathLike[str],
     ) -> models.SecretPublic:
         """Replace a secret's value with the bytes of the file at ``path`` (type ``file``).
@@ -556,6 +575,7 @@ class Secrets:
             value=file_value(path),
             type="file",
             secret_id=secret_id,
+            expected_version=expected_version,
         )
 
 
@@ -675,7 +695,7 @@ class AsyncSecretsWithResponse:
         """Read a secret's value by name in one call (for files, the base64 string). Audited.
 
         Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
-        role that is no member of the project.
+        role that is no member of the project. ``ETag`` carries the version read.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -699,7 +719,7 @@ class AsyncSecretsWithResponse:
         *,
         secret_id: str,
     ) -> Response[models.SecretPublic]:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -763,6 +783,8 @@ class AsyncSecretsWithResponse:
     ) -> Response[models.SecretValue]:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -781,8 +803,13 @@ class AsyncSecretsWithResponse:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Returns the whole response; ``parsed`` holds the body.
 
@@ -790,6 +817,7 @@ class AsyncSecretsWithResponse:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         call = make_call(
             "PUT",
@@ -797,6 +825,7 @@ class AsyncSecretsWithResponse:
             body={
                 "value": value,
                 "type": type,
+                "expected_version": expected_version,
             },
             retryable=False,
         )
@@ -924,7 +953,7 @@ class AsyncSecrets:
         """Read a secret's value by name in one call (for files, the base64 string). Audited.
 
         Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
-        role that is no member of the project.
+        role that is no member of the project. ``ETag`` carries the version read.
 
         Args:
             name: The secret's name.
@@ -942,7 +971,7 @@ class AsyncSecrets:
         *,
         secret_id: str,
     ) -> models.SecretPublic:
-        """A secret's metadata.
+        """A secret's metadata; ``ETag`` carries its version, for ``If-Match``.
 
         Args:
             secret_id: The secret's id.
@@ -993,6 +1022,8 @@ class AsyncSecrets:
     ) -> models.SecretValue:
         """Read a secret's value (for files, the base64 string as stored). Audited.
 
+        ``ETag`` carries the version read, for a later ``If-Match``.
+
         Args:
             secret_id: The secret's id.
         """
@@ -1008,19 +1039,26 @@ class AsyncSecrets:
         secret_id: str,
         value: str,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
-        """Replace a secret's value; its version increments.
+        """Replace a secret's value; its version increments and the answer carries it.
+
+        Every acknowledged write is its own version, however many writers race.
+        With ``If-Match`` (or ``expected_version``) the write happens only if the
+        secret is still at that version: 412 naming the current one otherwise.
 
         Args:
             secret_id: The secret's id.
             value: The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
             type: text, or file (value is base64); omit to keep the type.
+            expected_version: Compare-and-set: write only if the secret is still at this version (the same as an If-Match header); otherwise 412 naming the current version.
         """
         return (
             await self.with_response.put_value(
                 secret_id=secret_id,
                 value=value,
                 type=type,
+                expected_version=expected_version,
             )
         ).parsed
 
@@ -1068,6 +1106,7 @@ class AsyncSecrets:
         self,
         *,
         secret_id: str,
+        expected_version: int | None | NotGiven = NOT_GIVEN,
         path: str | os.PathLike[str],
     ) -> models.SecretPublic:
         """Replace a secret's value with the bytes of the file at ``path`` (type ``file``).
@@ -1079,4 +1118,5 @@ class AsyncSecrets:
             value=file_value(path),
             type="file",
             secret_id=secret_id,
+            expected_version=expected_version,
         )

@@ -177,8 +177,13 @@ class Secret(KeyhouseResource):
         secrets = self.connection.client.secrets
         secret: Any = None
         if planned["value"] != prior["value"] or planned["type"] != prior["type"]:
+            # Compare-and-set on the version Terraform last saw: a value changed
+            # out of band since the refresh is refused (412), not overwritten unseen.
             secret = secrets.put_value(
-                secret_id=prior["id"], value=planned["value"], type=planned["type"]
+                secret_id=prior["id"],
+                value=planned["value"],
+                type=planned["type"],
+                expected_version=prior["version"],
             )
         if planned["description"] != prior["description"]:
             secret = secrets.update(secret_id=prior["id"], description=planned["description"])

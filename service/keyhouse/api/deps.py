@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated
@@ -10,6 +12,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from keyhouse.core.metrics import KEY_CHECKS
 from keyhouse.core.problems import BadRequest, Unauthenticated
 from keyhouse.core.state import AppState
 from keyhouse.domain import idempotency
@@ -21,6 +24,8 @@ from keyhouse.domain.verification import check_presented_key
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
 from keyhouse.schemas.common import PrincipalKind
+
+log = logging.getLogger("keyhouse")
 
 
 async def get_state(request: Request) -> AppState:
@@ -38,6 +43,27 @@ StateDep = Annotated[AppState, Depends(get_state)]
 # thread. A sync generator would cost a thread hop on the way in as well.
 
 
+def close_session(session: Session) -> None:
+    """Close ``session``; a failure (the database went away meanwhile) never escapes.
+
+    By the time a session closes its request has been answered (or its error
+    is being answered): a failing rollback must not abort that answer. The
+    connection is invalidated instead, so the pool never hands it out again.
+    """
+    try:
+        session.close()
+    except Exception as exc:
+        log.warning("closing a database session failed (%s); connection discarded", exc_name(exc))
+        with contextlib.suppress(Exception):
+            session.invalidate()
+
+
+def exc_name(exc: BaseException) -> str:
+    """The exception's type name and the cause's, without their messages."""
+    cause = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f"/{type(cause).__name__}" if cause is not None else "")
+
+
 async def get_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for work that writes (on SQLite its transactions begin IMMEDIATE)."""
     session = state.sessions()
@@ -47,7 +73,7 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await run_in_threadpool(close_session, session)
 
 
 async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
@@ -58,7 +84,7 @@ async def get_read_session(state: StateDep) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await run_in_threadpool(close_session, session)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -119,6 +145,7 @@ async def authenticate(request: Request) -> Caller:
     plaintext = presented_key(request)
     now = utcnow()
     check = await check_presented_key(state, plaintext, now)
+    KEY_CHECKS.labels("request", check.status.value).inc()
     if check.status is not KeyStatus.VALID or check.caller is None:
         raise Unauthenticated.because(check.status)
     state.last_used.touch(check.caller.key_id, now)

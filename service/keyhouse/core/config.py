@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,23 @@ class Settings(BaseSettings):
         "changes made directly in the database. 0 turns the cache off.",
     )
     idempotency_window_hours: float = Field(default=24.0, gt=0)
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive within this many seconds of its "
+        "first byte (or of the connection opening); otherwise the connection is closed.",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, gt=0, description="An idle keep-alive connection is closed after this long."
+    )
+    shutdown_grace_seconds: int = Field(
+        default=30,
+        gt=0,
+        description="On SIGTERM, how long in-flight requests may take to finish before exit.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line; text: for a terminal."
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=16_384,

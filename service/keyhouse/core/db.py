@@ -6,21 +6,28 @@ import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from keyhouse.core.storage import install_fault_handling
+from keyhouse.core.writer_queue import queue_writers
+
+_Row = TypeVar("_Row")
+
 
 def make_engine(url: str, *, writer: bool = True) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
-    On SQLite, a ``writer`` engine opens every transaction with ``BEGIN
-    IMMEDIATE``: a deferred transaction that reads and then writes fails at
-    once (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries) when another
+    On SQLite, a ``writer`` engine queues its transactions in the process
+    (core/writer_queue.py) and opens each with ``BEGIN IMMEDIATE``: a
+    deferred transaction that reads and then writes fails at once
+    (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries) when another
     connection committed in between, whereas an immediate one waits its turn.
     Read-only work uses a deferred engine so that readers never queue behind writers.
     """
@@ -49,8 +56,23 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
         def _sqlite_begin(connection: Any) -> None:
             connection.exec_driver_sql(begin)
 
+        if writer:
+            queue_writers(engine)
+
+        install_fault_handling(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        # A connection that died with the server is found before use, not by the request.
+        pool_pre_ping=True,
+        # Waiting for a free connection, or for an unreachable server, ends in a 503 soon.
+        pool_timeout=10,
+        connect_args={"connect_timeout": 3},
+    )
+    install_fault_handling(engine)
+    return engine
 
 
 def _create_private(path: str | None) -> None:
@@ -95,3 +117,31 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+def locked(session: Session, model: type[_Row], ident: Any) -> _Row | None:
+    """The row of ``model`` with primary key ``ident``, read afresh under a row lock.
+
+    For read-modify-write: on PostgreSQL this is ``SELECT ... FOR UPDATE OF <table>``,
+    held to the end of the transaction, so a concurrent writer of the same row
+    waits and then reads what this one committed (no lost update). SQLite
+    writer transactions already hold the database's write lock (``BEGIN
+    IMMEDIATE``), where the clause is left out.
+    """
+    return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The revisions a fully migrated database is at (the packaged migrations' heads)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def applied_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database behind ``engine`` says it is at (one round trip)."""
+    with engine.connect() as connection:
+        return frozenset(
+            row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        )

@@ -42,6 +42,9 @@ class Problem(BaseModel):
     errors: list[InvalidParam] | None = Field(
         default=None, description="For 422: each invalid part."
     )
+    current_version: int | None = Field(
+        default=None, description="For 412: the version the resource has now."
+    )
 
 
 class ProblemError(Exception):
@@ -109,6 +112,12 @@ class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class PreconditionFailed(ProblemError):
+    """412: a compare-and-set found another version than the one the caller expected."""
+
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
 class Unprocessable(ProblemError):
     """422: well-formed but invalid; ``errors`` points at each invalid part."""
 
@@ -129,6 +138,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The key lacks a scope, or the principal lacks access",
         404: "Not found",
         409: "Conflict with the current state",
+        412: "The expected version is not the current one (`current_version` names it)",
         422: "Invalid request: `errors` names each invalid field",
+        503: "Not ready, or the storage is unavailable (`Retry-After` says when to retry)",
     }
     return {status: {"model": Problem, "description": descriptions[status]} for status in statuses}

@@ -10,13 +10,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from keyhouse.core.config import Settings
-from keyhouse.core.crypto import Envelope, load_master_key
+from keyhouse.core.crypto import Envelope, load_keyring
 from keyhouse.core.db import make_engine, make_sessionmaker
+from keyhouse.core.key_material import load_root
 from keyhouse.core.keys import KeyDigester
+from keyhouse.core.storage import StorageHealth
 from keyhouse.domain.auth import KeyLookup
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.last_used import LastUsedTracker
 from keyhouse.iam.authorizer import Authorizer
+
+DIGEST_PURPOSE = "keyhouse/api-key-digest"
+REQUEST_HASH_PURPOSE = "keyhouse/idempotency-request-hash"
+CURSOR_PURPOSE = "keyhouse/pagination-cursor"
 
 
 @dataclass
@@ -36,11 +42,15 @@ class AppState:
     request_hash_key: bytes
     cursor_key: bytes
     authorizer: Authorizer
+    storage: StorageHealth
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         """Open the database and load the master key named by ``settings``."""
-        envelope = Envelope(load_master_key(settings.master_key, settings.master_key_file))
+        envelope = Envelope(
+            load_keyring(settings.master_key, settings.master_key_file),
+            reload=lambda: load_keyring(settings.master_key, settings.master_key_file),
+        )
         engine = make_engine(settings.database_url)
         # SQLite: readers get their own engine whose transactions do not take the write lock.
         read_engine = (
@@ -57,19 +67,31 @@ class AppState:
             # Bounded: each of its threads keeps one database connection for look-ups.
             lookup_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="key-lookup"),
             envelope=envelope,
-            digester=KeyDigester(envelope.derive("keyhouse/api-key-digest")),
+            # Replaced by load_key_material once the database is at hand.
+            digester=KeyDigester(envelope.derive(DIGEST_PURPOSE)),
             last_used=LastUsedTracker(
                 sessions,
                 flush_seconds=settings.last_used_flush_seconds,
                 write_interval_seconds=settings.last_used_write_interval_seconds,
             ),
-            request_hash_key=envelope.derive("keyhouse/idempotency-request-hash"),
-            cursor_key=envelope.derive("keyhouse/pagination-cursor"),
+            request_hash_key=envelope.derive(REQUEST_HASH_PURPOSE),
+            cursor_key=envelope.derive(CURSOR_PURPOSE),
             authorizer=Authorizer(),
+            storage=StorageHealth(),
         )
 
+    def load_key_material(self) -> None:
+        """Read the derivation root from the (migrated) database: the digests' pepper and
+        the request hash key come from it, whatever master key version is current."""
+        with self.sessions() as session, session.begin():
+            self.envelope.root = load_root(session, self.envelope)
+        self.digester = KeyDigester(self.envelope.derive(DIGEST_PURPOSE))
+        self.request_hash_key = self.envelope.derive(REQUEST_HASH_PURPOSE)
+        self.cursor_key = self.envelope.derive(CURSOR_PURPOSE)
+
     def start(self) -> None:
-        """Start the background work: batched writes and the key cache's listener."""
+        """Load the key material, start the background work (batched writes, key listener)."""
+        self.load_key_material()
         self.last_used.start()
         if self.key_lookup.cache is not None:
             self.key_lookup.cache.start()

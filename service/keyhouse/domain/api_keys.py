@@ -68,9 +68,14 @@ def visible_to(caller: Caller) -> Select[ApiKey]:
     return statement
 
 
-def get_visible(session: Session, caller: Caller, key_id: str) -> ApiKey:
-    """A key the caller may see; 404 otherwise, whether or not it exists."""
-    key = session.scalar(visible_to(caller).where(ApiKey.id == key_id))
+def get_visible(
+    session: Session, caller: Caller, key_id: str, *, for_update: bool = False
+) -> ApiKey:
+    """A key the caller may see; 404 otherwise. ``for_update`` reads it under its row lock."""
+    statement = visible_to(caller).where(ApiKey.id == key_id)
+    if for_update:
+        statement = statement.with_for_update(of=ApiKey).execution_options(populate_existing=True)
+    key = session.scalar(statement)
     if key is None:
         raise NotFound(f"API key '{key_id}' does not exist")
     return key

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, literal_column, select
 
 from keyhouse.core.keys import KeyDigester, parse_key_id
+from keyhouse.core.metrics import KEY_CACHE
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.key_status import KeyStatus
 from keyhouse.models import ApiKey, IamState, Principal, Project, as_utc
@@ -138,7 +139,9 @@ class KeyLookup:
             return self._query(key_id)
         row = self.cache.get(key_id)
         if row is not None:
+            KEY_CACHE.labels("hit").inc()
             return row
+        KEY_CACHE.labels("miss").inc()
         generation = self.cache.generation
         row = self._query(key_id)
         if row is not None:
@@ -155,8 +158,9 @@ class KeyLookup:
                 row = cursor.fetchone()
                 cursor.close()
                 return None if row is None else tuple(row)
-            except self._engine.dialect.loaded_dbapi.OperationalError:
-                # A dropped connection (database restarted): reconnect once.
+            except self._engine.dialect.loaded_dbapi.Error:
+                # A dropped connection (database restarted) or a storage fault:
+                # this connection is never used again; reconnect once.
                 self._discard(connection)
                 if attempt == 2:
                     raise

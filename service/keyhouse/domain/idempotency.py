@@ -28,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Sealed
+from keyhouse.core.key_material import sealing_version
+from keyhouse.core.metrics import IDEMPOTENT_REPLAYS
 from keyhouse.core.problems import BadRequest, Conflict
 from keyhouse.core.state import AppState
 from keyhouse.domain import audit
@@ -95,7 +97,10 @@ def _replay(
             f"this {HEADER} was already used with a different request; "
             "use a new key for a new request"
         )
-    body = state.envelope.open(Sealed(record.wrapped_key, record.ciphertext), record.id)
+    body = state.envelope.open(
+        Sealed(record.wrapped_key, record.ciphertext, record.key_version), record.id
+    )
+    IDEMPOTENT_REPLAYS.inc()
     audit.record(session, caller, action, record.target, outcome="replayed")
     return JSONResponse(
         json.loads(body), status_code=record.status_code, headers={REPLAYED_HEADER: "true"}
@@ -148,7 +153,11 @@ def run_create(
     audit.record(session, caller, action, created.target)
     payload = created.body.model_dump(mode="json")
     record_id = new_id()
-    sealed = state.envelope.seal(json.dumps(payload).encode(), bound_to=record_id)
+    sealed = state.envelope.seal(
+        json.dumps(payload).encode(),
+        bound_to=record_id,
+        version=sealing_version(session, state.envelope),
+    )
     session.add(
         IdempotencyRecord(
             id=record_id,
@@ -160,6 +169,7 @@ def run_create(
             status_code=status_code,
             wrapped_key=sealed.wrapped_key,
             ciphertext=sealed.ciphertext,
+            key_version=sealed.key_version,
             created_at=now,
             expires_at=now + timedelta(hours=state.settings.idempotency_window_hours),
         )

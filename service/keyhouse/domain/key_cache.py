@@ -145,4 +145,4 @@ class KeyCache:
                 if connection is not None:
                     with contextlib.suppress(Exception):
                         connection.close()
-            self._stop.wait(1.0)
+            self._stop.wait(0.25)  # reconnect soon: no caching until then

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from keyhouse.core.storage import classify
 from keyhouse.models import ApiKey, utcnow
 
 log = logging.getLogger(__name__)
@@ -104,5 +105,9 @@ class LastUsedTracker:
         while not self._stop.wait(self._flush_seconds):
             try:
                 self.flush()
-            except Exception:  # keep flushing after a transient database error
-                log.exception("writing last_used_at failed; will retry")
+            except Exception as exc:  # keep flushing after a transient database error
+                fault = classify(exc)
+                if fault is None:
+                    log.exception("writing last_used_at failed; will retry")
+                else:
+                    log.warning("writing last_used_at failed (%s); will retry", fault.cause)

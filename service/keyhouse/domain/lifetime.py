@@ -6,15 +6,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from keyhouse.core.db import locked
 from keyhouse.core.problems import Unprocessable
 from keyhouse.domain.catalog import DEFAULT_KEY_LIFETIME_DAYS, DEFAULT_MAX_KEY_LIFETIME_DAYS
 from keyhouse.models import ServiceSettings, utcnow
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
 
 
-def current_settings(session: Session) -> ServiceSettings:
-    """The settings row (created by the first migration)."""
-    row = session.get(ServiceSettings, 1)
+def current_settings(session: Session, *, for_update: bool = False) -> ServiceSettings:
+    """The settings row (created by the first migration); ``for_update`` locks it."""
+    row = locked(session, ServiceSettings, 1) if for_update else session.get(ServiceSettings, 1)
     if row is None:
         row = ServiceSettings(
             id=1,

@@ -50,9 +50,12 @@ def report_within_limits(raw: Any, field: str = "document") -> Report:
     return report
 
 
-def find_policy(session: Session, name: str) -> IamPolicy:
-    """A customer policy by name, or 404."""
-    policy = session.scalar(select(IamPolicy).where(IamPolicy.name == name))
+def find_policy(session: Session, name: str, *, for_update: bool = False) -> IamPolicy:
+    """A customer policy by name, or 404; ``for_update`` reads it under its row lock."""
+    statement = select(IamPolicy).where(IamPolicy.name == name)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    policy = session.scalar(statement)
     if policy is None:
         raise NotFound(f"policy '{name}' does not exist")
     return policy

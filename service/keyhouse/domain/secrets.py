@@ -13,7 +13,16 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
-from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.core.db import locked
+from keyhouse.core.key_material import sealing_version
+from keyhouse.core.problems import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
 from keyhouse.domain.access import (
     authorize,
     decide,
@@ -124,16 +133,19 @@ def readable(session: Session, caller: Caller, secrets: list[Secret]) -> list[Se
     ]
 
 
-def accessible(session: Session, caller: Caller, secret_id: str, action: str) -> Secret:
+def accessible(
+    session: Session, caller: Caller, secret_id: str, action: str, *, for_update: bool = False
+) -> Secret:
     """The secret, if the caller may perform ``action`` on it.
 
     404 when the caller may not even know it exists (another principal's
     private secret; a project secret it can neither read nor collaborate on),
-    403 saying why otherwise.
+    403 saying why otherwise. ``for_update`` reads the row under a lock held
+    until the transaction ends, for changes that build on what is stored.
     """
     # The scope first: a key without it learns nothing, not even whether the secret exists.
     require_scope(caller, action, None)
-    secret = session.get(Secret, secret_id)
+    secret = locked(session, Secret, secret_id) if for_update else session.get(Secret, secret_id)
     missing = NotFound(f"secret '{secret_id}' does not exist")
     if secret is None:
         raise missing
@@ -221,7 +233,8 @@ def create_secret(
     ):
         raise Conflict(f"a secret named '{body.name}' already exists in {where}")
     secret_id = new_id()
-    sealed = envelope.seal(body.value.encode(), bound_to=secret_id)
+    version = sealing_version(session, envelope)
+    sealed = envelope.seal(body.value.encode(), bound_to=secret_id, version=version)
     secret = Secret(
         id=secret_id,
         name=body.name,
@@ -234,6 +247,7 @@ def create_secret(
         version=1,
         wrapped_key=sealed.wrapped_key,
         ciphertext=sealed.ciphertext,
+        key_version=sealed.key_version,
         created_at=now,
         updated_at=now,
     )
@@ -245,7 +259,9 @@ def create_secret(
 
 def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     """Decrypt a secret's value."""
-    plaintext = envelope.open(Sealed(secret.wrapped_key, secret.ciphertext), secret.id)
+    plaintext = envelope.open(
+        Sealed(secret.wrapped_key, secret.ciphertext, secret.key_version), secret.id
+    )
     return SecretValue(
         id=secret.id,
         name=secret.name,
@@ -255,22 +271,74 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     )
 
 
-def put_value(envelope: Envelope, secret: Secret, body: SecretValueUpdate, now: datetime) -> None:
+def expected_version(if_match: str | None, body: SecretValueUpdate) -> int | None:
+    """The version a compare-and-set expects, from ``If-Match`` or ``expected_version``.
+
+    ``If-Match`` holds an entity tag as the service sends it in ``ETag``
+    (``"3"``; a bare ``3`` is taken too); ``*`` asks only that the secret exists.
+    """
+    from_header: int | None = None
+    if if_match is not None and if_match.strip() != "*":
+        tag = if_match.strip()
+        digits = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag
+        if not digits.isdigit() or not digits.isascii() or int(digits) < 1:
+            raise BadRequest(
+                'If-Match must be the secret\'s version as an entity tag, e.g. If-Match: "3"'
+            )
+        from_header = int(digits)
+    if (
+        from_header is not None
+        and body.expected_version is not None
+        and from_header != body.expected_version
+    ):
+        raise BadRequest(
+            f"If-Match names version {from_header} but expected_version is "
+            f"{body.expected_version}; send one of them"
+        )
+    return from_header if from_header is not None else body.expected_version
+
+
+def put_value(
+    session: Session,
+    envelope: Envelope,
+    secret: Secret,
+    body: SecretValueUpdate,
+    now: datetime,
+    expected: int | None = None,
+) -> None:
     """Replace a secret's value under a fresh data key; the version increments.
 
-    Without a ``type`` the secret keeps its type.
+    ``secret`` must have been read under its row lock (``accessible(...,
+    for_update=True)``), so that concurrent writers each make their own
+    version. With ``expected`` set, a secret at another version is left
+    unchanged: 412 naming the current version. Without a ``type`` the secret
+    keeps its type.
     """
+    if expected is not None and secret.version != expected:
+        raise PreconditionFailed(
+            f"secret '{secret.id}' is at version {secret.version}, not {expected}: "
+            "read it again and retry",
+            current_version=secret.version,
+            headers={"ETag": etag(secret.version)},
+        )
     if body.type is None and secret.type == "file":
         try:
             check_file_value(body.value)
         except ValueError as exc:
             raise Unprocessable("/body/value", str(exc)) from None
-    sealed = envelope.seal(body.value.encode(), bound_to=secret.id)
+    version = sealing_version(session, envelope)
+    sealed = envelope.seal(body.value.encode(), bound_to=secret.id, version=version)
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext
+    secret.key_version = sealed.key_version
     secret.type = body.type or secret.type
     secret.version += 1
     secret.updated_at = now
+
+
+def etag(version: int) -> str:
+    """The entity tag of a secret's version (what ``If-Match`` sends back)."""
+    return f'"{version}"'
 
 
 def delete_private_secrets(session: Session, principal: Principal) -> None:

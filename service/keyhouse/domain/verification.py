@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from keyhouse.core.keys import parse_key_id
+from keyhouse.core.metrics import KEY_CHECKS
 from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
 from keyhouse.domain.auth import Caller, KeyCheck, check_key
@@ -63,6 +64,7 @@ async def verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
     check = await check_presented_key(state, body.key, now)
     caller = check.caller
     if caller is None:
+        KEY_CHECKS.labels("verify", check.status.value).inc()
         return VerifyResponse(valid=False, reason=KEY_STATUS_TEXT[check.status].reason)
     status = check.status
     if status is KeyStatus.VALID and not _scopes_held(caller, body.scopes):
@@ -72,6 +74,7 @@ async def verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
         status = KeyStatus.VALID if usable else KeyStatus.NOT_A_COLLABORATOR
     if status is KeyStatus.VALID:
         state.last_used.touch(caller.key_id, now)
+    KEY_CHECKS.labels("verify", status.value).inc()
     return VerifyResponse(
         valid=status is KeyStatus.VALID,
         reason=None if status is KeyStatus.VALID else KEY_STATUS_TEXT[status].reason,

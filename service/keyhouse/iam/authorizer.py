@@ -148,6 +148,20 @@ class Authorizer:
         return decision
 
 
+def serialize_iam_changes(session: Session) -> None:
+    """Take the IAM state row's lock for the rest of ``session``'s transaction.
+
+    Rules that count rows before changing one ("a project keeps an owner",
+    "the last admin stays admin") would let two concurrent changes each see the
+    other's row still there and both go ahead. Changes that check such a rule
+    take this lock first, so they run one after another (on SQLite, writer
+    transactions already do).
+    """
+    session.execute(
+        select(IamState.generation).where(IamState.id == 1).with_for_update()
+    ).scalar_one_or_none()
+
+
 def bump_generation(session: Session) -> None:
     """Record, in ``session``'s transaction, a change that may alter authorization decisions.
 

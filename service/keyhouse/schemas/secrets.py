@@ -63,6 +63,12 @@ class SecretValueUpdate(_ValueBody):
     type: SecretType | None = Field(
         default=None, description="text, or file (value is base64); omit to keep the type."
     )
+    expected_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="Compare-and-set: write only if the secret is still at this version "
+        "(the same as an If-Match header); otherwise 412 naming the current version.",
+    )
 
 
 class SecretCreate(SecretValueInput):

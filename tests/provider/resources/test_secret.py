@@ -77,6 +77,27 @@ def test_a_project_secret_of_type_file(harness: Harness, kh: Keyhouse, project: 
     harness.destroy(T, state)
 
 
+def test_a_value_changed_after_the_refresh_is_not_overwritten_unseen(
+    harness: Harness, kh: Keyhouse
+) -> None:
+    # GIVEN a secret in the state at version 1, and a plan to write a new value
+    config = {"name": f"tf/{unique('cas')}", "value": "ours"}
+    state = harness.apply(T, config)
+    plan = harness.plan(T, state, {**config, "value": "next"})
+    # WHEN someone else writes it before the apply
+    kh.secrets.put_value(secret_id=state["id"], value="theirs")
+    # THEN the apply fails naming the version, and their value stays
+    with pytest.raises(ProviderErrors) as failure:
+        harness.apply_plan(T, plan)
+    assert "version 2" in str(failure.value)
+    assert "412" in str(failure.value)
+    assert kh.secrets.get_value(secret_id=state["id"]).value == "theirs"
+    # and after a refresh the next apply writes the configured value
+    refreshed = harness.refresh(T, state)
+    assert refreshed is not None
+    assert harness.apply(T, {**config, "value": "next"}, refreshed)["version"] == 3
+
+
 def test_a_value_changed_outside_terraform_is_written_back(harness: Harness, kh: Keyhouse) -> None:
     config = {"name": f"tf/{unique('drift')}", "value": "ours"}
     state = harness.apply(T, config)

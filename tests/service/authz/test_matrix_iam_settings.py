@@ -3,7 +3,7 @@
 Users and roles need the ``iam`` scope, settings changes, new scopes and the
 audit log the ``admin`` scope; both are only ever held by keys of admins, so
 every other principal is refused with a 403 naming the scope. Reading the
-settings and the scope catalog needs any valid key; ``/healthz`` needs none.
+settings and the scope catalog needs any valid key; ``/healthz`` and ``/readyz`` need none.
 """
 
 from __future__ import annotations
@@ -38,6 +38,19 @@ ROWS = [
         endpoint="GET /healthz",
         case="liveness",
         build=lambda w, c: Call("GET", "/healthz"),
+        scope=None,
+        unauthenticated=200,
+        missing_scope=200,
+        outsider=200,
+        viewer=200,
+        member=200,
+        owner=200,
+        admin=200,
+    ),
+    Row(
+        endpoint="GET /readyz",
+        case="readiness",
+        build=lambda w, c: Call("GET", "/readyz"),
         scope=None,
         unauthenticated=200,
         missing_scope=200,

@@ -166,7 +166,9 @@ def test_keyboard_alone_creates_a_key(console: Console, person: Actor, person_kh
     assert focused == "New API key"
     page.keyboard.press("Enter")
     page.wait_for_url(console.url("/keys/new"))
-    # The name field has the focus on arrival.
+    # The name field has the focus on arrival (waited for: a loaded machine may
+    # apply autofocus after the load event, and keys typed before it are lost).
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
     page.keyboard.type(name)
     page.keyboard.press("Tab")  # the first scope
     while page.evaluate("document.activeElement.value") != "job":

@@ -151,7 +151,7 @@ def update(
     """Rename a key or change its scopes."""
     authorize(session, caller, "keys:UpdateKey", key_rn(key_id))
     now = utcnow()
-    key = keys.get_visible(session, caller, key_id)
+    key = keys.get_visible(session, caller, key_id, for_update=True)
     keys.update_key(session, caller, key, body, now)
     audit.record(session, caller, "keys:UpdateKey", key_rn(key_id))
     announce_change(session, key_id)
@@ -169,7 +169,7 @@ def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyP
     """Revoke a key. Final: it stays listed as revoked and never works again."""
     authorize(session, caller, "keys:RevokeKey", key_rn(key_id))
     now = utcnow()
-    key = keys.get_visible(session, caller, key_id)
+    key = keys.get_visible(session, caller, key_id, for_update=True)
     keys.revoke_key(key, now)
     audit.record(session, caller, "keys:RevokeKey", key_rn(key_id))
     announce_change(session, key_id)

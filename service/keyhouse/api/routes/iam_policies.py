@@ -117,7 +117,8 @@ def update_policy(
 ) -> PolicyPublic:
     """Change a policy's description, or its document (a new version, in force at once)."""
     authorize(session, caller, "iam:UpdatePolicy", policy_rn(policy))
-    found = policies_domain.find_policy(session, policy)
+    # Locked: two concurrent document changes make two versions, not one.
+    found = policies_domain.find_policy(session, policy, for_update=True)
     policies_domain.update_policy(session, found, body)
     audit.record(session, caller, "iam:UpdatePolicy", policy_rn(policy))
     session.commit()

@@ -27,7 +27,7 @@ from keyhouse.domain.access import authorize, find_project, require_scope
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import member_rn, project_rn
-from keyhouse.iam.authorizer import bump_generation
+from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.models import Project, ProjectMember, utcnow
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.projects import (
@@ -235,6 +235,7 @@ def update_member(
     target = member_rn(project, principal_kind, principal_name)
     found = _project(session, caller, project, "projects:UpdateMember")
     authorize(session, caller, "projects:UpdateMember", target, project=found)
+    serialize_iam_changes(session)  # "a project keeps an owner" counts owners
     member = projects_domain.find_member(session, found, principal_kind, principal_name)
     projects_domain.keep_an_owner(session, found, member, body.role)
     member.role = body.role
@@ -262,6 +263,7 @@ def remove_member(
     found = _project(session, caller, project, "projects:RemoveMember")
     # Owners remove anyone; anyone may leave (SelfService allows removing oneself).
     authorize(session, caller, "projects:RemoveMember", target, project=found)
+    serialize_iam_changes(session)  # "a project keeps an owner" counts owners
     member = projects_domain.find_member(session, found, principal_kind, principal_name)
     projects_domain.keep_an_owner(session, found, member, None)
     session.delete(member)

@@ -29,7 +29,7 @@ from keyhouse.domain.principals import (
     update_role,
 )
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.iam.authorizer import bump_generation
+from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
@@ -110,6 +110,7 @@ def update(
 def delete(role: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a role with its keys and private secrets (admins)."""
     authorize(session, caller, "iam:DeleteRole", principal_rn("role", role))
+    serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "role", role))
     audit.record(session, caller, "iam:DeleteRole", principal_rn("role", role))
     bump_generation(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.convertors import StringConvertor, register_url_convertor
@@ -60,6 +60,14 @@ class _SecretIdSegment(StringConvertor):
 register_url_convertor("secret_id", _SecretIdSegment())
 BY_ID = "/{secret_id:secret_id}"
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='Compare-and-set: the version the change expects, as sent in ETag ("3"); '
+        "a secret at another version is left unchanged (412 naming the current version).",
+    ),
+]
 
 
 @router.post(
@@ -149,6 +157,7 @@ def get_value_by_name(
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
+    response: Response,
     name: Annotated[SecretName, Query(description="The secret's name.")],
     project: Annotated[
         Identifier | None, Query(description="The project of a shared secret; omit for private.")
@@ -157,16 +166,19 @@ def get_value_by_name(
     """Read a secret's value by name in one call (for files, the base64 string). Audited.
 
     Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
-    role that is no member of the project.
+    role that is no member of the project. ``ETag`` carries the version read.
     """
     secret = secrets_domain.find_by_name(session, caller, name, project, "secrets:GetSecretValue")
-    return _reveal(session, state, caller, secret)
+    return _reveal(session, state, caller, secret, response)
 
 
 @router.get(BY_ID, response_model=SecretPublic, responses=problem_responses(404))
-def get(secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep) -> SecretPublic:
-    """A secret's metadata."""
+def get(
+    secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep, response: Response
+) -> SecretPublic:
+    """A secret's metadata; ``ETag`` carries its version, for ``If-Match``."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecret")
+    response.headers["ETag"] = secrets_domain.etag(secret.version)
     return secrets_domain.to_public(secret)
 
 
@@ -191,34 +203,60 @@ def update(
 
 @router.get(BY_ID + "/value", response_model=SecretValue, responses=problem_responses(404))
 def get_value(
-    secret_id: SecretId, caller: CurrentCaller, session: SessionDep, state: StateDep
+    secret_id: SecretId,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    response: Response,
 ) -> SecretValue:
-    """Read a secret's value (for files, the base64 string as stored). Audited."""
+    """Read a secret's value (for files, the base64 string as stored). Audited.
+
+    ``ETag`` carries the version read, for a later ``If-Match``.
+    """
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecretValue")
-    return _reveal(session, state, caller, secret)
+    return _reveal(session, state, caller, secret, response)
 
 
-def _reveal(session: Session, state: AppState, caller: Caller, secret: Secret) -> SecretValue:
-    """Decrypt the value of a secret the caller may read, and record that it was read."""
+def _reveal(
+    session: Session, state: AppState, caller: Caller, secret: Secret, response: Response
+) -> SecretValue:
+    """Decrypt the value of a secret the caller may read, record that it was read, tag it."""
     value = secrets_domain.read_value(state.envelope, secret)
     audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
     session.commit()
+    response.headers["ETag"] = secrets_domain.etag(value.version)
     return value
 
 
-@router.put(BY_ID + "/value", response_model=SecretPublic, responses=problem_responses(404))
+@router.put(
+    BY_ID + "/value",
+    response_model=SecretPublic,
+    # A malformed If-Match is a 400 too; not listed: the generated client cannot send one.
+    responses=problem_responses(404, 412),
+)
 def put_value(
     secret_id: SecretId,
     body: SecretValueUpdate,
     caller: CurrentCaller,
     session: SessionDep,
     state: StateDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SecretPublic:
-    """Replace a secret's value; its version increments."""
-    secret = secrets_domain.accessible(session, caller, secret_id, "secrets:PutSecretValue")
-    secrets_domain.put_value(state.envelope, secret, body, utcnow())
+    """Replace a secret's value; its version increments and the answer carries it.
+
+    Every acknowledged write is its own version, however many writers race.
+    With ``If-Match`` (or ``expected_version``) the write happens only if the
+    secret is still at that version: 412 naming the current one otherwise.
+    """
+    expected = secrets_domain.expected_version(if_match, body)
+    secret = secrets_domain.accessible(
+        session, caller, secret_id, "secrets:PutSecretValue", for_update=True
+    )
+    secrets_domain.put_value(session, state.envelope, secret, body, utcnow(), expected)
     audit.record(session, caller, "secrets:PutSecretValue", secret_rn(secret))
     session.commit()
+    response.headers["ETag"] = secrets_domain.etag(secret.version)
     return secrets_domain.to_public(secret)
 
 

@@ -36,7 +36,8 @@ def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
 def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> SettingsPublic:
     """Change the default and maximum key lifetime (admins). Existing keys keep their expiry."""
     authorize(session, caller, "settings:UpdateSettings", "khrn:settings")
-    row = current_settings(session)
+    # Locked: a change of one field keeps the other as committed by a concurrent change.
+    row = current_settings(session, for_update=True)
     update_settings(row, body)
     audit.record(session, caller, "settings:UpdateSettings", "khrn:settings")
     session.commit()

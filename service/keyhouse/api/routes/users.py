@@ -29,7 +29,7 @@ from keyhouse.domain.principals import (
     user_public,
 )
 from keyhouse.domain.resource_names import principal_rn
-from keyhouse.iam.authorizer import bump_generation
+from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import UserCreate, UserPublic, UsersPublic, UserUpdate
 
@@ -102,6 +102,7 @@ def update(
 ) -> UserPublic:
     """Change a user's email or admin flag (admins); the last admin stays an admin."""
     authorize(session, caller, "iam:UpdateUser", principal_rn("user", user))
+    serialize_iam_changes(session)  # the last admin stays admin: counted in update_user
     found = find_principal(session, "user", user)
     update_user(session, found, body)
     audit.record(session, caller, "iam:UpdateUser", principal_rn("user", user))
@@ -115,6 +116,7 @@ def update(
 def delete(user: UserName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a user with their keys and private secrets (admins)."""
     authorize(session, caller, "iam:DeleteUser", principal_rn("user", user))
+    serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "user", user))
     audit.record(session, caller, "iam:DeleteUser", principal_rn("user", user))
     bump_generation(session)

@@ -1,0 +1,1 @@
+"""Operator commands' work, each in a function the CLI calls: backup, master-key rotation."""
