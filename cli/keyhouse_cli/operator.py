@@ -41,7 +41,7 @@ def _load() -> Any:
 def names(ctx: Any) -> list[str]:
     """The operator commands' names."""
     group = _load()
-    return list(KNOWN[:4]) if group is None else list(group.list_commands(ctx))
+    return list(KNOWN) if group is None else list(group.list_commands(ctx))
 
 
 def command(ctx: Any, name: str) -> Any | None:

@@ -6,9 +6,14 @@ import base64
 import json
 import os
 import stat
+from collections.abc import Iterator
+
+import pytest
 
 from tests.cli.conftest import Cli
-from tests.support.actors import unique
+from tests.support.actors import client, expect, unique
+from tests.support.flaky_proxy import FORWARD, FlakyProxy, after, start_proxy, stop_proxy
+from tests.support.keyhouse_server import KeyhouseServer
 
 
 def test_put_get_list_delete_a_text_secret(cli: Cli) -> None:
@@ -31,6 +36,64 @@ def test_put_get_list_delete_a_text_secret(cli: Cli) -> None:
     gone = cli("secrets", "get", name, ok=False).fails(1)
     assert name in gone
     assert "does not exist" in gone
+
+
+@pytest.fixture
+def relay(sqlite_service: KeyhouseServer) -> Iterator[FlakyProxy]:
+    """A relay in front of the session's service, to let another writer in at a chosen moment."""
+    proxy = start_proxy(sqlite_service.url)
+    yield proxy
+    stop_proxy(proxy)
+
+
+def test_put_does_not_overwrite_a_change_made_since_it_read_the_secret(
+    cli: Cli, sqlite_service: KeyhouseServer, relay: FlakyProxy
+) -> None:
+    name = unique("team/db-password")
+    made = cli("secrets", "put", name, "first", "-o", "json").json()
+
+    def colleague_writes() -> None:
+        with client(sqlite_service.url, sqlite_service.admin_key) as http:
+            put = http.put(f"/api/v1/secrets/{made['id']}/value", json={"value": "theirs"})
+            assert expect(put, 200)["version"] == 2
+
+    # GIVEN another writer whose change lands between the CLI's read and its write
+    relay.plan(FORWARD, after(colleague_writes))
+    # WHEN `secrets put` replaces the value it read at version 1
+    line = cli("secrets", "put", name, "mine", ok=False, KEYHOUSE_URL=relay.url).fails(1)
+    # THEN nothing is written, and the one line names the version the secret is at now
+    assert [(seen.method, seen.path.split("?")[0]) for seen in relay.seen] == [
+        ("GET", "/api/v1/secrets/by-name"),
+        ("PUT", f"/api/v1/secrets/{made['id']}/value"),
+    ]
+    assert f"secret {name} is at version 2, not 1" in line
+    assert "--if-version 2" in line
+    assert "mine" not in line
+    assert cli("secrets", "get", name).stdout == "theirs\n"
+    # and the colleague's value is replaced only when asked for at that version
+    cli("secrets", "put", name, "mine", "--if-version", "2")
+    assert cli("secrets", "get", name).stdout == "mine\n"
+
+
+def test_if_version_writes_only_at_that_version(cli: Cli) -> None:
+    name = unique("app/key")
+    data = b"\x00\xffkey"
+    (cli.directory / "key.bin").write_bytes(data)
+    cli("secrets", "put", name, "v1")
+    cli("secrets", "put", name, "v2")
+    stale = cli("secrets", "put", name, "--file", "key.bin", "--if-version", "1", ok=False)
+    assert "is at version 2, not 1" in stale.fails(1)
+    assert cli("secrets", "get", name).stdout == "v2\n"
+    done = cli("secrets", "put", name, "--file", "key.bin", "--if-version", "2", "-o", "json")
+    assert (done.json()["version"], done.json()["type"]) == (3, "file")
+    assert cli("secrets", "get", name, "--output-file", "-").raw == data
+
+    missing = unique("app/none")
+    absent = cli("secrets", "put", missing, "v", "--if-version", "1", ok=False).fails(1)
+    assert f"secret {missing} does not exist" in absent
+    assert "does not exist" in cli("secrets", "show", missing, ok=False).fails(1)
+    zero = cli("secrets", "put", name, "v", "--if-version", "0", ok=False).fails(2)
+    assert "--if-version" in zero
 
 
 def test_files_go_in_and_come_out_as_bytes(cli: Cli) -> None:

@@ -17,10 +17,10 @@ from keyhouse_cli.commands._shared import (
     read_stdin,
     write_private,
 )
-from keyhouse_cli.errors import CliError
+from keyhouse_cli.errors import REFUSED, CliError
 from keyhouse_cli.output import Format, Output, column, say, show
 from keyhouse_cli.session import connect
-from keyhouse_client import Keyhouse, NotFoundError, models
+from keyhouse_client import Keyhouse, NotFoundError, PreconditionFailedError, models
 from keyhouse_client.resources.secrets import value_bytes
 
 app = typer.Typer(help="Secrets: put (text or a file), get, list, show, delete.")
@@ -61,12 +61,23 @@ def put(
     ] = None,
     project: Project = None,
     description: Annotated[str | None, typer.Option(help="What the secret is for.")] = None,
+    if_version: Annotated[
+        int | None,
+        typer.Option(
+            "--if-version",
+            min=1,
+            help="Write only if the secret is still at this version (as `secrets show` "
+            "said); without it, at the version read just before writing.",
+        ),
+    ] = None,
     output: Output = Format.TABLE,
 ) -> None:
     """Create a secret, or give an existing one a new value (its version increments).
 
     The value comes from VALUE, from --file, or from stdin when neither is given.
     With --project the secret is shared with that project; without, it is private.
+    A new value is a compare-and-set: if someone else changed the secret meanwhile,
+    nothing is written and the error names the version it is at now.
     """
     if value is not None and file is not None:
         raise CliError("give VALUE or --file, not both")
@@ -77,6 +88,12 @@ def put(
     with connect() as kh:
         existing = _find(kh, name, project)
         if existing is None:
+            if if_version is not None:
+                raise CliError(
+                    f"secret {_where(name, project)} does not exist, so it is not at version "
+                    f"{if_version} (--if-version): nothing was written",
+                    REFUSED,
+                )
             described = given(description)
             if file is not None:
                 secret = kh.secrets.create_from_file(
@@ -89,15 +106,45 @@ def put(
                 )
             say(f"Created secret {secret.name} ({secret.visibility}, version {secret.version}).")
         else:
+            secret = _replace(kh, existing, text, file, if_version or existing.version, project)
             if description is not None:
-                kh.secrets.update(secret_id=existing.id, description=description)
-            if file is not None:
-                secret = kh.secrets.put_file(secret_id=existing.id, path=file)
-            else:
-                assert text is not None
-                secret = kh.secrets.put_value(secret_id=existing.id, value=text, type="text")
+                secret = kh.secrets.update(secret_id=existing.id, description=description)
             say(f"Updated secret {secret.name} to version {secret.version}.")
     show(secret, output)
+
+
+def _where(name: str, project: str | None) -> str:
+    return f"{name} of project {project}" if project else name
+
+
+def _replace(
+    kh: Keyhouse,
+    existing: models.SecretPublic,
+    text: str | None,
+    file: Path | None,
+    expected: int,
+    project: str | None,
+) -> models.SecretPublic:
+    """Write the new value only if the secret is still at version ``expected``.
+
+    Without it, a value written by someone else between our read and our write
+    would be replaced unseen (a lost update).
+    """
+    try:
+        if file is not None:
+            return kh.secrets.put_file(secret_id=existing.id, path=file, expected_version=expected)
+        assert text is not None
+        return kh.secrets.put_value(
+            secret_id=existing.id, value=text, type="text", expected_version=expected
+        )
+    except PreconditionFailedError as changed:
+        now = changed.current_version
+        raise CliError(
+            f"secret {_where(existing.name, project)} is at version {now}, not {expected}: "
+            "it was changed meanwhile and nothing was written; check it "
+            f"(keyhouse secrets show) and run again, or pass --if-version {now} to replace it",
+            REFUSED,
+        ) from None
 
 
 @app.command()
@@ -168,7 +215,7 @@ def show_(name: Name, project: Project = None, output: Output = Format.TABLE) ->
 @app.command()
 def delete(name: Name, project: Project = None, yes: Yes = False) -> None:
     """Delete a secret and its value."""
-    confirm(f"Delete secret {name}{f' of project {project}' if project else ''}?", yes)
+    confirm(f"Delete secret {_where(name, project)}?", yes)
     with connect() as kh:
         secret = kh.secrets.get_by_name(name=name, project=project)
         kh.secrets.delete(secret_id=secret.id)
