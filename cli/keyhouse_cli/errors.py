@@ -2,7 +2,7 @@
 
 Exit statuses: 0 done; 1 the service refused or failed (or a check came out
 negative, as ``keys verify`` of a bad key); 2 bad usage, configuration or local
-input; 3 the service could not be reached.
+input; 3 the service could not be reached; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations

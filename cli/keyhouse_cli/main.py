@@ -28,6 +28,8 @@ from keyhouse_cli.commands import (
 from keyhouse_cli.errors import REFUSED, USAGE, describe
 from keyhouse_cli.session import choose_profile
 
+INTERRUPTED = 130  # the shells' status for a process ended by SIGINT
+
 
 class KeyhouseGroup(TyperGroup):
     """The root group: its own commands, then the service's operator commands, loaded late."""
@@ -120,7 +122,7 @@ def main() -> None:
         sys.exit(REFUSED)
     except KeyboardInterrupt:
         typer.echo("error: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as error:
         known = describe(error)
         if known is not None:
@@ -138,4 +140,6 @@ def main() -> None:
             err=True,
         )
         sys.exit(REFUSED)
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into a silent Exit(130)
+        typer.echo("error: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -8,10 +8,17 @@ admin's key, unless a test gives another).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import termios
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,8 @@ class Result:
     returncode: int
     raw: bytes = field(repr=False)
     stderr: str
+    terminal: str = field(default="", repr=False)
+    """What appeared on the controlling terminal (``at_terminal`` runs): prompts, echoes."""
 
     @property
     def stdout(self) -> str:
@@ -74,18 +83,12 @@ class Cli:
         Keyword arguments set (or, given None, unset) environment variables.
         """
         __tracebackhide__ = True
-        environment = {**self.env}
-        for name, value in env.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
         completed = subprocess.run(
             [str(self.executable), *args],
             input=stdin.encode() if isinstance(stdin, str) else (stdin or b""),
             capture_output=True,
             cwd=self.directory,
-            env=environment,
+            env=self._environment(env),
             check=False,
             timeout=120,
         )
@@ -93,6 +96,93 @@ class Cli:
         if ok:
             assert result.returncode == 0, f"{args}: exit {result.returncode}: {result.stderr}"
         return result
+
+    def _environment(self, env: dict[str, str | None]) -> dict[str, str]:
+        environment = {**self.env}
+        for name, value in env.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        return environment
+
+    def at_terminal(
+        self,
+        *args: str,
+        typed: str = "",
+        replies: Sequence[tuple[str, str]] = (),
+        stderr_too: bool = False,
+        **env: str | None,
+    ) -> Result:
+        """Run ``keyhouse ARGS`` with a pseudo-terminal as stdin and controlling terminal.
+
+        ``typed`` is typed at once (read by ordinary prompts); each ``(prompt, reply)``
+        of ``replies`` is typed once ``prompt`` has appeared on the terminal (hidden
+        prompts flush what was typed before them). stdout stays a pipe, and so does
+        stderr unless ``stderr_too`` (then what it wrote is in ``terminal``).
+        """
+        __tracebackhide__ = True
+        primary, secondary = os.openpty()
+
+        def attach() -> None:  # in the child: the pty becomes its controlling terminal
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        shown = bytearray()
+        process = subprocess.Popen(
+            [str(self.executable), *args],
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=secondary if stderr_too else subprocess.PIPE,
+            cwd=self.directory,
+            env=self._environment(env),
+            preexec_fn=attach,
+        )
+        os.close(secondary)
+        os.write(primary, typed.encode())
+        pending = list(replies)
+
+        def converse() -> None:
+            while process.poll() is None:
+                ready, _, _ = select.select([primary], [], [], 0.1)
+                if not ready:
+                    continue
+                try:
+                    shown.extend(os.read(primary, 4096))
+                except OSError:  # the child closed the terminal
+                    return
+                if pending and pending[0][0].encode() in shown:
+                    os.write(primary, pending.pop(0)[1].encode())
+
+        talker = threading.Thread(target=converse, daemon=True)
+        talker.start()
+        try:
+            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            talker.join(timeout=5)
+            os.close(primary)
+        return Result(args, process.returncode, stdout, (stderr or b"").decode(), shown.decode())
+
+    def interrupted_while_reading_stdin(self, *args: str) -> Result:
+        """Run ``keyhouse ARGS``, and press Ctrl-C (SIGINT) once it waits for stdin."""
+        __tracebackhide__ = True
+        process = subprocess.Popen(
+            [str(self.executable), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self.directory,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 60
+        wchan = Path(f"/proc/{process.pid}/wchan")
+        while "pipe" not in wchan.read_text():  # the kernel says where it sleeps
+            assert process.poll() is None, process.communicate()[1].decode()
+            assert time.monotonic() < deadline, "keyhouse never waited for stdin"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        return Result(args, process.returncode, stdout, stderr.decode())
 
     def as_key(self, key: str) -> Cli:
         """The same runner, sending ``key`` instead."""

@@ -52,7 +52,13 @@ def test_the_client_and_the_command_work_without_extras(
     assert "Keyhouse" in client.stdout
 
     # Server work names the extra it needs; so does the Terraform provider.
-    needs = {("server",): "server", ("init",): "server", ("provider", "install"): "provider"}
+    needs = {
+        ("server",): "server",
+        ("init",): "server",
+        ("backup", "snapshot.db"): "server",
+        ("master-key", "rotate"): "server",
+        ("provider", "install"): "provider",
+    }
     for args, extra in needs.items():
         line = cli(*args, ok=False).fails(2)
         assert f"pip install 'keyhouse[{extra}]'" in line

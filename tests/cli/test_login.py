@@ -63,3 +63,23 @@ def test_without_a_profile_or_the_environment_it_says_how_to_log_in(cli: Cli) ->
     assert "keyhouse login --url" in line
     half = cli("whoami", ok=False, KEYHOUSE_API_KEY=None).fails(2)
     assert "KEYHOUSE_URL is set but KEYHOUSE_API_KEY is not" in half
+
+
+def test_at_a_terminal_login_asks_for_the_key_without_showing_it(
+    cli: Cli, sqlite_service: KeyhouseServer
+) -> None:
+    key = cli("keys", "create", unique("tty"), "-s", "keys").stdout.strip()
+    logged = cli.at_terminal(
+        "login", "--url", sqlite_service.url, "-o", "json", replies=[("API key: ", key + "\n")]
+    )
+    assert logged.returncode == 0, logged.stderr
+    assert "API key: " in logged.terminal  # asked on the terminal itself
+    assert key not in logged.terminal + logged.stderr + logged.stdout  # never echoed
+    assert logged.json()["key"]["scopes"] == ["keys"]  # stdout holds only the result
+    assert tomllib.loads(cli.config.read_text())["profiles"]["default"]["api_key"] == key
+
+    empty = cli.at_terminal(
+        "login", "--url", sqlite_service.url, "--profile", "empty", replies=[("API key: ", "\n")]
+    )
+    assert "no API key given" in empty.fails(2)
+    assert "empty" not in tomllib.loads(cli.config.read_text())["profiles"]

@@ -159,3 +159,15 @@ def test_project_implies_shared_and_a_role_reads_by_name_with_only_get_secret_va
     refused = as_role("secrets", "show", secret, "--project", project, ok=False).fails(1)
     assert "secrets:GetSecret " in refused  # the refusal names the action it lacks
     assert f"project '{project}'" in refused
+
+
+def test_a_listing_shows_its_progress_at_a_terminal(cli: Cli) -> None:
+    prefix = unique("many")
+    for n in range(3):
+        cli("secrets", "put", f"{prefix}/{n}", "v")
+    listed = cli.at_terminal("secrets", "list", "--prefix", prefix, stderr_too=True)
+    assert listed.returncode == 0, listed.terminal
+    assert "Listing secrets... 3" in listed.terminal  # counted as the pages arrive
+    assert all(f"{prefix}/{n}" in listed.stdout for n in range(3))
+    piped = cli("secrets", "list", "--prefix", prefix)
+    assert "Listing secrets" not in piped.stderr  # no spinner in a script's logs

@@ -151,3 +151,34 @@ def test_server_honours_keyhouse_home_and_port_and_data_dir(tmp_path: Path) -> N
             process.terminate()
             process.wait(timeout=15)
             log.close()
+
+
+def test_backup_and_master_key_rotation_take_the_data_dir(tmp_path: Path) -> None:
+    # GIVEN a service's data directory, as `keyhouse init --data-dir` makes it
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYHOUSE_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(KEYHOUSE), *args], capture_output=True, text=True, cwd=tmp_path, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    run("init", "--data-dir", str(data))
+    old_key = (data / "master.key").read_text()
+    # WHEN the operator backs it up and rotates its master key, naming only the directory
+    run("backup", str(tmp_path / "snapshot.db"), "--data-dir", str(data))
+    rotated = run("master-key", "rotate", "--data-dir", str(data))
+    recovered = run("admin", "recover", "--data-dir", str(data))
+    # THEN the snapshot holds the database, private, and the key file holds a new key
+    assert mode(tmp_path / "snapshot.db") == 0o600
+    engine = create_engine(f"sqlite:///{tmp_path / 'snapshot.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM principals")).scalar() == "admin"
+    engine.dispose()
+    assert "Rotated to master key version 2" in rotated.stderr
+    assert (data / "master.key").read_text() != old_key
+    assert str(data / "master.key") in rotated.stderr
+    # and the database still opens under the new key alone
+    assert recovered.stdout.strip().startswith("kh_")

@@ -72,10 +72,16 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def confirm(question: str, yes: bool) -> None:
-    """Ask at a terminal unless ``--yes``; scripts (no terminal) are not asked."""
+    """Ask at a terminal unless ``--yes``; scripts (no terminal) are not asked.
+
+    The question goes to stderr, so that stdout holds only the result (``-o json``).
+    """
     if yes or not sys.stdin.isatty():
         return
-    if not typer.confirm(question, default=False):
+    # Not typer.confirm: its prompt leaves a space on stdout.
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
         raise typer.Abort()
 
 

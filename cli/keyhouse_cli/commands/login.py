@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -24,7 +25,8 @@ def _read_key(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         key = sys.stdin.readline().strip()
     else:
-        key = typer.prompt("API key", hide_input=True).strip()
+        # On the terminal itself, echo off: neither stdout (kept for results) nor the screen.
+        key = getpass.getpass("API key: ").strip()
     if not key:
         raise CliError("no API key given: type it at the prompt, or pipe it in with --key-stdin")
     return key
