@@ -38,6 +38,7 @@ from keyhouse.models import Principal, Project, ProjectMember, Secret, new_id
 from keyhouse.schemas.secrets import (
     SecretCreate,
     SecretPublic,
+    SecretUpdate,
     SecretValue,
     SecretValueUpdate,
     check_file_value,
@@ -269,6 +270,13 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
         version=secret.version,
         value=plaintext.decode(),
     )
+
+
+def update_secret(secret: Secret, body: SecretUpdate, now: datetime) -> None:
+    """A new description (the value changes only through ``put_value``)."""
+    if "description" in body.model_fields_set:
+        secret.description = body.description
+        secret.updated_at = now
 
 
 def expected_version(if_match: str | None, body: SecretValueUpdate) -> int | None:

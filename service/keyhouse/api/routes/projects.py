@@ -130,8 +130,7 @@ def update(
     """Change a project's description (owners and admins)."""
     found = _project(session, caller, project, "projects:UpdateProject")
     authorize(session, caller, "projects:UpdateProject", project_rn(project), project=found)
-    if "description" in body.model_fields_set:
-        found.description = body.description
+    projects_domain.update_project(found, body)
     audit.record(session, caller, "projects:UpdateProject", project_rn(project))
     session.commit()
     return projects_domain.to_public(session, caller, found)

@@ -193,9 +193,7 @@ def update(
 ) -> SecretPublic:
     """Change a secret's description."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:UpdateSecret")
-    if "description" in body.model_fields_set:
-        secret.description = body.description
-        secret.updated_at = utcnow()
+    secrets_domain.update_secret(secret, body, utcnow())
     audit.record(session, caller, "secrets:UpdateSecret", secret_rn(secret))
     session.commit()
     return secrets_domain.to_public(secret)
