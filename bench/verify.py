@@ -12,6 +12,12 @@ Prints requests/s, p50 and p99 for each, and the ratio to the floor measured in
 the same run. Goal: verification >= 0.5x the floor's requests/s, p99 <= 10 ms
 at 16 connections, with no growth from 10 thousand to 1 million keys.
 
+Then a known key id with a wrong secret against an unknown key id (the anchor),
+which must cost the same so that timing tells nobody which key ids exist:
+``check_key`` in process (the microseconds that matter, without the HTTP stack's
+noise; on PostgreSQL with the key cache holding every real key) and
+``keys:verify`` over one connection. Goal: ratio 1.00, within the run's noise.
+
     .venv/bin/python bench/verify.py                 # both backends
     .venv/bin/python bench/verify.py --backend sqlite --seconds 5
 """
@@ -20,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, insert, select, text
 
@@ -35,7 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import Result, build_request, run  # noqa: E402
 from keyhouse.core.crypto import Envelope, load_master_key  # noqa: E402
-from keyhouse.core.keys import KeyDigester, generate_key  # noqa: E402
+from keyhouse.core.keys import KeyDigester, generate_key, parse_key_id  # noqa: E402
+from keyhouse.domain.auth import KeyLookup, check_key  # noqa: E402
+from keyhouse.domain.key_cache import KeyCache  # noqa: E402
 from keyhouse.models import ApiKey, Principal  # noqa: E402
 from tests.support.keyhouse_server import KeyhouseServer, server_env, start_server  # noqa: E402
 from tests.support.postgres import start_postgres  # noqa: E402
@@ -50,6 +61,7 @@ class Seeded:
 
     plaintexts: list[str]
     total: int
+    digester: KeyDigester
 
 
 def log(message: str) -> None:
@@ -99,7 +111,7 @@ def seed(database_url: str, directory: Path, total: int) -> Seeded:
         _fill(engine, owner, start, count, now, expires)
         log(f"    seeded {start + count + REAL_KEYS + 1:,} / {total:,} keys")
     engine.dispose()
-    return Seeded(plaintexts, total)
+    return Seeded(plaintexts, total, digester)
 
 
 def _fill(
@@ -201,6 +213,107 @@ def report(
         print(f"  goal (>= 0.50x floor, p99 <= 10 ms) for {result.name}: {verdict}")
 
 
+def _per_call_us(check: Callable[[str], object], keys: list[str]) -> float:
+    began = time.perf_counter_ns()
+    for key in keys:
+        check(key)
+    return (time.perf_counter_ns() - began) / len(keys) / 1000
+
+
+def compare_in_process(
+    url: str, seeded: Seeded, rounds: int, cache_seconds: float
+) -> tuple[float, float]:
+    """Median microseconds per ``check_key`` for unknown ids and for wrong secrets.
+
+    Rounds alternate which path goes first; each round checks 1,000 keys of each.
+    """
+    engine = create_engine(url)
+    cache = None
+    if engine.dialect.name == "postgresql" and cache_seconds:
+
+        def connect() -> Any:
+            pooled = engine.raw_connection()
+            pooled.detach()
+            connection = pooled.dbapi_connection
+            connection.autocommit = True  # type: ignore[union-attr]
+            return connection
+
+        cache = KeyCache(connect, ttl_seconds=cache_seconds)
+        cache.start()
+        while not cache.active:
+            time.sleep(0.01)
+    lookup = KeyLookup(engine, cache)
+    try:
+        digester = seeded.digester
+        now = datetime.now(UTC)
+        for key in seeded.plaintexts:  # warm: every real key cached where there is a cache
+            check_key(lookup, digester, key, now)
+        unknown = [generate_key().plaintext for _ in seeded.plaintexts]
+        wrong = [generate_key(parse_key_id(key)).plaintext for key in seeded.plaintexts]
+
+        def check(key: str) -> object:
+            return check_key(lookup, digester, key, now)
+
+        unknown_us, wrong_us = [], []
+        for index in range(rounds):
+            if index % 2:
+                wrong_us.append(_per_call_us(check, wrong))
+                unknown_us.append(_per_call_us(check, unknown))
+            else:
+                unknown_us.append(_per_call_us(check, unknown))
+                wrong_us.append(_per_call_us(check, wrong))
+        return statistics.median(unknown_us), statistics.median(wrong_us)
+    finally:
+        if cache is not None:
+            cache.stop()
+        lookup.close()
+        engine.dispose()
+
+
+def compare_over_http(
+    server: KeyhouseServer, seeded: Seeded, seconds: float, rounds: int = 10
+) -> tuple[float, float]:
+    """Median p50 (us) of ``keys:verify`` for unknown ids and for wrong secrets, one connection.
+
+    Short rounds that alternate which path goes first, so that a change in the
+    machine's load falls on both.
+    """
+
+    def verify(keys: list[str]) -> list[bytes]:
+        return [
+            build_request(
+                "POST", "/api/v1/keys:verify", server.port, {}, json.dumps({"key": k}).encode()
+            )
+            for k in keys
+        ]
+
+    unknown = verify([generate_key().plaintext for _ in seeded.plaintexts])
+    wrong = verify([generate_key(parse_key_id(k)).plaintext for k in seeded.plaintexts])
+    run("warm-up", server.port, unknown + wrong, concurrency=1, seconds=min(1.0, seconds))
+    p50s: dict[str, list[float]] = {"unknown": [], "wrong": []}
+    order = [("unknown", unknown), ("wrong", wrong)]
+    for index in range(rounds):
+        for name, requests in order if index % 2 == 0 else order[::-1]:
+            result = run(name, server.port, requests, concurrency=1, seconds=seconds / rounds)
+            p50s[name].append(result.p50 * 1000)
+    return statistics.median(p50s["unknown"]), statistics.median(p50s["wrong"])
+
+
+def report_wrong_secret(in_process: tuple[float, float], http: tuple[float, float]) -> None:
+    unknown_us, wrong_us = in_process
+    print("  known key id with a wrong secret vs an unknown key id (the anchor):")
+    print(
+        f"    check_key in process   unknown {unknown_us:6.2f} us   wrong secret "
+        f"{wrong_us:6.2f} us   {wrong_us / unknown_us:.2f}x ({wrong_us - unknown_us:+.2f} us)"
+    )
+    unknown_p50, wrong_p50 = http
+    print(
+        f"    POST /keys:verify, 1 connection   unknown p50 {unknown_p50:6.0f} us   "
+        f"wrong secret p50 {wrong_p50:6.0f} us   {wrong_p50 / unknown_p50:.2f}x"
+    )
+    print("  goal (the same work: 1.00x within the run's noise): see the ratios above")
+
+
 def bench(backend: str, total: int, concurrency: int, seconds: float, cache_seconds: float) -> None:
     directory = Path(tempfile.mkdtemp(prefix=f"keyhouse-bench-{backend}-"))
     postgres = None
@@ -226,6 +339,9 @@ def bench(backend: str, total: int, concurrency: int, seconds: float, cache_seco
             )
             note = note or (", no key cache" if backend == "postgres" else "")
             report(backend, total, concurrency, measure(server, seeded, concurrency, seconds), note)
+            log(f"==> {backend}: a wrong secret against an unknown key id")
+            in_process = compare_in_process(url, seeded, rounds=31, cache_seconds=cache_seconds)
+            report_wrong_secret(in_process, compare_over_http(server, seeded, seconds))
         finally:
             server.stop()
     finally:

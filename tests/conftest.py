@@ -105,3 +105,23 @@ def db(service: KeyhouseServer) -> Iterator[Engine]:
     engine = create_engine(service.database_url)
     yield engine
     engine.dispose()
+
+
+# First, so that xdist (which renames grouped tests in its own hook) sees the groups.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for ``pytest -n`` (xdist's ``loadgroup``): a file stays on one worker.
+
+    Many files run steps in order against one deployment (deploy, deploy again,
+    destroy), so a file is the unit of distribution. Two folders go whole: the
+    end-to-end tests share one pip install of the checkout (a session fixture,
+    minutes long), and the client's coverage test checks what every operation
+    test of its session exercised.
+    """
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        whole = next((top for top in _WHOLE_FOLDERS if path.startswith(top)), None)
+        item.add_marker(pytest.mark.xdist_group(whole or path))
+
+
+_WHOLE_FOLDERS = ("tests/e2e/", "tests/client/")

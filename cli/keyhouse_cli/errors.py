@@ -41,17 +41,30 @@ def _field(pointer: str) -> str:
     return "/".join(parts) or pointer
 
 
+def _pointed(error: APIError) -> str | None:
+    # A 422, and a 404 or 409 about a part of the request, point at each part concerned.
+    items = error.problem.get("errors")
+    if not isinstance(items, list) or not items:
+        return None
+    parts = []
+    for item in items:
+        field = _field(str(item.get("pointer", ""))) if isinstance(item, dict) else ""
+        detail = str(item.get("detail", "invalid")) if isinstance(item, dict) else str(item)
+        parts.append(detail if not field or detail.startswith(field) else f"{field}: {detail}")
+    return "; ".join(parts)
+
+
 def _api(error: APIError) -> str:
-    if isinstance(error, ValidationError) and error.errors:
-        return "invalid request: " + "; ".join(
-            f"{_field(item.get('pointer', ''))}: {item.get('detail', 'invalid')}"
-            for item in error.errors
-        )
+    pointed = _pointed(error)
+    if isinstance(error, ValidationError) and pointed:
+        return "invalid request: " + pointed
     if isinstance(error, AuthenticationError):
         reason = f" ({error.reason})" if error.reason else ""
         return f"the API key was refused{reason}: {error.detail or error.title}"
     if isinstance(error, PermissionDeniedError):
         return f"refused: {error.detail or error.title}"
+    if pointed:
+        return pointed
     detail = error.detail or error.title
     if isinstance(error, ServerError):
         request = f" (request {error.request_id})" if error.request_id else ""

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -86,19 +87,39 @@ def _json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2) + "\n")
 
 
-def dump(value: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
-    """The JSON form of a model, a list of models or a plain dict."""
+def _revealed(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {name: _revealed(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_revealed(item) for item in value]
+    return value
+
+
+def dump(value: BaseModel | Sequence[BaseModel] | dict[str, Any], *, reveal: bool = False) -> Any:
+    """The JSON form of a model, a list of models or a plain dict.
+
+    A key or secret value (a ``SecretStr``) shows as ``'**********'`` unless ``reveal``:
+    only for the command whose result is that value.
+    """
     if isinstance(value, BaseModel):
+        if reveal:
+            return to_jsonable_python(_revealed(value.model_dump()))
         return value.model_dump(mode="json")
     if isinstance(value, dict):
         return value
     return [item.model_dump(mode="json") for item in value]
 
 
-def show(item: BaseModel, fmt: Format, *, title: str | None = None) -> None:
-    """One object: a two-column table of its fields, or its JSON."""
+def show(item: BaseModel, fmt: Format, *, title: str | None = None, reveal: bool = False) -> None:
+    """One object: a two-column table of its fields, or its JSON.
+
+    Keys and secret values show as ``'**********'``; ``reveal`` prints them in the JSON,
+    for the command that was asked for them.
+    """
     if fmt is Format.JSON:
-        _json(dump(item))
+        _json(dump(item, reveal=reveal))
         return
     table = Table(title=title, show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import to_jsonable_python
 
@@ -75,6 +75,12 @@ def segment(value: object) -> str:
     return quote(str(value), safe="").replace(".", "%2E")
 
 
+def _revealed(value: Any) -> Any:
+    # The one place a SecretStr argument is read: into the request that sends it
+    # (pydantic would serialize it as '**********').
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
 def make_call(
     method: str,
     path: str,
@@ -88,14 +94,14 @@ def make_call(
     """Assemble a call; arguments left NOT_GIVEN are left out of the request."""
     # A query parameter of None means "no filter": it is left out, like NOT_GIVEN.
     params = {
-        k: to_jsonable_python(v)
+        k: to_jsonable_python(_revealed(v))
         for k, v in (query or {}).items()
         if v is not NOT_GIVEN and v is not None
     }
     payload = (
         None
         if body is None
-        else to_jsonable_python({k: v for k, v in body.items() if v is not NOT_GIVEN})
+        else to_jsonable_python({k: _revealed(v) for k, v in body.items() if v is not NOT_GIVEN})
     )
     headers: dict[str, str] = {}
     if creates:
@@ -105,23 +111,23 @@ def make_call(
 
 
 def _settings(
-    base_url: str | None, api_key: str | None, timeout: float | httpx.Timeout | None
+    base_url: str | None, api_key: str | SecretStr | None, timeout: float | httpx.Timeout | None
 ) -> tuple[str, str, float | httpx.Timeout]:
     base_url = base_url or os.environ.get("KEYHOUSE_URL")
-    api_key = (api_key or os.environ.get("KEYHOUSE_API_KEY") or "").strip()
+    key: str = (_revealed(api_key) or os.environ.get("KEYHOUSE_API_KEY") or "").strip()
     if not base_url:
         raise ConfigurationError(
             "no Keyhouse URL: pass base_url= or set KEYHOUSE_URL (e.g. http://127.0.0.1:8787)"
         )
-    if not api_key:
+    if not key:
         raise ConfigurationError("no Keyhouse API key: pass api_key= or set KEYHOUSE_API_KEY")
-    if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
         # Checked here so that the key never reaches an error message further down.
         raise ConfigurationError(
             "the API key holds characters no API key has (spaces or non-ASCII): "
             "check how it was copied"
         )
-    return base_url.rstrip("/"), api_key, DEFAULT_TIMEOUT if timeout is None else timeout
+    return base_url.rstrip("/"), key, DEFAULT_TIMEOUT if timeout is None else timeout
 
 
 def _unsent(exc: httpx.TransportError) -> bool:
@@ -146,7 +152,7 @@ class _Transport:
     def __init__(
         self,
         base_url: str | None,
-        api_key: str | None,
+        api_key: str | SecretStr | None,
         timeout: float | httpx.Timeout | None,
         retry: RetryPolicy | None,
     ) -> None:
@@ -230,7 +236,7 @@ class SyncTransport(_Transport):
         self,
         *,
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
@@ -272,7 +278,7 @@ class AsyncTransport(_Transport):
         self,
         *,
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from pydantic import SecretStr
 
 from keyhouse_client._transport import AsyncTransport, RetryPolicy, SyncTransport
 from keyhouse_client.resources import (
@@ -36,7 +37,8 @@ class Keyhouse(SyncTransport):
 
     Args:
         base_url: Where the service listens; defaults to ``KEYHOUSE_URL``.
-        api_key: The API key, sent as ``x-api-key``; defaults to ``KEYHOUSE_API_KEY``.
+        api_key: The API key (a ``str``, or the ``SecretStr`` of a new key's ``key``),
+            sent as ``x-api-key``; defaults to ``KEYHOUSE_API_KEY``.
         timeout: Seconds (or an ``httpx.Timeout``) per attempt; 30 by default.
         retry: How to retry failed calls (``RetryPolicy``; ``NO_RETRIES`` to never retry).
         http_client: An ``httpx.Client`` to send through (its pool is shared, and
@@ -50,7 +52,7 @@ class Keyhouse(SyncTransport):
         self,
         *,
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
@@ -97,7 +99,8 @@ class AsyncKeyhouse(AsyncTransport):
 
     Args:
         base_url: Where the service listens; defaults to ``KEYHOUSE_URL``.
-        api_key: The API key, sent as ``x-api-key``; defaults to ``KEYHOUSE_API_KEY``.
+        api_key: The API key (a ``str``, or the ``SecretStr`` of a new key's ``key``),
+            sent as ``x-api-key``; defaults to ``KEYHOUSE_API_KEY``.
         timeout: Seconds (or an ``httpx.Timeout``) per attempt; 30 by default.
         retry: How to retry failed calls (``RetryPolicy``; ``NO_RETRIES`` to never retry).
         http_client: An ``httpx.AsyncClient`` to send through (its pool is shared, and
@@ -111,7 +114,7 @@ class AsyncKeyhouse(AsyncTransport):
         self,
         *,
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,

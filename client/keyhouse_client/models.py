@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Dict, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    StringConstraints,
+)
 
 
 class ActionPublic(BaseModel):
@@ -36,25 +43,56 @@ class ActionsPublic(BaseModel):
 
 
 class Scope(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1)]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+        ),
+    ]
 
 
 class Project(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     Restrict the key to this project.
     """
 
 
 class OwnerRole(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner Role")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner Role",
+        ),
+    ]
     """
     Create the key for this role instead of the caller (admins).
     """
 
 
 class OwnerUser(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Owner User")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Owner User",
+        ),
+    ]
     """
     Create the key for this user instead of the caller (admins).
     """
@@ -67,15 +105,32 @@ class ExpiresInDays(RootModel[int]):
     """
 
 
+class ExpiresAt(RootModel[datetime]):
+    root: Annotated[datetime, Field(title="Expires At")]
+    """
+    Expiry as a timestamp.
+    """
+
+
 class ApiKeyCreate(BaseModel):
     """
     A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
     """
     Unique among the owner's keys.
     """
@@ -99,14 +154,22 @@ class ApiKeyCreate(BaseModel):
     """
     Lifetime in days, at most the admin's maximum.
     """
-    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
     """
     Expiry as a timestamp.
     """
 
 
 class Name(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:(?:\\.?[A-Za-z0-9 _-])*\\.?[A-Za-z0-9_-]|(?:\\.?[A-Za-z0-9 _-])*\\.)?$",
+            title="Name",
+        ),
+    ]
     """
     A new name, unique among the owner's keys.
     """
@@ -151,7 +214,15 @@ class AttachmentCreate(BaseModel):
     """
     user or role.
     """
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
     """
     The user's or role's name.
     """
@@ -269,7 +340,15 @@ class MemberCreate(BaseModel):
     """
     user or role.
     """
-    principal_name: Annotated[str, Field(max_length=64, min_length=1, title="Principal Name")]
+    principal_name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Principal Name",
+        ),
+    ]
     """
     The user's or role's name.
     """
@@ -315,7 +394,14 @@ class MembersPublic(BaseModel):
 
 
 class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     What the policy grants.
     """
@@ -329,7 +415,15 @@ class PolicyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     """
     The policy's name, unique; its arn is khrn:policy:<name>.
     """
@@ -372,7 +466,14 @@ class PolicyPublic(BaseModel):
 
 
 class Description1(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     A new description; null clears it.
     """
@@ -394,15 +495,6 @@ class PolicyUpdate(BaseModel):
     """
     A new document: a new version, in force from the next request.
     """
-
-
-class PrincipalRef(BaseModel):
-    """
-    A user or role, by kind and name.
-    """
-
-    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
-    name: Annotated[str, Field(title="Name")]
 
 
 class Problem(BaseModel):
@@ -439,7 +531,7 @@ class Problem(BaseModel):
     """
     errors: Annotated[list[InvalidParam] | None, Field(title="Errors")] = None
     """
-    For 422: each invalid part.
+    For 422, 409 and a 404 about a named object: each part concerned.
     """
     current_version: Annotated[int | None, Field(title="Current Version")] = None
     """
@@ -448,7 +540,14 @@ class Problem(BaseModel):
 
 
 class Description2(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     What the project is for.
     """
@@ -462,7 +561,15 @@ class ProjectCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     """
     The project's name, unique.
     """
@@ -492,7 +599,14 @@ class ProjectPublic(BaseModel):
 
 
 class Description3(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     A new description; null clears it.
     """
@@ -543,7 +657,14 @@ class Readiness(BaseModel):
 
 
 class Description4(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     What the role is for.
     """
@@ -557,7 +678,15 @@ class RoleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     """
     The role's name, unique among roles.
     """
@@ -583,7 +712,14 @@ class RolePublic(BaseModel):
 
 
 class Description5(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     A new description; null clears it.
     """
@@ -620,11 +756,26 @@ class ScopeCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     """
     The scope's name, unique in the catalog.
     """
-    description: Annotated[str | None, Field(max_length=500, title="Description")] = ""
+    description: Annotated[
+        str | None,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ] = ""
     """
     What the scope lets a key do.
     """
@@ -650,14 +801,29 @@ class ScopesPublic(BaseModel):
 
 
 class Project1(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
     """
     The project to share the secret with; implies visibility 'project'.
     """
 
 
 class Description6(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     What the secret is for.
     """
@@ -666,6 +832,9 @@ class Description6(RootModel[str]):
 class SecretCreate(BaseModel):
     """
     A new secret, private to its creator or shared with a project.
+
+    A project secret names its project (which alone implies visibility 'project'); a private
+    one names none. A file's value is base64.
     """
 
     model_config = ConfigDict(
@@ -675,11 +844,19 @@ class SecretCreate(BaseModel):
     """
     text, or file (value is base64).
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
-    name: Annotated[str, Field(max_length=256, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=256,
+            min_length=1,
+            pattern="^\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?(?:/\\.?[A-Za-z0-9_-](?:\\.?[A-Za-z0-9_-])*\\.?)*$",
+            title="Name",
+        ),
+    ]
     """
     A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
     """
@@ -725,7 +902,14 @@ class SecretPublic(BaseModel):
 
 
 class Description7(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title="Description")]
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
     """
     A new description; null clears it.
     """
@@ -754,7 +938,7 @@ class SecretValue(BaseModel):
     name: Annotated[str, Field(title="Name")]
     type: Annotated[Literal["text", "file"], Field(title="Type")]
     version: Annotated[int, Field(title="Version")]
-    value: Annotated[str, Field(title="Value")]
+    value: Annotated[SecretStr, Field(title="Value")]
 
 
 class ExpectedVersion(RootModel[int]):
@@ -767,6 +951,9 @@ class ExpectedVersion(RootModel[int]):
 class SecretValueUpdate(BaseModel):
     """
     A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
     """
 
     model_config = ConfigDict(
@@ -776,7 +963,7 @@ class SecretValueUpdate(BaseModel):
     """
     text, or file (value is base64); omit to keep the type.
     """
-    value: Annotated[str, Field(max_length=9000, min_length=1, title="Value")]
+    value: Annotated[SecretStr, Field(max_length=9000, min_length=1, title="Value")]
     """
     The value: text as is, or for type=file the base64 of the file's bytes. At most 9000 characters.
     """
@@ -847,34 +1034,18 @@ class SettingsUpdate(BaseModel):
     """
 
 
-class SimulateRequest(BaseModel):
-    """
-    A question to the policy engine. Give a principal, or policies, or both.
-    """
+class Context(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    principal: PrincipalRef | None = None
-    """
-    Evaluate with everything this principal holds.
-    """
-    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
-    """
-    Further documents to evaluate.
-    """
-    action: Annotated[str, Field(max_length=128, min_length=1, title="Action")]
-    """
-    The action, e.g. secrets:GetSecretValue.
-    """
-    resource: Annotated[str, Field(max_length=1024, min_length=1, title="Resource")]
-    """
-    The resource's khrn, e.g. khrn:secret:...
-    """
-    context: Annotated[dict[str, str | list[str]] | None, Field(title="Context")] = None
-    """
-    Condition keys, e.g. keyhouse:SourceIp.
-    """
+
+class ContextItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+    ]
 
 
 class SimulateResponse(BaseModel):
@@ -892,6 +1063,19 @@ class SimulateResponse(BaseModel):
     """
 
 
+class Email(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Email",
+        ),
+    ]
+    """
+    The user's email address.
+    """
+
+
 class UserCreate(BaseModel):
     """
     A new user (a person).
@@ -900,11 +1084,19 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str, Field(max_length=64, min_length=1, title="Name")]
+    name: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Name",
+        ),
+    ]
     """
     The user's name, unique among users.
     """
-    email: Annotated[str | None, Field(title="Email")] = None
+    email: Annotated[Email | None, Field(title="Email")] = None
     """
     The user's email address.
     """
@@ -930,6 +1122,19 @@ class UserPublic(BaseModel):
     created_at: Annotated[datetime, Field(title="Created At")]
 
 
+class Email1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Email",
+        ),
+    ]
+    """
+    A new email address; null clears it.
+    """
+
+
 class UserUpdate(BaseModel):
     """
     Changes to a user.
@@ -938,7 +1143,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[str | None, Field(title="Email")] = None
+    email: Annotated[Email1 | None, Field(title="Email")] = None
     """
     A new email address; null clears it.
     """
@@ -957,20 +1162,6 @@ class UsersPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ValidateRequest(BaseModel):
-    """
-    A document to check: an object, or its JSON text.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    document: Annotated[Any, Field(title="Document")]
-    """
-    The policy document, or a string holding its JSON.
-    """
-
-
 class ValidateResponse(BaseModel):
     """
     Whether a document is valid, what is wrong, and what is suspicious.
@@ -979,6 +1170,249 @@ class ValidateResponse(BaseModel):
     valid: Annotated[bool, Field(title="Valid")]
     errors: Annotated[list[Finding], Field(title="Errors")]
     warnings: Annotated[list[Finding], Field(title="Warnings")]
+
+
+class WhoamiKey(BaseModel):
+    """
+    The key that made the request.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[str, Field(title="Prefix")]
+    scopes: Annotated[list[str], Field(title="Scopes")]
+    project: Annotated[str | None, Field(title="Project")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+
+
+class Project2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class VerifyRequest(BaseModel):
+    """
+    A key to check, with what the downstream service needs of it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
+    """
+    The API key to check.
+    """
+    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
+    """
+    Scopes the key must all hold.
+    """
+    project: Annotated[Project2 | None, Field(title="Project")] = None
+    """
+    A project the key's owner must collaborate on.
+    """
+
+
+class CleanJson1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson2(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            ge=-9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            le=9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999,
+            title="CleanJson",
+        ),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class CleanJson(
+    RootModel[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ]
+    ]
+):
+    root: Annotated[
+        Optional[
+            Union[
+                CleanJson1,
+                CleanJson2,
+                float,
+                bool,
+                list[Optional["CleanJson"]],
+                dict[
+                    Annotated[
+                        str,
+                        StringConstraints(
+                            pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                        ),
+                    ],
+                    Optional["CleanJson"],
+                ],
+            ]
+        ],
+        Field(title="CleanJson"),
+    ]
+    """
+    Any JSON value whose strings and object keys hold no control characters (but tab and line breaks), nested at most 32 levels deep.
+    """
+
+
+class ManagedPoliciesPublic(BaseModel):
+    """
+    Every managed policy.
+    """
+
+    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
+
+
+class PoliciesPublic(BaseModel):
+    """
+    A page of customer policies.
+    """
+
+    data: Annotated[list[PolicyPublic], Field(title="Data")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class PrincipalRef(BaseModel):
+    """
+    A user or role, by kind and name.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __annotations__ = {
+        "__pydantic_extra__": Dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            CleanJson | None,
+        ],
+    }
+    kind: Annotated[Literal["user", "role"], Field(title="Kind")]
+    name: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Name",
+        ),
+    ]
+
+
+class SimulateRequest(BaseModel):
+    """
+    A question to the policy engine. Give a principal, or policies, or both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    principal: PrincipalRef | None = None
+    """
+    Evaluate with everything this principal holds.
+    """
+    policies: Annotated[list[dict[str, Any]] | None, Field(max_length=50, title="Policies")] = None
+    """
+    Further documents to evaluate.
+    """
+    action: Annotated[
+        str,
+        Field(
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Action",
+        ),
+    ]
+    """
+    The action, e.g. secrets:GetSecretValue.
+    """
+    resource: Annotated[
+        str,
+        Field(
+            max_length=1024,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Resource",
+        ),
+    ]
+    """
+    The resource's khrn, e.g. khrn:secret:...
+    """
+    context: Annotated[
+        dict[
+            Annotated[
+                str,
+                StringConstraints(
+                    pattern=r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+                ),
+            ],
+            Context | list[ContextItem],
+        ]
+        | None,
+        Field(title="Context"),
+    ] = None
+    """
+    Condition keys, e.g. keyhouse:SourceIp.
+    """
+
+
+class ValidateRequest(BaseModel):
+    """
+    A document to check: an object, or its JSON text.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document: Annotated[CleanJson | None, Field(title="Document")]
+    """
+    The policy document, or a string holding its JSON.
+    """
 
 
 class VerifyResponse(BaseModel):
@@ -1004,46 +1438,14 @@ class VerifyResponse(BaseModel):
     expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
 
 
-class WhoamiKey(BaseModel):
+class Whoami(BaseModel):
     """
-    The key that made the request.
-    """
-
-    id: Annotated[str, Field(title="Id")]
-    name: Annotated[str, Field(title="Name")]
-    prefix: Annotated[str, Field(title="Prefix")]
-    scopes: Annotated[list[str], Field(title="Scopes")]
-    project: Annotated[str | None, Field(title="Project")]
-    expires_at: Annotated[datetime, Field(title="Expires At")]
-
-
-class Project2(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, title="Project")]
-    """
-    A project the key's owner must collaborate on.
+    Who the calling key belongs to: the "test this key" answer.
     """
 
-
-class VerifyRequest(BaseModel):
-    """
-    A key to check, with what the downstream service needs of it.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    key: Annotated[str, Field(max_length=200, min_length=1, title="Key")]
-    """
-    The API key to check.
-    """
-    scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
-    """
-    Scopes the key must all hold.
-    """
-    project: Annotated[Project2 | None, Field(title="Project")] = None
-    """
-    A project the key's owner must collaborate on.
-    """
+    principal: PrincipalRef
+    is_admin: Annotated[bool, Field(title="Is Admin")]
+    key: WhoamiKey
 
 
 class ApiKeyCreated(BaseModel):
@@ -1075,7 +1477,7 @@ class ApiKeyCreated(BaseModel):
     Recorded at most once a minute per key, written in batches.
     """
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
-    key: Annotated[str, Field(title="Key")]
+    key: Annotated[SecretStr, Field(title="Key")]
     """
     The API key. Shown once; store it now.
     """
@@ -1121,28 +1523,4 @@ class ApiKeysPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class ManagedPoliciesPublic(BaseModel):
-    """
-    Every managed policy.
-    """
-
-    data: Annotated[list[ManagedPolicyPublic], Field(title="Data")]
-
-
-class PoliciesPublic(BaseModel):
-    """
-    A page of customer policies.
-    """
-
-    data: Annotated[list[PolicyPublic], Field(title="Data")]
-    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
-
-
-class Whoami(BaseModel):
-    """
-    Who the calling key belongs to: the "test this key" answer.
-    """
-
-    principal: PrincipalRef
-    is_admin: Annotated[bool, Field(title="Is Admin")]
-    key: WhoamiKey
+CleanJson.model_rebuild()

@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from keyhouse_codegen.spec import SpecReader, python_name
+from keyhouse_codegen.spec import SpecReader, models_view, python_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 RENDERED = {
@@ -108,8 +108,10 @@ def _environment(reader: SpecReader) -> jinja2.Environment:
     return environment
 
 
-def _models(spec: Path) -> str:
+def _models(document: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "openapi.json"
+        spec.write_text(json.dumps(models_view(document)))
         output = Path(scratch) / "models.py"
         subprocess.run(
             [
@@ -165,7 +167,7 @@ def generate(spec: Path, output: Path) -> list[Path]:
                 convenience=convenience if (TEMPLATES / convenience).exists() else None,
             )
             (staging / "resources" / f"{resource.attribute}.py").write_text(rendered)
-        (staging / "models.py").write_text(_models(spec))
+        (staging / "models.py").write_text(_models(document))
         (staging / "py.typed").write_text("")
         try:
             _format(staging)

@@ -11,6 +11,59 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Reads. Anything else is retried only when it is a create or marked x-idempotent.
 SAFE_METHODS = frozenset({"get", "head"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The service marks each field that carries an API key or a secret value.
+SENSITIVE = "x-sensitive"
+
+
+GRAMMAR = "x-grammar"
+# Schema keywords that only constrain an object whose members are already named:
+# cross-field rules ("one owner, not both"), checked by the service, not typed.
+_CROSS_FIELD = ("anyOf", "oneOf", "allOf")
+
+
+def models_view(node: Any) -> Any:
+    """The document as datamodel-code-generator should see it: types, not every rule.
+
+    * an ``x-sensitive`` string is ``format: password`` (a ``SecretStr``);
+    * an ``x-grammar`` schema (a policy document: the service checks it, the
+      client sends a dict) is a plain object;
+    * cross-field rules beside an object's properties are left out.
+    """
+    node = sensitive_as_password(node)
+    return _typed_only(node)
+
+
+def _typed_only(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_typed_only(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get(GRAMMAR) is True:
+        kept = {k: node[k] for k in ("title", "description") if k in node}
+        return {**kept, "type": "object", "additionalProperties": True}
+    copy = {name: _typed_only(value) for name, value in node.items()}
+    if "properties" in copy:
+        for keyword in _CROSS_FIELD:
+            copy.pop(keyword, None)
+    return copy
+
+
+def sensitive_as_password(node: Any) -> Any:
+    """A copy of an OpenAPI document in which every ``x-sensitive`` string is ``format: password``.
+
+    datamodel-code-generator turns ``format: password`` into ``pydantic.SecretStr``,
+    so the models keep keys and secret values out of reprs, str() and dumps.
+    """
+    if isinstance(node, list):
+        return [sensitive_as_password(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {name: sensitive_as_password(value) for name, value in node.items()}
+    if copy.get(SENSITIVE) is True:
+        if copy.get("type") != "string":
+            raise ValueError(f"{SENSITIVE} is for string fields, not {copy.get('type')!r}")
+        copy["format"] = "password"
+    return copy
 
 
 @dataclass(frozen=True)
@@ -119,22 +172,32 @@ class SpecReader:
             raise KeyError(f"{schema}.{prop} has no maxLength")
         return value
 
-    def annotation(self, schema: dict[str, Any]) -> str:
-        """The Python annotation for a schema (models are ``models.<Name>``)."""
+    def annotation(self, schema: dict[str, Any], _within: frozenset[str] = frozenset()) -> str:
+        """The Python annotation for a schema (models are ``models.<Name>``).
+
+        A schema that refers to itself (any JSON value) is ``Any`` where it recurs.
+        """
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[-1]
             target = self.schemas.get(name, {})
             if target.get("type") == "object" or "properties" in target:
                 return f"models.{name}"
-            return self.annotation(target)
+            if name in _within:
+                return "Any"
+            return self.annotation(target, _within | {name})
         if "anyOf" in schema:
-            parts = [self.annotation(option) for option in schema["anyOf"]]
+            parts = [self.annotation(option, _within) for option in schema["anyOf"]]
+            if "Any" in parts:
+                return "Any"
             return " | ".join(dict.fromkeys(parts))
         if "enum" in schema:
             return "Literal[" + ", ".join(repr(value) for value in schema["enum"]) + "]"
         if "const" in schema:
             return f"Literal[{schema['const']!r}]"
         kind = schema.get("type")
+        if kind == "string" and schema.get(SENSITIVE) is True:
+            # An argument: plain text, or a SecretStr handed on from a response.
+            return "str | SecretStr"
         if kind == "string":
             return "datetime" if schema.get("format") == "date-time" else "str"
         if kind == "integer":
@@ -146,7 +209,7 @@ class SpecReader:
         if kind == "null":
             return "None"
         if kind == "array":
-            return f"builtins.list[{self.annotation(schema.get('items', {}))}]"
+            return f"builtins.list[{self.annotation(schema.get('items', {}), _within)}]"
         if kind == "object":
             return "builtins.dict[str, Any]"
         return "Any"

@@ -1,4 +1,4 @@
-"""The framework's resource and data source bases, as Keyhouse's: prefix, connection, errors."""
+"""The framework's resource, data source and ephemeral resource bases, as Keyhouse's."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from keyhouse_provider.connection import Connection
-from keyhouse_provider.framework.base import DataSource, Resource
+from keyhouse_provider.framework.base import DataSource, EphemeralResource, Resource
 from keyhouse_provider.framework.state import AttributePath
 
 PREFIX = "keyhouse_"
@@ -30,6 +30,20 @@ class KeyhouseResource(Resource[Connection]):
 
 class KeyhouseDataSource(DataSource[Connection]):
     """A Keyhouse data source: handed the provider's connection to the service."""
+
+    prefix: ClassVar[str] = PREFIX
+
+    body_paths: ClassVar[Mapping[str, AttributePath]] = {}
+    """As for resources."""
+
+    @property
+    def connection(self) -> Connection:
+        """The configured connection to the service."""
+        return self.provider_data
+
+
+class KeyhouseEphemeralResource(EphemeralResource[Connection]):
+    """A Keyhouse ephemeral resource: handed the provider's connection to the service."""
 
     prefix: ClassVar[str] = PREFIX
 

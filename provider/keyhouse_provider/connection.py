@@ -29,15 +29,25 @@ class Connection:
     """One service, one API key: a pooled client shared by every concurrent call."""
 
     def __init__(self, url: str, api_key: str, *, timeout: float, max_retries: int) -> None:
+        import httpx
+
         from keyhouse_client import Keyhouse, RetryPolicy
 
         self.url = url
-        self.client: Keyhouse = Keyhouse(
-            base_url=url,
-            api_key=api_key,
-            timeout=timeout,
-            retry=RetryPolicy(max_retries=max_retries),
-        )
+        # httpx loads the CA bundle for every client it makes; a service on plain http
+        # never uses TLS, so that client skips it (an https one verifies as usual).
+        self._http = httpx.Client(timeout=timeout, verify=url.lower().startswith("https:"))
+        try:
+            self.client: Keyhouse = Keyhouse(
+                base_url=url,
+                api_key=api_key,
+                timeout=timeout,
+                retry=RetryPolicy(max_retries=max_retries),
+                http_client=self._http,
+            )
+        except Exception:
+            self._http.close()
+            raise
         # Keys idempotency-key derivation, so that the header reveals nothing of the
         # bodies (secret values among them) it is derived from. The API key itself
         # is not kept here.
@@ -56,6 +66,7 @@ class Connection:
     def close(self) -> None:
         """Close the client's connection pool."""
         self.client.close()
+        self._http.close()
 
     # ------------------------------------------------------------ cached reads
 

@@ -1,9 +1,10 @@
 """Registry-layout docs, generated from the provider's schema and the HCL examples.
 
 ``python -m keyhouse_provider.docgen [ROOT]`` writes ``ROOT/docs`` (``index.md``,
-``resources/<name>.md``, ``data-sources/<name>.md``) from the schema and
-``ROOT/examples`` (``provider/provider.tf``, ``resources/<type>/resource.tf`` and
-``import.sh``, ``data-sources/<type>/data-source.tf``), in the layout and with the
+``resources/<name>.md``, ``data-sources/<name>.md``, ``ephemeral-resources/<name>.md``)
+from the schema and ``ROOT/examples`` (``provider/provider.tf``,
+``resources/<type>/resource.tf`` and ``import.sh``, ``data-sources/<type>/data-source.tf``,
+``ephemeral-resources/<type>/ephemeral-resource.tf``), in the layout and with the
 sections (Required, Optional, Read-Only, nested schemas, Import) the Terraform
 Registry shows. ``--check`` compares instead of writing, and fails on any difference.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from keyhouse_provider import SOURCE
-from keyhouse_provider.framework.base import DataSource, Resource
+from keyhouse_provider.framework.base import DataSource, EphemeralResource, Resource
 from keyhouse_provider.framework.schema import Attr, NestedBlock, Schema
 from keyhouse_provider.framework.types import ListOf, ObjectOf, SetOf, Type
 from keyhouse_provider.provider import SCHEMA, KeyhouseProvider
@@ -44,6 +45,8 @@ def _attribute_line(attribute: Attr, anchor_prefix: str) -> str:
     flags = [attribute.type.doc_name()]
     if attribute.sensitive:
         flags.append("Sensitive")
+    if attribute.write_only:
+        flags.append("Write-only")
     line = f"- `{attribute.name}` ({', '.join(flags)}) {attribute.description}"
     if _object_type(attribute.type) is not None:
         anchor = f"nestedatt--{anchor_prefix}{attribute.name}"
@@ -161,6 +164,21 @@ def data_source_page(klass: type[DataSource[Any]], examples: Path) -> str:
     return "\n".join(page)
 
 
+def ephemeral_page(klass: type[EphemeralResource[Any]], examples: Path) -> str:
+    """``docs/ephemeral-resources/<name>.md``."""
+    type_name = klass.type_name()
+    directory = examples / "ephemeral-resources" / type_name
+    page = [
+        _front_matter(f"{type_name} Ephemeral Resource - keyhouse", klass.schema.description),
+        f"# {type_name} (Ephemeral Resource)\n",
+        f"{klass.schema.description}\n",
+        "## Example Usage\n",
+        _example(directory / "ephemeral-resource.tf", "terraform"),
+        schema_markdown(klass.schema),
+    ]
+    return "\n".join(page)
+
+
 INSTALLATION = """## Installation
 
 The provider is the Python package `keyhouse_provider`, installed with Keyhouse
@@ -205,7 +223,19 @@ BEHAVIOUR = """## Behaviour worth knowing
   same object share it, where they would otherwise fail on a name conflict.
 - **Secrets in the state.** `keyhouse_secret.value`, `keyhouse_api_key.key` and the
   `keyhouse_secret` data source's `value` are in the state, marked sensitive; keep
-  the state private. A key made with `store_in_secret` is in neither state nor plan.
+  the state private. Three ways keep a value out of state and plan altogether:
+  - `keyhouse_api_key` with `store_in_secret`: Keyhouse makes the key and whoever
+    needs it reads it from the secret; the key never leaves the service.
+  - write-only `keyhouse_secret.value_wo` with `value_wo_version` (Terraform 1.11
+    and later): the value comes from outside (an ephemeral variable, an ephemeral
+    resource); Terraform keeps only the version, and a new version writes again.
+  - the ephemeral `keyhouse_secret` and `keyhouse_api_key` (Terraform 1.10 and
+    later): a value needed for one run only, fed to a write-only argument or a
+    provider configuration; an ephemeral key is revoked when the run closes it.
+
+  Importing a `keyhouse_secret` reads its value into the state, as for `value`; with
+  `value_wo`, the plan after the import writes the configured value (there is no
+  version to compare) and the next apply leaves the state without it.
 """
 
 
@@ -258,6 +288,10 @@ def render(root: Path = ROOT) -> dict[Path, str]:
         pages[Path(f"docs/resources/{resource.name}.md")] = resource_page(resource, examples)
     for source in provider.get_data_sources():
         pages[Path(f"docs/data-sources/{source.name}.md")] = data_source_page(source, examples)
+    for ephemeral in provider.get_ephemeral_resources():
+        pages[Path(f"docs/ephemeral-resources/{ephemeral.name}.md")] = ephemeral_page(
+            ephemeral, examples
+        )
     return {path: text.rstrip() + "\n" for path, text in pages.items()}
 
 

@@ -84,8 +84,15 @@ def _report_client_error(
         ctx.error(f"Could not {action}", str(exc))
         return
     reference = f" (request {exc.request_id})" if exc.request_id else ""
-    if isinstance(exc, ValidationError) and exc.errors:
-        for entry in exc.errors:
+    # A 422, a 409 refused by the service's state (the lifetime policy, the scope catalog)
+    # and a 404 for an object the body names all point at the part concerned.
+    pointed = (
+        exc.problem.get("errors")
+        if isinstance(exc, (ValidationError, ConflictError, NotFoundError))
+        else None
+    )
+    if pointed:
+        for entry in pointed:
             pointer = entry.get("pointer", "")
             ctx.error(
                 f"Keyhouse refused to {action}",

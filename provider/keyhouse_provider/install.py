@@ -14,6 +14,11 @@ written beside the package, in ``<os>_<arch>.python``, which Terraform neither
 checksums nor copies. Terraform links ``.terraform/providers/...`` (and its plugin
 cache) to the mirror's directory, so the launcher finds that file by resolving
 its own directory.
+
+Installing also compiles the provider's and the client's modules to bytecode, as
+pip does for an installed wheel: Terraform starts the provider three or four times
+per command, and an editable checkout run with ``PYTHONDONTWRITEBYTECODE`` would
+otherwise compile the generated client (over 150 kB of source) at every start.
 """
 
 from __future__ import annotations
@@ -87,7 +92,28 @@ def install(directory: Path | None = None, *, python: str | None = None) -> Path
     _write(target.with_name(target.name + ".python"), f"{python or sys.executable}\n", 0o644)
     launcher = target / f"terraform-provider-keyhouse_v{VERSION}"
     _write(launcher, LAUNCHER, 0o755)
+    if python is None or python == sys.executable:
+        compile_bytecode()
     return launcher
+
+
+def compile_bytecode() -> list[Path]:
+    """Compile the packages the provider process imports from source trees of ours
+    (third-party ones were compiled by pip); the folders compiled."""
+    import compileall
+    import importlib.util
+
+    folders = []
+    for package in ("keyhouse_provider", "keyhouse_client"):
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
+        folder = Path(spec.origin).parent
+        # A read-only install is left as it is: Python then compiles in memory.
+        if os.access(folder, os.W_OK):
+            compileall.compile_dir(folder, quiet=1)
+            folders.append(folder)
+    return folders
 
 
 def _write(path: Path, text: str, mode: int) -> None:

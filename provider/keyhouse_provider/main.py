@@ -17,6 +17,20 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(0)
 
 
+class _WithoutHttpxCommandLine:
+    """A meta path finder that refuses ``httpx._main``.
+
+    ``import httpx`` imports httpx's command line, and with it rich, click and pygments
+    when they are installed (Keyhouse's own command line needs rich): about a third of
+    the client's import, at every configuration of the provider. httpx goes without
+    its command line when that import fails, and the provider never runs it.
+    """
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "httpx._main":
+            raise ImportError("the keyhouse provider does not run httpx's command line")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider on the handshake ``tf`` prints for Terraform."""
     # Watch the parent before the imports below: on a busy machine they can take
@@ -24,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     threading.Thread(
         target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True
     ).start()
+    sys.meta_path.insert(0, _WithoutHttpxCommandLine())
     from keyhouse_provider.errors import report
     from keyhouse_provider.framework.parallelism import workers
     from keyhouse_provider.framework.servicer import Servicer

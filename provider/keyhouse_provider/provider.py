@@ -9,9 +9,15 @@ import traceback
 from typing import Any
 
 from keyhouse_provider import SOURCE
-from keyhouse_provider.base import PREFIX, KeyhouseDataSource, KeyhouseResource
+from keyhouse_provider.base import (
+    PREFIX,
+    KeyhouseDataSource,
+    KeyhouseEphemeralResource,
+    KeyhouseResource,
+)
 from keyhouse_provider.connection import Connection, open_connection
 from keyhouse_provider.data_sources import DATA_SOURCES
+from keyhouse_provider.ephemeral import EPHEMERAL_RESOURCES
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.tfcompat import Diagnostics, Unknown
 from keyhouse_provider.framework.types import NUMBER, STRING
@@ -87,6 +93,10 @@ class KeyhouseProvider:
         """Every data source type."""
         return list(DATA_SOURCES)
 
+    def get_ephemeral_resources(self) -> list[type[KeyhouseEphemeralResource]]:
+        """Every ephemeral resource type."""
+        return list(EPHEMERAL_RESOURCES)
+
     def get_functions(self) -> list[Any]:
         """No provider functions."""
         return []
@@ -97,6 +107,12 @@ class KeyhouseProvider:
 
     def new_data_source(self, klass: type[KeyhouseDataSource]) -> KeyhouseDataSource:
         """A data source handler with the provider's connection."""
+        return klass(self.connection)
+
+    def new_ephemeral_resource(
+        self, klass: type[KeyhouseEphemeralResource]
+    ) -> KeyhouseEphemeralResource:
+        """An ephemeral resource handler with the provider's connection."""
         return klass(self.connection)
 
     def validate_config(self, diags: Diagnostics, config: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyhouse import __version__, console
-from keyhouse.api import errors
+from keyhouse.api import errors, published_rules
 from keyhouse.api.request_size import RequestSizeLimit
 from keyhouse.api.routes import (
     api_keys,
@@ -164,6 +164,7 @@ def _finish_document(schema: dict[str, Any]) -> dict[str, Any]:
     components["VerifyRequest"] = verify_request
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+    published_rules.publish(schema)
     return schema
 
 

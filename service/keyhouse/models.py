@@ -149,7 +149,9 @@ class ApiKey(Base):
     )
     scopes: Mapped[list[str]] = mapped_column(JSON)
     prefix: Mapped[str] = mapped_column(String(16), index=True)
-    digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Presented keys are found by their digest (domain/auth.py): a wrong secret
+    # and an unknown key id are then the same miss in this index.
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

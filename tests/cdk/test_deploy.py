@@ -100,7 +100,7 @@ def key_for(kh: Keyhouse) -> Iterator[Any]:
             name=secrets.token_hex(4), scopes=scopes, owner_user=owner_user, owner_role=owner_role
         )
         made.append(created.id)
-        return created.key
+        return created.key.get_secret_value()
 
     yield make
     for key_id in made:
@@ -144,11 +144,11 @@ def test_cluster_access_role_reads_exactly_its_key(
     # The project secret holds that very key.
     secret = kh.secrets.get_by_name(name=CLUSTER_SECRET, project="featurestore")
     assert (secret.visibility, secret.arn) == ("project", out["secret_arn"])
-    stored = kh.secrets.get_value(secret_id=secret.id).value
+    stored = kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
     with Keyhouse(base_url=sqlite_service.url, api_key=stored) as cluster:
         assert cluster.keys.whoami().key.id == out["key_id"]
         # The cluster reads its secret ...
-        assert same(cluster.secrets.get_value(secret_id=secret.id).value, stored)
+        assert same(cluster.secrets.get_value(secret_id=secret.id).value.get_secret_value(), stored)
         # ... and no other: not another project's, not its project's other secrets.
         password = kh.secrets.get_by_name(name="analytics/db-password", project="analytics")
         assert not readable(cluster, password.id)
@@ -238,11 +238,15 @@ def test_project_secrets_are_readable_by_exactly_the_intended_principals(
     assert private.visibility == "private"
     # The admin (their creator and owner) reads all three; the file as the base64 of its bytes.
     assert same(
-        kh.secrets.get_value(secret_id=found["db_password"].id).value, deployment.db_password
+        kh.secrets.get_value(secret_id=found["db_password"].id).value.get_secret_value(),
+        deployment.db_password,
     )
-    deploy_key = kh.secrets.get_value(secret_id=found["deploy_key"].id).value
+    deploy_key = kh.secrets.get_value(secret_id=found["deploy_key"].id).value.get_secret_value()
     assert same(deploy_key, base64.b64encode(deployment.deploy_key).decode())
-    assert same(kh.secrets.get_value(secret_id=private.id).value, deployment.break_glass_token)
+    assert same(
+        kh.secrets.get_value(secret_id=private.id).value.get_secret_value(),
+        deployment.break_glass_token,
+    )
     url = sqlite_service.url
     # erin, a member, reads what the project shares, and not the admin's private secret.
     with Keyhouse(base_url=url, api_key=key_for(["secrets", "project"], owner_user="erin")) as erin:

@@ -36,6 +36,14 @@ def test_create_prints_the_key_once_and_the_list_shows_everything_but_it(cli: Cl
     assert key not in table
 
 
+def test_create_as_json_holds_the_key_itself_once(cli: Cli) -> None:
+    made = cli("keys", "create", unique("json"), "-s", "job", "-o", "json").json()
+    key = made["key"]
+    assert key.startswith(f"kh_{made['id']}_")  # the key, not the client's '**********'
+    assert cli.as_key(key)("whoami", "-o", "json").json()["key"]["id"] == made["id"]
+    assert "key" not in cli("keys", "show", made["id"], "-o", "json").json()
+
+
 def test_create_into_a_private_file(cli: Cli) -> None:
     name = unique("deploy")
     made = cli("keys", "create", name, "-s", "job", "--key-file", "deploy.key", "-o", "json")

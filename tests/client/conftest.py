@@ -32,7 +32,6 @@ from typing import Any, TypeVar, cast
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from keyhouse_client import (
     NOT_GIVEN,
@@ -299,24 +298,6 @@ def check_problem(error: APIError, status: int, kind: type[APIError]) -> None:
     assert str(status) in str(error)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-MASKED_FIELDS = ("key", "value")
-"""Model fields that hold an API key (ApiKeyCreated) or a secret value (SecretValue)."""
-
-
-def masked(model: M) -> M:
-    """A copy of ``model`` with its API key or secret value replaced by ``***``.
-
-    pytest shows the objects an assertion looks at; assertions look at this copy.
-    """
-    __tracebackhide__ = True
-    if not isinstance(model, BaseModel):
-        pytest.fail(f"expected a model, got a {type(model).__name__}", pytrace=False)
-    hidden = {name: "***" for name in MASKED_FIELDS if isinstance(getattr(model, name, None), str)}
-    return model.model_copy(update=hidden)
-
-
 def same_secret(actual: str, expected: str, what: str) -> None:
     """Compare two secret strings (values, keys) without showing either on failure.
 
@@ -352,6 +333,7 @@ class World:
     project_secret: str
     private_secret_id: str  # the admin's
     private_secret: str
+    file_secret_id: str  # the admin's, of type file
     key_id: str  # an API key of the admin's
     key_name: str
     other_key_name: str  # another API key of the admin's
@@ -458,6 +440,8 @@ def world(sqlite_service: KeyhouseServer) -> World:
         body = {"name": shared, "value": "v", "visibility": "project", "project": project}
         expect(admin.post("/api/v1/secrets", json=body), 201)
         private = unique("client/private")
+        file_body = {"name": unique("client/file"), "value": "AAAA", "type": "file"}
+        file_id = expect(admin.post("/api/v1/secrets", json=file_body), 201)["id"]
         private_id = expect(
             admin.post("/api/v1/secrets", json={"name": private, "value": "v"}), 201
         )["id"]
@@ -494,6 +478,7 @@ def world(sqlite_service: KeyhouseServer) -> World:
         project=project,
         project_secret=shared,
         private_secret_id=private_id,
+        file_secret_id=file_id,
         private_secret=private,
         key_id=key_id,
         key_name=key_name,
@@ -886,11 +871,22 @@ SPECIFIC_CASES: list[Case] = [
     _conflict(
         "api_keys", "create", lambda w: {"name": w.key_name, "scopes": ["job"]}, "name-taken"
     ),
-    _invalid(
+    _conflict(
         "api_keys",
         "create",
         lambda w: {"name": unique("key"), "scopes": ["no-such-scope"]},
-        "/body/scopes/0",
+        "unknown-scope",
+    ),
+    _invalid(
+        "api_keys",
+        "create",
+        lambda w: {
+            "name": unique("key"),
+            "scopes": ["job"],
+            "owner_role": w.role,
+            "owner_user": w.user,
+        },
+        "/body",
     ),
     _limit_zero("api_keys"),
     _not_found("api_keys", "get", lambda w: {"key_id": NO_KEY_ID}, "unknown-key"),
@@ -966,6 +962,12 @@ SPECIFIC_CASES: list[Case] = [
     _not_found(
         "secrets", "put_value", lambda w: {"secret_id": NO_SECRET_ID, "value": "v"}, "unknown"
     ),
+    _conflict(
+        "secrets",
+        "put_value",
+        lambda w: {"secret_id": w.file_secret_id, "value": "not base64!"},
+        "a-file-needs-base64",
+    ),
     _invalid(
         "secrets",
         "put_value",
@@ -1030,8 +1032,14 @@ SPECIFIC_CASES: list[Case] = [
     _invalid(
         "projects",
         "add_member",
-        lambda w: {"project": w.project, "principal_name": NO_USER},
+        lambda w: {"project": w.project, "principal_name": "has spaces"},
         "/body/principal_name",
+    ),
+    _not_found(
+        "projects",
+        "add_member",
+        lambda w: {"project": w.project, "principal_name": NO_USER},
+        "unknown-principal",
     ),
     _not_a_collaborator(
         "projects", "update_member", lambda w: _member(w, w.admin_name, role="viewer")
@@ -1108,6 +1116,12 @@ SPECIFIC_CASES: list[Case] = [
         reason="malformed",
     ),
     _not_admin("settings", "update", "admin"),
+    _conflict(
+        "settings",
+        "update",
+        lambda w: {"default_key_lifetime_days": 36500},
+        "default-beyond-maximum",
+    ),
     _invalid(
         "settings",
         "update",
@@ -1187,8 +1201,14 @@ SPECIFIC_CASES: list[Case] = [
     _invalid(
         "iam",
         "attach_policy",
-        lambda w: {"policy": w.policy, "principal_name": NO_ROLE},
+        lambda w: {"policy": w.policy, "principal_name": "has spaces"},
         "/body/principal_name",
+    ),
+    _not_found(
+        "iam",
+        "attach_policy",
+        lambda w: {"policy": w.policy, "principal_name": NO_ROLE},
+        "unknown-principal",
     ),
     _not_found("iam", "list_attachments", lambda w: {"policy": NO_POLICY}, "unknown-policy"),
     _limit_zero("iam", "list_attachments", policy=lambda w: w.policy),

@@ -39,7 +39,6 @@ from tests.client.conftest import (
     Case,
     Credentials,
     World,
-    masked,
     open_client,
     policy_document,
     same_secret,
@@ -175,8 +174,7 @@ def test_verify(kh: Keyhouse, user: Credentials, world: World) -> None:
 
 def test_api_keys_lifecycle(user_kh: Keyhouse, user: Credentials) -> None:
     name = unique("key")
-    made = user_kh.api_keys.create(name=name, scopes=["secrets", "job"], expires_in_days=30)
-    created = masked(made)  # assertions show what they look at: never the key
+    created = user_kh.api_keys.create(name=name, scopes=["secrets", "job"], expires_in_days=30)
     assert isinstance(created, models.ApiKeyCreated)
     assert created.name == name
     assert created.scopes == ["job", "secrets"]
@@ -185,8 +183,12 @@ def test_api_keys_lifecycle(user_kh: Keyhouse, user: Credentials) -> None:
     assert created.project is None
     assert created.revoked_at is None
     assert created.expires_at - created.created_at == timedelta(days=30)
-    same_secret(made.key[: len(created.prefix)], created.prefix, "the new key's prefix")
-    holds_id = created.id in made.key
+    same_secret(
+        created.key.get_secret_value()[: len(created.prefix)],
+        created.prefix,
+        "the new key's prefix",
+    )
+    holds_id = created.id in created.key.get_secret_value()
     assert holds_id, "the new key does not hold its Key ID"
 
     fetched = user_kh.api_keys.get(key_id=created.id)
@@ -209,7 +211,7 @@ def test_api_keys_lifecycle(user_kh: Keyhouse, user: Credentials) -> None:
     assert isinstance(revoked, models.ApiKeyPublic)
     assert revoked.status == "revoked"
     assert revoked.revoked_at is not None
-    answer = user_kh.keys.verify(key=made.key)
+    answer = user_kh.keys.verify(key=created.key)
     assert answer.reason == "revoked"
     assert [key.id for key in user_kh.api_keys.list(status="revoked").data] == [created.id]
 
@@ -222,28 +224,27 @@ def test_api_keys_create_for_a_role_restricted_to_a_project(kh: Keyhouse) -> Non
     role = kh.roles.create(name=unique("role"))
     project = kh.projects.create(name=unique("proj"))
     when = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    made = kh.api_keys.create(
+    created = kh.api_keys.create(
         name=unique("key"),
         scopes=["job", "kafka"],
         owner_role=role.name,
         project=project.name,
         expires_at=when,
     )
-    created = masked(made)
     assert isinstance(created, models.ApiKeyCreated)
     assert created.owner == models.PrincipalRef(kind="role", name=role.name)
     assert created.project == project.name
     assert created.expires_at == when
 
-    outside = kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+    outside = kh.keys.verify(key=created.key, scopes=["job"], project=project.name)
     assert (outside.valid, outside.reason) == (False, "not_a_collaborator")
     kh.projects.add_member(project=project.name, principal_kind="role", principal_name=role.name)
-    inside = kh.keys.verify(key=made.key, scopes=["job"], project=project.name)
+    inside = kh.keys.verify(key=created.key, scopes=["job"], project=project.name)
     assert (inside.valid, inside.project, inside.principal) == (True, project.name, created.owner)
 
 
 def test_api_keys_create_for_another_user(kh: Keyhouse, user: Credentials) -> None:
-    created = masked(kh.api_keys.create(name=unique("given"), scopes=["job"], owner_user=user.name))
+    created = kh.api_keys.create(name=unique("given"), scopes=["job"], owner_user=user.name)
     assert created.owner == models.PrincipalRef(kind="user", name=user.name)
     assert kh.api_keys.get(key_id=created.id).owner.name == user.name
 
@@ -266,19 +267,17 @@ def test_secrets_private_lifecycle(user_kh: Keyhouse, user: Credentials) -> None
     assert isinstance(found, models.SecretPublic)
     assert found.id == created.id
 
-    read = user_kh.secrets.get_value(secret_id=created.id)
-    value = masked(read)
+    value = user_kh.secrets.get_value(secret_id=created.id)
     assert isinstance(value, models.SecretValue)
     assert (value.id, value.name, value.type, value.version) == (created.id, name, "text", 1)
-    same_secret(read.value, "first value", "the value read back")
+    same_secret(value.value.get_secret_value(), "first value", "the value read back")
 
     replaced = user_kh.secrets.put_value(secret_id=created.id, value="second value")
     assert isinstance(replaced, models.SecretPublic)
     assert (replaced.id, replaced.version, replaced.type) == (created.id, 2, "text")
-    read_again = user_kh.secrets.get_value(secret_id=created.id)
-    again = masked(read_again)
+    again = user_kh.secrets.get_value(secret_id=created.id)
     assert again.version == 2
-    same_secret(read_again.value, "second value", "the replaced value read back")
+    same_secret(again.value.get_secret_value(), "second value", "the replaced value read back")
 
     updated = user_kh.secrets.update(secret_id=created.id, description="the second")
     assert isinstance(updated, models.SecretPublic)
@@ -304,10 +303,9 @@ def test_secrets_shared_with_a_project(user_kh: Keyhouse) -> None:
 
     found = user_kh.secrets.get_by_name(name=name, project=project.name)
     assert found.id == created.id
-    read = user_kh.secrets.get_value(secret_id=created.id)
-    value = masked(read)
+    value = user_kh.secrets.get_value(secret_id=created.id)
     assert value.type == "file"
-    same_secret(read.value, content, "the file's base64 read back")
+    same_secret(value.value.get_secret_value(), content, "the file's base64 read back")
     shared = user_kh.secrets.list(project=project.name, visibility="project")
     assert [secret.id for secret in shared.data] == [created.id]
 
@@ -324,11 +322,11 @@ def test_secrets_read_by_name_in_one_call(user_kh: Keyhouse, user: Credentials) 
     user_kh.secrets.create(name=name, value="private value")
     user_kh.secrets.create(name=name, value="shared value", project=project.name)
 
-    found = user_kh.secrets.get_value_by_name(name=name, project=project.name)
-    value = masked(found)
+    value = user_kh.secrets.get_value_by_name(name=name, project=project.name)
     assert isinstance(value, models.SecretValue)
     assert (value.name, value.type, value.version) == (name, "text", 1)
-    same_secret(found.value, "shared value", "the value read by name")
+    assert "shared value" not in repr(value), "the value read by name shows in its repr"
+    same_secret(value.value.get_secret_value(), "shared value", "the value read by name")
     same_secret(user_kh.secrets.read(name), "private value", "the private value")
     same_secret(user_kh.secrets.read(name, project=project.name), "shared value", "read")
     shared = user_kh.secrets.read_bytes(name, project=project.name)

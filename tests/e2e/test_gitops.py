@@ -100,7 +100,7 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
         # The deploy principal's second key, without the admin scope (hcl/planner.tf).
         planner_key = kh.api_keys.create(
             name="gitops-plan", scopes=["keys", "secrets", "project", "iam"]
-        ).key
+        ).key.get_secret_value()
         plan: Callable[[], subprocess.CompletedProcess[str]] = lambda: pipeline(  # noqa: E731
             "plan", KEYHOUSE_PLANNER_KEY=planner_key
         )
@@ -120,7 +120,7 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
         assert "keyhouse_secret.db_password" in drift
         # AND the next apply restores both, after which the plan is empty again
         check(pipeline("apply", KEYHOUSE_DEPLOY_KEY=service.admin_key), 0)
-        assert kh.secrets.get_value(secret_id=db.id).value == password
+        assert kh.secrets.get_value(secret_id=db.id).value.get_secret_value() == password
         stored = kh.secrets.get_by_name(name="platform/ci/api-key", project="platform")
         assert kh.keys.verify(key=kh.secrets.get_value(secret_id=stored.id).value).valid
         check(plan(), 0)
@@ -128,7 +128,7 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
         kh.secrets.put_value(secret_id=db.id, value="edited-again")
         refused = check(pipeline("apply", KEYHOUSE_DEPLOY_KEY=planner_key), 1)
         assert "secrets:PutSecretValue" in refused or "403" in refused, refused[-3000:]
-        assert kh.secrets.get_value(secret_id=db.id).value == "edited-again"
+        assert kh.secrets.get_value(secret_id=db.id).value.get_secret_value() == "edited-again"
     with Keyhouse(base_url=service.url, api_key=planner_key) as planner:
         writes: list[Callable[[], object]] = [
             lambda: planner.secrets.put_value(secret_id=db.id, value="x"),
@@ -144,4 +144,6 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
         for write in writes:
             with pytest.raises(PermissionDeniedError):
                 write()
-        assert planner.secrets.get_value(secret_id=db.id).value == "edited-again"  # reads work
+        assert (
+            planner.secrets.get_value(secret_id=db.id).value.get_secret_value() == "edited-again"
+        )  # reads work

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from keyhouse_provider.connection import Connection
 
 
@@ -35,3 +37,20 @@ def test_the_connection_never_shows_its_key() -> None:
     connection = _connection("kh_very_secret")
     assert "kh_very_secret" not in repr(connection)
     assert "kh_very_secret" not in repr(vars(connection))
+
+
+def test_only_an_https_service_gets_certificate_verification() -> None:
+    import ssl
+
+    def verify_mode(url: str) -> ssl.VerifyMode:
+        connection = Connection(url, "kh_key", timeout=1, max_retries=0)
+        try:
+            transport: Any = connection._http._transport  # httpx's: no public way to ask
+            mode: ssl.VerifyMode = transport._pool._ssl_context.verify_mode
+            return mode
+        finally:
+            connection.close()
+
+    assert verify_mode("https://keyhouse.example") == ssl.CERT_REQUIRED
+    assert verify_mode("HTTPS://keyhouse.example") == ssl.CERT_REQUIRED
+    assert verify_mode("http://127.0.0.1:1") == ssl.CERT_NONE  # never uses TLS

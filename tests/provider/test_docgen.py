@@ -42,6 +42,13 @@ def test_every_page_has_its_sections() -> None:
         assert f"# {source.type_name()} (Data Source)" in text
         assert "## Example Usage" in text
         assert "## Schema" in text
+    for ephemeral in provider.get_ephemeral_resources():
+        text = (ROOT / "docs" / "ephemeral-resources" / f"{ephemeral.name}.md").read_text()
+        assert f"# {ephemeral.type_name()} (Ephemeral Resource)" in text
+        assert f'ephemeral "{ephemeral.type_name()}"' in text  # the example
+        assert "## Schema" in text
+    secret = (ROOT / "docs" / "resources" / "secret.md").read_text()
+    assert "- `value_wo` (String, Sensitive, Write-only)" in secret
     index = (ROOT / "docs" / "index.md").read_text()
     assert "keyhouse provider install" in index
     assert "### Optional" in index

@@ -146,3 +146,16 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status
+
+
+def test_installing_compiles_the_provider_and_the_client(tmp_path: Path) -> None:
+    import importlib.util
+
+    import keyhouse_client
+
+    models = Path(keyhouse_client.__file__).parent / "models.py"
+    cached = Path(importlib.util.cache_from_source(str(models)))
+    cached.unlink(missing_ok=True)
+    install(tmp_path)
+    assert cached.exists()  # a start never compiles the client, whatever PYTHONDONTWRITEBYTECODE
+    assert cached.stat().st_mtime >= models.stat().st_mtime

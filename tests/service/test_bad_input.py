@@ -1,4 +1,8 @@
-"""Bad input is refused with a 422 problem detail naming the field, and changes nothing.
+"""Bad input is refused with a problem detail naming the field, and changes nothing.
+
+A 422 when the request breaks a rule the contract states; a 409 when it is
+well formed but the service's state refuses it (the lifetime policy, the scope
+catalog, the clock); a 404 when it names an object that does not exist.
 
 Every case sends a request that would succeed but for one bad part, and checks
 that the answer is ``application/problem+json`` with an ``errors`` entry whose
@@ -155,12 +159,17 @@ def send(http: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Res
         pytest.fail(f"{method} {path}: the connection was dropped ({exc!r}): an unhandled error")
 
 
-def assert_invalid(response: httpx.Response, pointer: str, mentions: str | None = None) -> Any:
-    """A 422 problem detail with an error at ``pointer``, naming ``mentions``; the body."""
-    body = expect(response, 422)
+SLUGS = {422: "validation", 409: "conflict", 404: "not-found"}
+
+
+def assert_invalid(
+    response: httpx.Response, pointer: str, mentions: str | None = None, status: int = 422
+) -> Any:
+    """A problem detail of ``status`` with an error at ``pointer``, naming ``mentions``."""
+    body = expect(response, status)
     assert response.headers["content-type"] == PROBLEM
-    assert body["type"] == "urn:keyhouse:problem:validation"
-    assert body["status"] == 422
+    assert body["type"] == f"urn:keyhouse:problem:{SLUGS[status]}"
+    assert body["status"] == status
     errors = {error["pointer"]: error["detail"] for error in body["errors"]}
     assert pointer in errors, f"no error at {pointer}: {errors}"
     if mentions is not None:
@@ -192,6 +201,7 @@ class Bad:
     pointer: str
     mentions: Mentions = None
     admin: bool = False
+    status: int = 422
 
 
 class Endpoint:
@@ -200,9 +210,11 @@ class Endpoint:
     def __init__(self, state: str, method: str, path: str, *, admin: bool = False) -> None:
         self.state, self.method, self.path, self.admin = state, method, path, admin
 
-    def __call__(self, case_id: str, body: Body, pointer: str, mentions: Mentions = None) -> Any:
+    def __call__(
+        self, case_id: str, body: Body, pointer: str, mentions: Mentions = None, status: int = 422
+    ) -> Any:
         """One case, as a pytest parameter."""
-        case = Bad(self.state, self.method, self.path, body, pointer, mentions, self.admin)
+        case = Bad(self.state, self.method, self.path, body, pointer, mentions, self.admin, status)
         return pytest.param(case, id=case_id)
 
 
@@ -334,6 +346,7 @@ KEY_CASES = [
         _key(unique("k"), scopes=["keys", VALUE[:60]]),  # not repeated: assert_invalid checks
         "/body/scopes/1",
         "unknown scope",
+        409,
     ),
     new_key(
         "expires-in-days-ten", _key(unique("k"), expires_in_days="ten"), "/body/expires_in_days"
@@ -351,7 +364,11 @@ KEY_CASES = [
         "greater than or equal to 1",
     ),
     new_key(
-        "expires-in-days-beyond-maximum", _days_beyond_maximum, "/body/expires_in_days", _max_days
+        "expires-in-days-beyond-maximum",
+        _days_beyond_maximum,
+        "/body/expires_in_days",
+        _max_days,
+        409,
     ),
     # Beyond any lifetime the service allows: refused, naming the limit that applies.
     new_key(
@@ -359,27 +376,37 @@ KEY_CASES = [
         _key(unique("k"), expires_in_days=HARD_LIFETIME_LIMIT + 1),
         "/body/expires_in_days",
         _max_days,
+        409,
     ),
     new_key(
         "expires-in-days-huge",
         _key(unique("k"), expires_in_days=10**20),
         "/body/expires_in_days",
         _max_days,
+        409,
     ),
     new_key(
         "expires-at-in-the-past",
         _key(unique("k"), expires_at="2020-01-01T00:00:00Z"),
         "/body/expires_at",
         "future",
+        409,
     ),
-    new_key("expires-at-beyond-maximum", _timestamp_beyond_maximum, "/body/expires_at", _max_days),
+    new_key(
+        "expires-at-beyond-maximum", _timestamp_beyond_maximum, "/body/expires_at", _max_days, 409
+    ),
     new_key(
         "expires-at-without-time-zone",
         _key(unique("k"), expires_at="2030-01-01T00:00:00"),
         "/body/expires_at",
         "time zone",
     ),
-    new_key("project-unknown", _key(unique("k"), project=unique("nosuch")), "/body/project"),
+    new_key(
+        "project-unknown",
+        _key(unique("k"), project=unique("nosuch")),
+        "/body/project",
+        status=404,
+    ),
     new_key("unknown-field", _key(unique("k"), colour="red"), "/body/colour"),
     patch_key("patch-name-too-long", {"name": _long(MAX_NAME + 1)}, "/body/name", str(MAX_NAME)),
     patch_key("patch-scopes-a-string", {"scopes": "keys"}, "/body/scopes"),
@@ -500,6 +527,7 @@ IAM_CASES = [
         _default_beyond_maximum,
         "/body/default_key_lifetime_days",
         _maximum_named,
+        409,
     ),
     patch_settings(
         "settings-unknown-field", {"idempotency_window_hours": 1}, "/body/idempotency_window_hours"
@@ -516,7 +544,7 @@ def check_bad(env: Env, case: Bad) -> None:
     mentions = case.mentions(env) if callable(case.mentions) else case.mentions
     before = STATE[case.state](env)
     response = send(http, case.method, env.path(case.path), json=body)
-    problem = assert_invalid(response, case.pointer, mentions)
+    problem = assert_invalid(response, case.pointer, mentions, case.status)
     assert case.pointer.split("/")[2] in problem["detail"]  # the detail names the field
     assert STATE[case.state](env) == before
 

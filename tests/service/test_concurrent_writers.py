@@ -228,7 +228,7 @@ def test_two_owners_demoting_each_other_at_once_leave_an_owner(
         second = make_user(admin, service.url)
         project = unique("race-project")
         expect(first.post("/api/v1/projects", json={"name": project}), 201)
-        add_member(first.http, project, second, "owner")
+        add_member(admin, project, second, "owner")
 
         # WHEN each demotes the other at the same moment
         def demote(

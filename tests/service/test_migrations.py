@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, func, inspect, select, text
 
 from keyhouse.core.db import alembic_config, upgrade_schema
@@ -67,7 +68,10 @@ def test_secrets_keep_their_type_when_the_column_is_renamed(empty_engine: Engine
     config = alembic_config(empty_engine.url.render_as_string(hide_password=False))
     with empty_engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "i15_master_key_versions")
+        # The revision just before the rename, wherever the chain puts it.
+        before = ScriptDirectory.from_config(config).get_revision("i13_secret_type").down_revision
+        assert isinstance(before, str)
+        command.upgrade(config, before)
         connection.execute(
             text(
                 "INSERT INTO secrets (id, name, namespace, visibility, kind, version, "

@@ -13,6 +13,7 @@ import json
 import re
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +228,7 @@ def test_a_body_at_the_limit_is_read(admin_http: httpx.Client) -> None:
 STRICT = [
     ({"expires_in_days": True}, "/body/expires_in_days"),
     ({"expires_in_days": "7"}, "/body/expires_in_days"),
-    ({"expires_in_days": 7.0}, "/body/expires_in_days"),
+    ({"expires_in_days": 7.5}, "/body/expires_in_days"),
     ({"expires_at": 1893456000}, "/body/expires_at"),
     ({"name": 12}, "/body/name"),
     ({"scopes": ["job", 1]}, "/body/scopes/1"),
@@ -238,6 +239,16 @@ STRICT = [
 def test_types_are_strict(member: Actor, change: dict[str, Any], pointer: str) -> None:
     body = {"name": unique("strict"), "scopes": ["job"], **change}
     refused(member.post("/api/v1/api-keys", json=body), 422, pointer, "")
+
+
+def test_a_whole_number_is_an_integer_however_written(member: Actor) -> None:
+    # JSON (and JSON Schema's "integer") does not tell 7.0 from 7.
+    body = {"name": unique("whole"), "scopes": ["job"], "expires_in_days": 7.0}
+    created = expect(member.post("/api/v1/api-keys", json=body), 201)
+    lifetime = datetime.fromisoformat(created["expires_at"]) - datetime.fromisoformat(
+        created["created_at"]
+    )
+    assert lifetime == timedelta(days=7)
 
 
 def test_verify_takes_only_json(anonymous_http: httpx.Client, member: Actor) -> None:

@@ -18,6 +18,8 @@ from keyhouse_cdk.l1.data_keyhouse_iam_policy_document import (
 )
 from keyhouse_cdk.l1.data_keyhouse_scopes import DataKeyhouseScopes
 from keyhouse_cdk.l1.data_keyhouse_secret import DataKeyhouseSecret
+from keyhouse_cdk.l1.ephemeral_keyhouse_api_key import EphemeralKeyhouseApiKey
+from keyhouse_cdk.l1.ephemeral_keyhouse_secret import EphemeralKeyhouseSecret
 from keyhouse_cdk.l1.iam_policy import IamPolicy
 from keyhouse_cdk.l1.policy_attachment import PolicyAttachment
 from keyhouse_cdk.l1.project import Project
@@ -38,6 +40,8 @@ __all__ = [
     "DataKeyhouseIamPolicyDocumentStatementCondition",
     "DataKeyhouseScopes",
     "DataKeyhouseSecret",
+    "EphemeralKeyhouseApiKey",
+    "EphemeralKeyhouseSecret",
     "IamPolicy",
     "KeyhouseProvider",
     "PolicyAttachment",

@@ -71,8 +71,25 @@ class _NoEphemeralResource:
 if TYPE_CHECKING:
     import cdktn
 
-    EphemeralResource = cdktn.TerraformEphemeralResource
     EphemeralLifecycle = cdktn.TerraformEphemeralResourceLifecycle
+
+    class EphemeralResource(cdktn.TerraformEphemeralResource):
+        """CDK Terrain's class, checked against the ``cdktf`` names the generated classes
+        pass it: at run time ``cdktf`` is whichever library is in use, so they are its own."""
+
+        def __init__(
+            self,
+            scope: constructs.Construct,
+            id: str,
+            *,
+            terraform_resource_type: str,
+            terraform_generator_metadata: cdktf.TerraformProviderGeneratorMetadata | None = None,
+            count: float | cdktf.TerraformCount | None = None,
+            depends_on: Sequence[cdktf.ITerraformDependable] | None = None,
+            for_each: cdktf.ITerraformIterator | None = None,
+            lifecycle: EphemeralLifecycle | None = None,
+            provider: cdktf.TerraformProvider | None = None,
+        ) -> None: ...
 else:
     EphemeralResource = getattr(cdktf, "TerraformEphemeralResource", _NoEphemeralResource)
     EphemeralLifecycle = getattr(cdktf, "TerraformEphemeralResourceLifecycle", Any)

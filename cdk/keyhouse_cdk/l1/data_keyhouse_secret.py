@@ -18,7 +18,8 @@ from keyhouse_cdk.l1._support import cdktf
 class DataKeyhouseSecret(cdktf.TerraformDataSource):
     """Reads a Keyhouse secret and its value: by `id`, or by `name` (with `project` for a project's
     secret, without for one of the provider's principal's private secrets). Each read is audited
-    by the service. The value lands in the state, marked sensitive.
+    by the service. The value lands in the state, marked sensitive; the ephemeral
+    `keyhouse_secret` reads it for one run without keeping it.
 
     Terraform data source ``keyhouse_secret``; its getters return tokens that synthesize to
     ``${data.keyhouse_secret.<name>.<attribute>}``.

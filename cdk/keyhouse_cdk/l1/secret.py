@@ -17,20 +17,25 @@ from keyhouse_cdk.l1._support import cdktf
 @_support.keep_signature
 class Secret(cdktf.TerraformResource):
     """A Keyhouse secret: a value encrypted at rest, private to the provider's principal or shared
-    with a project's members. A refresh notices a value changed outside Terraform (its `version`
-    moved) and plans to write the configured value back.
+    with a project's members. The value comes from `value` (kept in the state, sensitive) or
+    `value_wo` (write-only: never in plan or state, Terraform 1.11 and later). A refresh notices
+    a value changed outside Terraform (its `version` moved) and plans to write the configured
+    value back.
 
     Terraform resource ``keyhouse_secret``; its getters return tokens that synthesize to
     ``${keyhouse_secret.<name>.<attribute>}``.
     """
 
     TF_RESOURCE_TYPE: ClassVar[str] = "keyhouse_secret"
+    _WRITE_ONLY: ClassVar[tuple[str, ...]] = ("value_wo",)
     _SHAPES: ClassVar[dict[str, _support.Shape]] = {
         "name": ("simple", "string"),
-        "value": ("simple", "string"),
         "description": ("simple", "string"),
         "project": ("simple", "string"),
         "type": ("simple", "string"),
+        "value": ("simple", "string"),
+        "value_wo": ("simple", "string"),
+        "value_wo_version": ("simple", "number"),
         "visibility": ("simple", "string"),
     }
 
@@ -40,10 +45,12 @@ class Secret(cdktf.TerraformResource):
         id_: str,
         *,
         name: str,
-        value: str,
         description: str | None = None,
         project: str | None = None,
         type: str | None = None,
+        value: str | None = None,
+        value_wo: str | None = None,
+        value_wo_version: float | None = None,
         visibility: str | None = None,
         connection: cdktf.SSHProvisionerConnection | cdktf.WinrmProvisionerConnection | None = None,
         count: float | cdktf.TerraformCount | None = None,
@@ -64,15 +71,25 @@ class Secret(cdktf.TerraformResource):
             name: Path-like name, e.g. `hopsworks/role/databricks/type/api-key`: segments of
                 letters, digits, `.`, `_` and `-` separated by `/`. Unique among the owner's
                 private secrets, or within the project. Changing it creates a new secret.
-            value: The value: text as is, or for `type = "file"` the base64 of the file's bytes
-                (e.g. `filebase64("cert.pem")`). At most 9000 characters. Stored in the
-                Terraform state (sensitive). Changing it writes a new version. Sensitive: a
-                literal value is written into the synthesized configuration, so pass a reference
-                or a variable.
             description: What the secret is for (at most 500 characters).
             project: The project the secret is shared with (with `visibility = "project"`).
                 Changing it creates a new secret.
             type: `text` (default) or `file` (the value is base64; reads return it as stored).
+            value: The value: text as is, or for `type = "file"` the base64 of the file's bytes
+                (e.g. `filebase64("cert.pem")`). At most 9000 characters. Stored in the
+                Terraform state (sensitive). Changing it writes a new version. Set exactly one
+                of `value` and `value_wo`. Sensitive: a literal value is written into the
+                synthesized configuration, so pass a reference or a variable.
+            value_wo: Write-only value, as `value` but never stored in the plan or the state
+                (Terraform 1.11 and later): e.g. from an ephemeral resource or a variable marked
+                `ephemeral`. Terraform cannot see it change: it is written on create and
+                whenever `value_wo_version` changes. Set exactly one of `value` and `value_wo`.
+                Write-only: sent to the provider, never kept in the plan or the state (Terraform
+                1.11 or later). Sensitive: a literal value is written into the synthesized
+                configuration, so pass a reference or a variable.
+            value_wo_version: Required with `value_wo`: change it (e.g. increase it) to write
+                `value_wo` again. A refresh that finds the value changed outside Terraform sets
+                it to null, so that the plan writes `value_wo` back.
             visibility: `private` (only the owner sees it) or `project` (every member of
                 `project` reads it). Default: `project` when `project` is set, else `private`.
                 Changing it creates a new secret.
@@ -100,18 +117,22 @@ class Secret(cdktf.TerraformResource):
         )
         self._values: dict[str, Any] = {
             "name": name,
-            "value": value,
             "description": description,
             "project": project,
             "type": type,
+            "value": value,
+            "value_wo": value_wo,
+            "value_wo_version": value_wo_version,
             "visibility": visibility,
         }
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
-        return _support.attributes(self._values)
+        return _support.attributes(_support.mark_write_only(self, self._values, self._WRITE_ONLY))
 
     def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
-        return _support.hcl(self._values, self._SHAPES)
+        return _support.hcl(
+            _support.mark_write_only(self, self._values, self._WRITE_ONLY), self._SHAPES
+        )
 
     @property
     def arn(self) -> str:
@@ -185,11 +206,22 @@ class Secret(cdktf.TerraformResource):
     def value(self) -> str:
         """The value: text as is, or for `type = "file"` the base64 of the file's bytes (e.g.
         `filebase64("cert.pem")`). At most 9000 characters. Stored in the Terraform state
-        (sensitive). Changing it writes a new version. Sensitive.
+        (sensitive). Changing it writes a new version. Set exactly one of `value` and
+        `value_wo`. Sensitive.
 
         A token: it synthesizes to a reference to ``value``.
         """
         return self.get_string_attribute("value")
+
+    @property
+    def value_wo_version(self) -> float:
+        """Required with `value_wo`: change it (e.g. increase it) to write `value_wo` again. A
+        refresh that finds the value changed outside Terraform sets it to null, so that the plan
+        writes `value_wo` back.
+
+        A token: it synthesizes to a reference to ``value_wo_version``.
+        """
+        return self.get_number_attribute("value_wo_version")
 
     @property
     def version(self) -> float:

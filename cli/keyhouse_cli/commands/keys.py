@@ -116,18 +116,18 @@ def create(
             show(public, output)
             return
     if key_file is not None:
-        write_private(key_file, (created.key + "\n").encode())
+        write_private(key_file, (created.key.get_secret_value() + "\n").encode())
         say(f"Created API key {created.name} (id {created.id}); written to {key_file} (0600).")
         show(public, output)
         return
     if output is Format.JSON:
-        show(created, output)  # the key is in it: this is the one time it is shown
+        show(created, output, reveal=True)  # the key is in it: the one time it is shown
         return
     say(
         f"Created API key [bold]{created.name}[/] (id {created.id}, prefix {created.prefix}..., "
         f"expires {created.expires_at:%Y-%m-%d}). It is shown once, now:"
     )
-    sys.stdout.write(created.key + "\n")
+    sys.stdout.write(created.key.get_secret_value() + "\n")
 
 
 @app.command("list")

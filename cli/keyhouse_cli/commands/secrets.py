@@ -175,11 +175,11 @@ def get(
         )
         return
     if output is Format.JSON:
-        show(found, output)
+        show(found, output, reveal=True)  # the value was asked for
         return
     if found.type == "file":
         say("(a file secret, shown as base64: --output-file writes its bytes)")
-    sys.stdout.write(found.value + "\n")
+    sys.stdout.write(found.value.get_secret_value() + "\n")
 
 
 @app.command("list")

@@ -47,7 +47,7 @@ class ApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -221,7 +221,7 @@ class ApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             name=name,
@@ -387,7 +387,7 @@ class AsyncApiKeysWithResponse:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -561,7 +561,7 @@ class AsyncApiKeys:
             search: Keys whose name contains this (any case) or whose prefix starts with it.
             unused_days: Only keys not used in this many days (or never).
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

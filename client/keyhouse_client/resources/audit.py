@@ -38,7 +38,7 @@ class AuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -74,7 +74,7 @@ class Audit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             principal=principal,
@@ -122,7 +122,7 @@ class AsyncAuditWithResponse:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -158,7 +158,7 @@ class AsyncAudit:
             principal: Only events by this user or role (by name).
             action: Only this action, e.g. secrets:GetSecretValue.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

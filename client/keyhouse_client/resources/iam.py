@@ -36,7 +36,7 @@ class IamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -161,7 +161,7 @@ class IamWithResponse:
         Args:
             policy: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -279,7 +279,7 @@ class IamWithResponse:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -352,7 +352,7 @@ class Iam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_policies(
             limit=limit,
@@ -454,7 +454,7 @@ class Iam:
         Args:
             policy: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_attachments(
             policy=policy,
@@ -550,7 +550,7 @@ class Iam:
     def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -609,7 +609,7 @@ class AsyncIamWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -734,7 +734,7 @@ class AsyncIamWithResponse:
         Args:
             policy: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -852,7 +852,7 @@ class AsyncIamWithResponse:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> Response[models.ValidateResponse]:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 
@@ -925,7 +925,7 @@ class AsyncIam:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_policies(
@@ -1039,7 +1039,7 @@ class AsyncIam:
         Args:
             policy: The policy's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_attachments(
@@ -1142,7 +1142,7 @@ class AsyncIam:
     async def validate_policy(
         self,
         *,
-        document: Any,
+        document: str | int | float | bool | None | builtins.list[Any] | builtins.dict[str, Any],
     ) -> models.ValidateResponse:
         """Check a document: errors and warnings, each with a JSON pointer into it.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 
+from pydantic import SecretStr
+
 from keyhouse_client import models
 from keyhouse_client._transport import AsyncTransport, SyncTransport, make_call
 from keyhouse_client._types import NOT_GIVEN, NotGiven, Response
@@ -39,7 +41,7 @@ class KeysWithResponse:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -83,7 +85,7 @@ class Keys:
     def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:
@@ -127,7 +129,7 @@ class AsyncKeysWithResponse:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.VerifyResponse]:
@@ -171,7 +173,7 @@ class AsyncKeys:
     async def verify(
         self,
         *,
-        key: str,
+        key: str | SecretStr,
         scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VerifyResponse:

@@ -35,7 +35,7 @@ class ProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -154,7 +154,7 @@ class ProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -273,7 +273,7 @@ class Projects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -370,7 +370,7 @@ class Projects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list_members(
             project=project,
@@ -485,7 +485,7 @@ class AsyncProjectsWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -604,7 +604,7 @@ class AsyncProjectsWithResponse:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -723,7 +723,7 @@ class AsyncProjects:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -829,7 +829,7 @@ class AsyncProjects:
         Args:
             project: The project's name.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list_members(

@@ -34,7 +34,7 @@ class RolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -156,7 +156,7 @@ class Roles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -260,7 +260,7 @@ class AsyncRolesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -382,7 +382,7 @@ class AsyncRoles:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

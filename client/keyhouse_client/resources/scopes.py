@@ -34,7 +34,7 @@ class ScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -94,7 +94,7 @@ class Scopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             limit=limit,
@@ -153,7 +153,7 @@ class AsyncScopesWithResponse:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -213,7 +213,7 @@ class AsyncScopes:
 
         Args:
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
+
 from keyhouse_client import models
 from keyhouse_client._errors import FileTooLargeError
 from keyhouse_client._transport import AsyncTransport, SyncTransport, make_call, segment
@@ -48,9 +50,10 @@ def file_value(path: str | os.PathLike[str]) -> str:
 
 def value_bytes(value: models.SecretValue) -> bytes:
     """A value's bytes: a file secret's decoded from base64, a text secret's in UTF-8."""
+    revealed = value.value.get_secret_value()
     if value.type == "file":
-        return base64.b64decode(value.value)
-    return value.value.encode()
+        return base64.b64decode(revealed)
+    return revealed.encode()
 
 
 class SecretsWithResponse:
@@ -77,7 +80,7 @@ class SecretsWithResponse:
             visibility: Only private, or only project, secrets.
             name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -96,7 +99,7 @@ class SecretsWithResponse:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -275,7 +278,7 @@ class SecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
@@ -328,7 +331,7 @@ class Secrets:
             visibility: Only private, or only project, secrets.
             name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return self.with_response.list(
             project=project,
@@ -364,7 +367,7 @@ class Secrets:
     def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -496,7 +499,7 @@ class Secrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
@@ -523,9 +526,11 @@ class Secrets:
         """The value of the secret ``name``: the caller's private one, or ``project``'s. Audited.
 
         One call, needing only ``secrets:GetSecretValue`` on the secret. For a file
-        secret this is the base64 of its bytes; ``read_bytes`` decodes it.
+        secret this is the base64 of its bytes; ``read_bytes`` decodes it. The value
+        itself, a plain ``str``: asking for it is the point (``get_value_by_name``
+        keeps it in a ``SecretStr``).
         """
-        return (self.get_value_by_name(name=name, project=project)).value
+        return (self.get_value_by_name(name=name, project=project)).value.get_secret_value()
 
     def read_bytes(self, name: str, *, project: str | None = None) -> bytes:
         """The bytes of the secret ``name``: a file's contents, or a text value in UTF-8."""
@@ -603,7 +608,7 @@ class AsyncSecretsWithResponse:
             visibility: Only private, or only project, secrets.
             name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         call = make_call(
             "GET",
@@ -622,7 +627,7 @@ class AsyncSecretsWithResponse:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -801,7 +806,7 @@ class AsyncSecretsWithResponse:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> Response[models.SecretPublic]:
@@ -854,7 +859,7 @@ class AsyncSecrets:
             visibility: Only private, or only project, secrets.
             name_prefix: Only secrets whose name starts so.
             limit: Items per page (1-200).
-            cursor: The next_cursor of the previous page.
+            cursor: The next_cursor of the previous page of this same list, passed back unchanged. Opaque and signed by the service: any other value, even of this form, is a 422 naming /query/cursor.
         """
         return (
             await self.with_response.list(
@@ -893,7 +898,7 @@ class AsyncSecrets:
     async def create(
         self,
         *,
-        value: str,
+        value: str | SecretStr,
         name: str,
         type: Literal["text", "file"] | NotGiven = NOT_GIVEN,
         visibility: Literal["private", "project"] | NotGiven = NOT_GIVEN,
@@ -1037,7 +1042,7 @@ class AsyncSecrets:
         self,
         *,
         secret_id: str,
-        value: str,
+        value: str | SecretStr,
         type: Literal["text", "file"] | None | NotGiven = NOT_GIVEN,
         expected_version: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SecretPublic:
@@ -1066,9 +1071,11 @@ class AsyncSecrets:
         """The value of the secret ``name``: the caller's private one, or ``project``'s. Audited.
 
         One call, needing only ``secrets:GetSecretValue`` on the secret. For a file
-        secret this is the base64 of its bytes; ``read_bytes`` decodes it.
+        secret this is the base64 of its bytes; ``read_bytes`` decodes it. The value
+        itself, a plain ``str``: asking for it is the point (``get_value_by_name``
+        keeps it in a ``SecretStr``).
         """
-        return (await self.get_value_by_name(name=name, project=project)).value
+        return (await self.get_value_by_name(name=name, project=project)).value.get_secret_value()
 
     async def read_bytes(self, name: str, *, project: str | None = None) -> bytes:
         """The bytes of the secret ``name``: a file's contents, or a text value in UTF-8."""

@@ -42,6 +42,9 @@ class SettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -79,6 +82,9 @@ class Settings:
         max_key_lifetime_days: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
 
         Args:
             default_key_lifetime_days: Lifetime of a key created without an expiry, in days.
@@ -118,6 +124,9 @@ class AsyncSettingsWithResponse:
     ) -> Response[models.SettingsPublic]:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
 
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
+
         Returns the whole response; ``parsed`` holds the body.
 
         Args:
@@ -155,6 +164,9 @@ class AsyncSettings:
         max_key_lifetime_days: int | None | NotGiven = NOT_GIVEN,
     ) -> models.SettingsPublic:
         """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+        The default may not exceed the maximum, whichever of the two the request changes: a 409
+        naming the field, as the settings would then contradict themselves.
 
         Args:
             default_key_lifetime_days: Lifetime of a key created without an expiry, in days.

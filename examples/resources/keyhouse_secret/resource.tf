@@ -21,3 +21,17 @@ resource "keyhouse_secret" "ca" {
   type  = "file"
   value = base64encode("-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n")
 }
+
+# Write-only (Terraform 1.11 and later): the value comes from outside and is in
+# neither the plan nor the state. Bump value_wo_version to write a new value.
+variable "database_password" {
+  type      = string
+  ephemeral = true
+}
+
+resource "keyhouse_secret" "database" {
+  name             = "featurestore/database/password"
+  project          = keyhouse_project.featurestore.name
+  value_wo         = var.database_password
+  value_wo_version = 1
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from .schema import Schema
@@ -151,3 +153,36 @@ class DataSource(_Typed[D]):
     def read(self, ctx: Context, config: State) -> State:
         """The looked-up values, from the configuration."""
         raise NotImplementedError
+
+
+@dataclass
+class Opened:
+    """What opening an ephemeral resource gives Terraform for the run.
+
+    ``private`` comes back to ``renew`` and ``close`` (Terraform keeps it in memory
+    only); ``renew_at``, when set, is when Terraform calls ``renew``.
+    """
+
+    result: State
+    private: bytes | None = None
+    renew_at: datetime | None = None
+
+
+class EphemeralResource(_Typed[D]):
+    """A value read (or made) for one Terraform run and never stored (protocol 6.7).
+
+    Terraform opens it in each run that needs it (a plan, then the apply again)
+    and closes it once the run is done with it.
+    """
+
+    def open(self, ctx: Context, config: State) -> Opened:
+        """Read or make the value; the result holds the configuration's values as given."""
+        raise NotImplementedError
+
+    def renew(self, ctx: Context, private: bytes | None) -> Opened | None:
+        """Extend what ``open`` made (only called when ``open`` gave ``renew_at``); the
+        next ``private`` and ``renew_at`` (its ``result`` is not used)."""
+        return None
+
+    def close(self, ctx: Context, private: bytes | None) -> None:
+        """Release what ``open`` made (nothing by default)."""

@@ -31,6 +31,10 @@ class Attr:
     ``state.plan_computed``): by default every input; ``follows`` names the
     inputs it depends on; ``stable`` says no in-place update changes it (an id,
     a creation time), so it keeps its value.
+
+    ``write_only`` (protocol 6.8, managed resources): Terraform sends the configured
+    value, and keeps it out of plans and state. Resources find it in ``planned`` when
+    they create or update, and the framework answers it as null everywhere else.
     """
 
     name: str
@@ -44,6 +48,7 @@ class Attr:
     default: Any = NO_DEFAULT
     stable: bool = False
     follows: tuple[str, ...] | None = None
+    write_only: bool = False
 
     def __post_init__(self) -> None:
         modes = (self.required, self.optional or self.computed)
@@ -57,6 +62,9 @@ class Attr:
             raise ValueError(f"{self.name}: only computed attributes are stable or follow inputs")
         if self.stable and self.follows is not None:
             raise ValueError(f"{self.name}: stable, or follows inputs, not both")
+        if self.write_only and (self.computed or self.replace):
+            # Never in state: nothing to compute, nothing to compare for a replacement.
+            raise ValueError(f"{self.name}: a write-only attribute is neither computed nor replace")
 
     @property
     def read_only(self) -> bool:
@@ -74,6 +82,7 @@ class Attr:
             optional=self.optional,
             computed=self.computed,
             sensitive=self.sensitive,
+            write_only=self.write_only,
         )
 
 

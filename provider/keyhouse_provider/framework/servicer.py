@@ -9,6 +9,10 @@ and shutdown calls. The calls that touch resource state are ours, so that:
 - destroys are planned (``tf`` announces the capability, then refuses them);
 - nested blocks can force a replacement;
 - state upgrades fit old state to the schema without a warning;
+- write-only attributes (protocol 6.8) reach the resource from the configuration
+  at apply and come back null from every call, and are refused when Terraform does
+  not say it keeps them out of state;
+- ephemeral resources (protocol 6.7) are served;
 - every failure, ours or the service's, is a diagnostic, never a traceback.
 """
 
@@ -26,6 +30,8 @@ from tf.provider import ProviderServicer  # type: ignore[import-untyped]
 from .base import (
     Context,
     DataSource,
+    EphemeralResource,
+    Opened,
     PlanContext,
     ProviderError,
     Resource,
@@ -36,6 +42,9 @@ from .state import (
     plan_computed,
     plan_object,
     replace_paths,
+    with_write_only,
+    without_write_only,
+    write_only_set,
 )
 from .tfcompat import (
     new_diagnostics,
@@ -74,6 +83,10 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         self._data_sources: dict[str, type[DataSource[Any]]] = {
             klass.type_name(): klass for klass in app.get_data_sources()
         }
+        ephemeral = getattr(app, "get_ephemeral_resources", list)
+        self._ephemeral: dict[str, type[EphemeralResource[Any]]] = {
+            klass.type_name(): klass for klass in ephemeral()
+        }
         self._schema_response: Any = None
 
     # ----------------------------------------------------------------- helpers
@@ -82,10 +95,14 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         instance: Resource[Any] = self.app.new_resource(self._resources[type_name])
         return instance
 
+    def _ephemeral_resource(self, type_name: str) -> EphemeralResource[Any]:
+        klass = self._ephemeral[type_name]
+        make = getattr(self.app, "new_ephemeral_resource", None)
+        instance: EphemeralResource[Any] = klass(None) if make is None else make(klass)
+        return instance
+
     @contextmanager
-    def _guard(
-        self, ctx: Context, action: str, klass: type[Resource[Any]] | type[DataSource[Any]]
-    ) -> Iterator[None]:
+    def _guard(self, ctx: Context, action: str, klass: type[Any]) -> Iterator[None]:
         try:
             yield
         except Exception as exc:
@@ -99,14 +116,25 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         Terraform takes capabilities only from this response (it never calls
         GetMetadata, where ``tf`` puts them): announced here, a cached schema serves
         later starts of the provider, and destroys are planned by the provider.
+        ``tf`` knows no ephemeral resources: their schemas are added here.
         """
         if self._schema_response is None:
             response = super().GetProviderSchema(request, context)
             response.server_capabilities.CopyFrom(
                 pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True)
             )
+            for type_name, klass in self._ephemeral.items():
+                response.ephemeral_resource_schemas[type_name].CopyFrom(klass.schema.to_pb())
             self._schema_response = response
         return self._schema_response
+
+    def GetMetadata(self, request: Any, context: Any) -> Any:
+        """``tf``'s metadata, with the ephemeral resources."""
+        response = super().GetMetadata(request, context)
+        response.ephemeral_resources.extend(
+            pb.GetMetadata.EphemeralMetadata(type_name=name) for name in self._ephemeral
+        )
+        return response
 
     # -------------------------------------------------------------- validation
 
@@ -114,6 +142,17 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         klass = self._resources[request.type_name]
         ctx = Context(new_diagnostics(), request.type_name)
         config = normalize(klass.schema, read_dynamic_value(request.config))
+        if not request.client_capabilities.write_only_attributes_allowed:
+            # A Terraform before 1.11 does not know the attribute is write-only, and would
+            # keep its value in plan and state like any other.
+            for path in write_only_set(klass.schema, config):
+                ctx.error(
+                    "Write-only attribute not supported by this Terraform",
+                    f"{path[-1]} is write-only: Terraform keeps its value out of plans and "
+                    "state from version 1.11 on, and this Terraform does not say it does. "
+                    "Upgrade Terraform, or use the attribute that is kept in the state.",
+                    path,
+                )
         with self._guard(ctx, f"validate {request.type_name}", klass):
             klass(None).validate(ctx, config)
         return pb.ValidateResourceConfig.Response(diagnostics=ctx.diagnostics.to_pb())
@@ -142,7 +181,7 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
             raw = json.loads(request.raw_state.json)
             if request.version < klass.schema.version:
                 raw = klass(None).upgrade(request.version, raw)
-            state = normalize(klass.schema, raw)
+            state = without_write_only(klass.schema, normalize(klass.schema, raw))
         return pb.UpgradeResourceState.Response(
             upgraded_state=to_dynamic_value(state), diagnostics=ctx.diagnostics.to_pb()
         )
@@ -158,6 +197,7 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
             )
         if ctx.failed:
             new_state = current
+        new_state = without_write_only(klass.schema, new_state)
         return pb.ReadResource.Response(
             new_state=to_dynamic_value(new_state),
             diagnostics=ctx.diagnostics.to_pb(),
@@ -179,6 +219,9 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         action = f"plan {request.type_name}"
         with self._guard(ctx, action, klass):
             self._resource(request.type_name).plan(ctx, prior, planned, config)
+        # Write-only values were the resource's to check; past here they are not part of
+        # the plan, and never a change (their prior value is always null).
+        planned = without_write_only(klass.schema, planned)
         replacements = list(ctx.replacements)
         if prior is not None:
             plan_computed(klass.schema, prior, planned, config)
@@ -197,6 +240,9 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
         ctx = Context(new_diagnostics(), request.type_name)
         prior = normalize(klass.schema, read_dynamic_value(request.prior_state))
         planned = normalize(klass.schema, read_dynamic_value(request.planned_state))
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        if planned is not None:
+            planned = with_write_only(klass.schema, planned, config)
         resource = self._resource(request.type_name)
         # On failure the object stays as it was: absent for a create, prior otherwise.
         new_state: Any = prior
@@ -213,6 +259,7 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
                 new_state = (
                     None if planned is None else normalize(klass.schema, result, strict=True)
                 )
+        new_state = without_write_only(klass.schema, new_state)
         return pb.ApplyResourceChange.Response(
             new_state=to_dynamic_value(new_state),
             private=request.planned_private,
@@ -229,7 +276,11 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
                 imported.append(
                     pb.ImportResourceState.ImportedResource(
                         type_name=request.type_name,
-                        state=to_dynamic_value(normalize(klass.schema, state, strict=True)),
+                        state=to_dynamic_value(
+                            without_write_only(
+                                klass.schema, normalize(klass.schema, state, strict=True)
+                            )
+                        ),
                     )
                 )
         return pb.ImportResourceState.Response(
@@ -248,6 +299,57 @@ class Servicer(ProviderServicer):  # type: ignore[misc]
             state=to_dynamic_value(None if ctx.failed else state),
             diagnostics=ctx.diagnostics.to_pb(),
         )
+
+    # --------------------------------------------------------------- ephemeral
+
+    def ValidateEphemeralResourceConfig(self, request: Any, context: Any) -> Any:
+        klass = self._ephemeral[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        with self._guard(ctx, f"validate ephemeral.{request.type_name}", klass):
+            klass(None).validate(ctx, config)
+        return pb.ValidateEphemeralResourceConfig.Response(diagnostics=ctx.diagnostics.to_pb())
+
+    def OpenEphemeralResource(self, request: Any, context: Any) -> Any:
+        klass = self._ephemeral[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        config = normalize(klass.schema, read_dynamic_value(request.config))
+        opened: Opened | None = None
+        with self._guard(ctx, f"open ephemeral.{request.type_name}", klass):
+            opened = self._ephemeral_resource(request.type_name).open(ctx, config)
+            opened.result = normalize(klass.schema, opened.result, strict=True)
+        response = pb.OpenEphemeralResource.Response(diagnostics=ctx.diagnostics.to_pb())
+        if opened is not None and not ctx.failed:
+            response.result.CopyFrom(to_dynamic_value(opened.result))
+            _renewal(response, opened)
+        return response
+
+    def RenewEphemeralResource(self, request: Any, context: Any) -> Any:
+        klass = self._ephemeral[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        private = request.private if request.HasField("private") else None
+        renewed: Opened | None = None
+        with self._guard(ctx, f"renew ephemeral.{request.type_name}", klass):
+            renewed = self._ephemeral_resource(request.type_name).renew(ctx, private)
+        response = pb.RenewEphemeralResource.Response(diagnostics=ctx.diagnostics.to_pb())
+        if renewed is not None and not ctx.failed:
+            _renewal(response, renewed)
+        return response
+
+    def CloseEphemeralResource(self, request: Any, context: Any) -> Any:
+        klass = self._ephemeral[request.type_name]
+        ctx = Context(new_diagnostics(), request.type_name)
+        private = request.private if request.HasField("private") else None
+        with self._guard(ctx, f"close ephemeral.{request.type_name}", klass):
+            self._ephemeral_resource(request.type_name).close(ctx, private)
+        return pb.CloseEphemeralResource.Response(diagnostics=ctx.diagnostics.to_pb())
+
+
+def _renewal(response: Any, opened: Opened) -> None:
+    if opened.private is not None:
+        response.private = opened.private
+    if opened.renew_at is not None:
+        response.renew_at.FromDatetime(opened.renew_at)
 
 
 def _path(path: AttributePath) -> Any:

@@ -173,3 +173,53 @@ def changed(schema: Schema, prior: State, planned: State) -> set[str]:
         if not object_equal_block(b, prior.get(b.name), planned.get(b.name))
     }
     return names
+
+
+def without_write_only(shape: Shape, value: Any) -> Any:
+    """``value`` with every write-only attribute null, as Terraform wants it back from
+    plans, applies, refreshes and imports ("Provider produced invalid plan" otherwise)."""
+    return _write_only(shape, value, None)
+
+
+def with_write_only(shape: Shape, value: Any, config: Any) -> Any:
+    """``value`` with each write-only attribute taken from ``config``: what the
+    resource writes at apply, where the plan holds null."""
+    return _write_only(shape, value, config)
+
+
+def _write_only(shape: Shape, value: Any, config: Any) -> Any:
+    if value is None or value is Unknown:
+        return value
+    out = dict(value)
+    for attribute in shape.attributes:
+        if attribute.write_only:
+            out[attribute.name] = None if config is None else config.get(attribute.name)
+    for block in shape.blocks:
+        inner = out.get(block.name)
+        inner_config = None if config is None else config.get(block.name)
+        if block.mode == "single":
+            out[block.name] = _write_only(block, inner, inner_config)
+        elif isinstance(inner, list):
+            out[block.name] = [
+                _write_only(block, item, _element(inner_config, i)) for i, item in enumerate(inner)
+            ]
+    return out
+
+
+def write_only_set(shape: Shape, config: Any, where: AttributePath = ()) -> list[AttributePath]:
+    """Paths of the write-only attributes that ``config`` sets."""
+    if config is None or config is Unknown:
+        return []
+    found: list[AttributePath] = [
+        [*where, a.name]
+        for a in shape.attributes
+        if a.write_only and config.get(a.name) is not None
+    ]
+    for block in shape.blocks:
+        inner = config.get(block.name)
+        if block.mode == "single":
+            found += write_only_set(block, inner, [*where, block.name])
+        elif isinstance(inner, list):
+            for i, item in enumerate(inner):
+                found += write_only_set(block, item, [*where, block.name, (i,)])
+    return found

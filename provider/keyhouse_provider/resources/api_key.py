@@ -241,12 +241,15 @@ class ApiKey(KeyhouseResource):
         state = _state(created, planned)
         block = planned["store_in_secret"]
         if block is None:
-            state["key"] = created.key
+            # Asked for: without store_in_secret the key is the sensitive attribute `key`.
+            state["key"] = created.key.get_secret_value()
             return state
         # The key goes from the service's answer into the secret, and nowhere else: not
         # into the state, not into a message. Nothing holds it once this returns.
         try:
-            secret = stored.store(connection, self.type_name(), block, created.key)
+            secret = stored.store(
+                connection, self.type_name(), block, created.key.get_secret_value()
+            )
         except Exception as exc:
             if _refused(exc):
                 # No key without its secret: the next apply makes a new one (see create_once).

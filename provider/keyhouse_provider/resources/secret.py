@@ -32,8 +32,10 @@ class Secret(KeyhouseResource):
     schema = Schema(
         description=(
             "A Keyhouse secret: a value encrypted at rest, private to the provider's principal or "
-            "shared with a project's members. A refresh notices a value changed outside "
-            "Terraform (its `version` moved) and plans to write the configured value back."
+            "shared with a project's members. The value comes from `value` (kept in the state, "
+            "sensitive) or `value_wo` (write-only: never in plan or state, Terraform 1.11 and "
+            "later). A refresh notices a value changed outside Terraform (its `version` moved) "
+            "and plans to write the configured value back."
         ),
         attributes=(
             Attr(
@@ -58,9 +60,30 @@ class Secret(KeyhouseResource):
                 STRING,
                 f'The value: text as is, or for `type = "file"` the base64 of the file\'s bytes '
                 f'(e.g. `filebase64("cert.pem")`). At most {MAX_VALUE_CHARS} characters. '
-                "Stored in the Terraform state (sensitive). Changing it writes a new version.",
-                required=True,
+                "Stored in the Terraform state (sensitive). Changing it writes a new version. "
+                "Set exactly one of `value` and `value_wo`.",
+                optional=True,
                 sensitive=True,
+            ),
+            Attr(
+                "value_wo",
+                STRING,
+                "Write-only value, as `value` but never stored in the plan or the state "
+                "(Terraform 1.11 and later): e.g. from an ephemeral resource or a variable "
+                "marked `ephemeral`. Terraform cannot see it change: it is written on create "
+                "and whenever `value_wo_version` changes. Set exactly one of `value` and "
+                "`value_wo`.",
+                optional=True,
+                sensitive=True,
+                write_only=True,
+            ),
+            Attr(
+                "value_wo_version",
+                NUMBER,
+                "Required with `value_wo`: change it (e.g. increase it) to write `value_wo` "
+                "again. A refresh that finds the value changed outside Terraform sets it to "
+                "null, so that the plan writes `value_wo` back.",
+                optional=True,
             ),
             Attr(
                 "type",
@@ -99,7 +122,7 @@ class Secret(KeyhouseResource):
                 NUMBER,
                 "Starts at 1 and increases with every change of the value.",
                 computed=True,
-                follows=("value", "type"),
+                follows=("value", "value_wo_version", "type"),
             ),
             Attr(
                 "owner",
@@ -114,9 +137,11 @@ class Secret(KeyhouseResource):
     )
 
     def validate(self, ctx: Context, config: State) -> None:
-        """The name's rules; size and encoding of the value; visibility against project."""
+        """The name's rules; one value, its size and encoding; visibility against project."""
         check_name(ctx, config["name"], ["name"])
+        check_value_source(ctx, config)
         check_value(ctx, config["value"], config["type"], ["value"])
+        check_value(ctx, config["value_wo"], config["type"], ["value_wo"])
         if config["type"] not in (None, Unknown, "text", "file"):
             ctx.error("Invalid type", 'type must be "text" or "file".', ["type"])
         check_visibility(ctx, config["visibility"], config["project"], [])
@@ -128,6 +153,7 @@ class Secret(KeyhouseResource):
         # Values only known now (from other resources) are checked here.
         check_name(ctx, planned["name"], ["name"])
         check_value(ctx, planned["value"], planned["type"], ["value"])
+        check_value(ctx, planned["value_wo"], planned["type"], ["value_wo"])
 
     def create(self, ctx: Context, planned: State) -> State:
         """``POST /secrets``, once per resource instance."""
@@ -135,7 +161,7 @@ class Secret(KeyhouseResource):
         secrets = self.connection.client.secrets
         body = {
             "name": planned["name"],
-            "value": planned["value"],
+            "value": _written(planned),
             "type": planned["type"],
             "visibility": planned["visibility"],
             "project": planned["project"],
@@ -148,7 +174,7 @@ class Secret(KeyhouseResource):
             alive=lambda found: or_none(lambda: secrets.get(secret_id=found.id)) is not None,
             identify=lambda found: found.id,
         )
-        return _state(secret, planned["value"])
+        return _state(secret, planned["value"], planned["value_wo_version"])
 
     def read(self, ctx: Context, current: State) -> State | None:
         """Metadata always; the value only when its version moved (reading it is audited)."""
@@ -156,6 +182,11 @@ class Secret(KeyhouseResource):
         secret = self._metadata(current)
         if secret is None:
             return None
+        if current["value_wo_version"] is not None:
+            # Write-only: the value is never read back. Changed outside Terraform, the
+            # version the configuration names is no longer what the service holds.
+            moved = secret.version != current["version"]
+            return _state(secret, None, None if moved else current["value_wo_version"])
         value = current["value"]
         if secret.version != current["version"] or value is None:
             secret_id = secret.id
@@ -163,10 +194,10 @@ class Secret(KeyhouseResource):
             if stored is None:
                 return None
             value, secret = (
-                stored.value,
+                stored.value.get_secret_value(),
                 secret.model_copy(update={"version": stored.version, "type": stored.type}),
             )
-        return _state(secret, value)
+        return _state(secret, value, None)
 
     def _metadata(self, current: State) -> models.SecretPublic | None:
         return metadata(self.connection, current["id"], current["visibility"], current["project"])
@@ -176,12 +207,16 @@ class Secret(KeyhouseResource):
         self.connection.snapshots.invalidate("secret")
         secrets = self.connection.client.secrets
         secret: Any = None
-        if planned["value"] != prior["value"] or planned["type"] != prior["type"]:
+        if (
+            planned["value"] != prior["value"]
+            or planned["value_wo_version"] != prior["value_wo_version"]
+            or planned["type"] != prior["type"]
+        ):
             # Compare-and-set on the version Terraform last saw: a value changed
             # out of band since the refresh is refused (412), not overwritten unseen.
             secret = secrets.put_value(
                 secret_id=prior["id"],
-                value=planned["value"],
+                value=_written(planned),
                 type=planned["type"],
                 expected_version=prior["version"],
             )
@@ -189,7 +224,7 @@ class Secret(KeyhouseResource):
             secret = secrets.update(secret_id=prior["id"], description=planned["description"])
         if secret is None:
             secret = secrets.get(secret_id=prior["id"])
-        return _state(secret, planned["value"])
+        return _state(secret, planned["value"], planned["value_wo_version"])
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /secrets/{id}``."""
@@ -313,6 +348,36 @@ def check_value(ctx: Context, value: Any, kind: Any, path: list[Any]) -> None:
             )
 
 
+def check_value_source(ctx: Context, config: State) -> None:
+    """Exactly one of ``value`` and ``value_wo``; ``value_wo_version`` with ``value_wo`` only."""
+    value, write_only, version = config["value"], config["value_wo"], config["value_wo_version"]
+    if value is None and write_only is None:
+        ctx.error(
+            "Missing secret value", "Set value, or value_wo with value_wo_version.", ["value"]
+        )
+    elif value is not None and write_only is not None:
+        ctx.error("Two secret values", "Set value or value_wo, not both.", ["value_wo"])
+    elif write_only is not None and version is None:
+        ctx.error(
+            "Missing value_wo_version",
+            "value_wo is write-only: Terraform cannot see it change. Set value_wo_version, "
+            "and change it whenever value_wo should be written again.",
+            ["value_wo_version"],
+        )
+    elif write_only is None and version is not None:
+        ctx.error(
+            "value_wo_version without value_wo",
+            "value_wo_version versions value_wo; with value, remove it.",
+            ["value_wo_version"],
+        )
+
+
+def _written(planned: State) -> Any:
+    """The value to write: ``value``, or ``value_wo`` (the framework put the configured
+    write-only value into ``planned`` for the apply)."""
+    return planned["value"] if planned["value"] is not None else planned["value_wo"]
+
+
 def check_visibility(ctx: Context, visibility: Any, project: Any, where: list[Any]) -> None:
     """``project`` visibility needs a project; ``private`` refuses one."""
     if visibility is Unknown or project is Unknown or visibility is None:
@@ -337,12 +402,14 @@ def check_visibility(ctx: Context, visibility: Any, project: Any, where: list[An
         )
 
 
-def _state(secret: models.SecretPublic, value: Any) -> State:
+def _state(secret: models.SecretPublic, value: Any, value_wo_version: Any) -> State:
     return {
         "arn": secret.arn,
         "id": secret.id,
         "name": secret.name,
         "value": value,
+        "value_wo": None,
+        "value_wo_version": value_wo_version,
         "type": secret.type,
         "visibility": secret.visibility,
         "project": secret.project,

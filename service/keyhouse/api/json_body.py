@@ -34,9 +34,14 @@ from keyhouse.core.problems import ProblemError, Unprocessable
 MAX_DEPTH = 32
 MAX_NUMBER_DIGITS = 100
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# C0 controls but tab, LF and CR; DEL and C1; lone surrogates (unencodable).
-_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_FORBIDDEN_IN_PARAMETERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Character ranges (as a regex class's inside): C0 controls but tab, LF and CR,
+# DEL and C1 in text; every control in parameters. Lone surrogates (unencodable)
+# are refused in both. api/published_rules.py writes the same into the document.
+FORBIDDEN_IN_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+FORBIDDEN_IN_PARAMETERS = "\x00-\x1f\x7f-\x9f"
+_SURROGATES = "\ud800-\udfff"
+_FORBIDDEN_IN_TEXT = re.compile(f"[{FORBIDDEN_IN_TEXT}{_SURROGATES}]")
+_FORBIDDEN_IN_PARAMETERS = re.compile(f"[{FORBIDDEN_IN_PARAMETERS}{_SURROGATES}]")
 
 
 class UnsupportedMediaType(ProblemError):
@@ -75,12 +80,16 @@ def _integer(text: str) -> int:
     return int(text)
 
 
-def _float(text: str) -> float:
+def _float(text: str) -> float | int:
     if len(text) > MAX_NUMBER_DIGITS:
         raise _Invalid(f"a number has more than {MAX_NUMBER_DIGITS} digits")
     value = float(text)
     if not math.isfinite(value):
         raise _Invalid("a number is too large to represent")
+    # JSON (and JSON Schema's "integer") does not tell 7.0 from 7: a whole number is an
+    # integer however it is written, so an integer field takes it (true and "7" still fail).
+    if value.is_integer() and abs(value) < 10**MAX_NUMBER_DIGITS:
+        return int(value)
     return value
 
 

@@ -3,8 +3,10 @@
 A key reads ``kh_<key id>_<secret><checksum>``:
 
 * ``kh_`` is a fixed tag so that secret scanners recognise a leaked key;
-* the key id (16 base32 characters) names the database row, so verification
-  is one primary-key look-up whatever the number of keys;
+* the key id (16 base32 characters) names the database row (in lists, in
+  messages, in the audit log); verification looks the key up by its digest, one
+  unique-index probe whatever the number of keys, so that a wrong secret for a
+  real key id and an unknown key id are the same miss (domain/auth.py);
 * the secret is 256 bits from the operating system's CSPRNG, base62-encoded;
 * the checksum (CRC-32 of everything before it, base62) lets a mistyped key be
   refused without a database look-up.
@@ -85,23 +87,48 @@ def parse_key_id(plaintext: str) -> str | None:
     return match["key_id"]
 
 
+DIGEST_LENGTH = 32
+# Compared against when there is no stored digest, so that an unknown key costs
+# the same as a known key with a wrong secret. Any value works: no key has it.
+_NO_DIGEST = secrets.token_bytes(DIGEST_LENGTH)
+
+
+def same_digest(candidate: bytes, stored: bytes | None) -> bool:
+    """Whether ``candidate`` equals ``stored``, in constant time.
+
+    The same work when ``stored`` is None (no row): one comparison of two digests.
+    """
+    if stored is None:
+        hmac.compare_digest(candidate, _NO_DIGEST)
+        return False
+    return hmac.compare_digest(candidate, stored)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentedKey:
+    """A well-formed key as presented: its key id and its digest (the plaintext is not kept)."""
+
+    key_id: str
+    digest: bytes
+
+
 class KeyDigester:
     """Computes and compares stored digests of API keys in constant time."""
 
     def __init__(self, pepper: bytes) -> None:
         self._pepper = pepper
-        # Compared against when no row exists, so that an unknown key costs the
-        # same as a known key with a wrong secret.
-        self._dummy = self.digest(generate_key().plaintext)
 
     def digest(self, plaintext: str) -> bytes:
         """The HMAC-SHA-256 digest stored for a key."""
         return hmac.new(self._pepper, plaintext.encode("ascii"), hashlib.sha256).digest()
 
+    def present(self, plaintext: str) -> PresentedKey | None:
+        """The key id and digest of a well-formed key; None (and no digest) for a malformed one."""
+        key_id = parse_key_id(plaintext)
+        if key_id is None:
+            return None
+        return PresentedKey(key_id, self.digest(plaintext))
+
     def matches(self, plaintext: str, stored: bytes | None) -> bool:
         """Whether ``plaintext`` has digest ``stored``; the same work when ``stored`` is None."""
-        candidate = self.digest(plaintext)
-        if stored is None:
-            hmac.compare_digest(candidate, self._dummy)
-            return False
-        return hmac.compare_digest(candidate, stored)
+        return same_digest(self.digest(plaintext), stored)

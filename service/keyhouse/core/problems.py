@@ -40,7 +40,8 @@ class Problem(BaseModel):
     scope: str | None = Field(default=None, description="For 403: the scope the key lacks.")
     project: str | None = Field(default=None, description="For 403: the project concerned.")
     errors: list[InvalidParam] | None = Field(
-        default=None, description="For 422: each invalid part."
+        default=None,
+        description="For 422, 409 and a 404 about a named object: each part concerned.",
     )
     current_version: int | None = Field(
         default=None, description="For 412: the version the resource has now."
@@ -106,10 +107,29 @@ class NotFound(ProblemError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MissingReference(NotFound):
+    """404 for an object a request body names that does not exist; ``errors`` points at it."""
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
+
+
 class Conflict(ProblemError):
     """409: the request conflicts with the current state."""
 
     status, slug, title = 409, "conflict", "Conflict"
+
+
+class StateConflict(Conflict):
+    """409 for a well-formed request that the service's current state refuses.
+
+    The admin's key-lifetime policy, the scope catalog, the clock, a secret's
+    type: nothing in the request alone is wrong, so it is not a 422. ``errors``
+    points at the part concerned, as a 422's does.
+    """
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail}])
 
 
 class PreconditionFailed(ProblemError):
@@ -137,7 +157,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing, malformed, unknown (not_found), revoked or expired API key",
         403: "The key lacks a scope, or the principal lacks access",
         404: "Not found",
-        409: "Conflict with the current state",
+        409: "Conflict with the current state (an existing name, the scope catalog, the admin's "
+        "key-lifetime policy, the clock, a secret's type): `errors` names the part concerned",
         412: "The expected version is not the current one (`current_version` names it)",
         422: "Invalid request: `errors` names each invalid field",
         503: "Not ready, or the storage is unavailable (`Retry-After` says when to retry)",

@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.keys import KeyDigester, generate_key
-from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.core.problems import Conflict, Forbidden, MissingReference, NotFound, StateConflict
 from keyhouse.domain.access import authorize, find_project
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.catalog import ADMIN_ONLY_SCOPES
@@ -117,7 +117,7 @@ def check_scopes(
     known = set(session.scalars(select(Scope.name).where(Scope.name.in_(set(scopes)))))
     for index, scope in enumerate(scopes):
         if scope not in known:
-            raise Unprocessable(
+            raise StateConflict(
                 f"/body/scopes/{index}",
                 "unknown scope (not in the catalog): GET /api/v1/scopes lists the catalog",
             )
@@ -129,7 +129,7 @@ def check_scopes(
                 scope=scope,
             )
         if scope in ADMIN_ONLY_SCOPES and not (owner.kind == "user" and owner.is_admin):
-            raise Unprocessable(
+            raise StateConflict(
                 f"/body/scopes/{list(scopes).index(scope)}",
                 f"the scope '{scope}' can only be given to keys of admin users",
             )
@@ -178,7 +178,7 @@ def create_key(
         try:
             project_id = find_project(session, body.project).id
         except NotFound as exc:
-            raise Unprocessable("/body/project", exc.detail) from None
+            raise MissingReference("/body/project", exc.detail) from None
     _ensure_unique_name(session, owner, body.name, exclude=None)
     expires_at = resolve_expiry(session, now, body.expires_in_days, body.expires_at)
     material = generate_key()

@@ -5,19 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, literal_column, select
 
-from keyhouse.core.keys import KeyDigester, parse_key_id
+from keyhouse.core.keys import KeyDigester, PresentedKey, same_digest
 from keyhouse.core.metrics import KEY_CACHE
 from keyhouse.domain.key_cache import KeyCache
 from keyhouse.domain.key_status import KeyStatus
 from keyhouse.models import ApiKey, IamState, Principal, Project, as_utc
 
-__all__ = ["Caller", "KeyCheck", "KeyLookup", "KeyStatus", "check_key"]
+__all__ = ["Caller", "KeyCheck", "KeyLookup", "KeyStatus", "check_key", "check_presented"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class KeyCheck:
     key_id: str | None = None
 
 
-_LOOKUP = (
+_KEY_ROW = (
     select(
         ApiKey.id,
         ApiKey.name,
@@ -74,8 +75,33 @@ _LOOKUP = (
     )
     .join(Principal, Principal.id == ApiKey.owner_id)
     .outerjoin(Project, Project.id == ApiKey.project_id)
-    .where(ApiKey.id == bindparam("key_id"))
 )
+# A presented key is looked up by its digest alone (a unique index), never by
+# its key id: a wrong secret for a known key id is then the same miss in the
+# same index as an unknown key id, with no row read, joined or decoded on
+# either path. (The digest is an HMAC of the whole key, id included, under the
+# server's pepper: a caller can neither compute it nor steer it byte by byte,
+# so neither the index's descent nor the database's plain equality on it says
+# anything about which keys exist.)
+_BY_DIGEST = _KEY_ROW.where(ApiKey.digest == bindparam("digest"))
+# Only for key ids the service recorded itself (console sessions).
+_BY_ID = _KEY_ROW.where(ApiKey.id == bindparam("key_id"))
+_DIGEST_COLUMN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A look-up compiled for the engine's driver, with its parameters' order if positional."""
+
+    sql: str
+    order: Sequence[str] | None
+
+
+def _key_row(row: Sequence[Any]) -> tuple[Any, ...]:
+    values = list(row)
+    # Drivers may hand a binary column back as a memoryview: compared as bytes.
+    values[_DIGEST_COLUMN] = bytes(values[_DIGEST_COLUMN])
+    return tuple(values)
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -87,7 +113,7 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 class KeyLookup:
-    """Finds a key's row by key id: the one database read of authentication.
+    """Finds a presented key's row by its digest: the one database read of authentication.
 
     This runs on every authenticated request and every ``keys:verify``, so it
     skips the ORM, the Core execution layer and the pool's checkout (with its
@@ -102,12 +128,20 @@ class KeyLookup:
         self._engine = engine
         self.local = engine.dialect.name == "sqlite"
         self.cache = cache
-        compiled = _LOOKUP.compile(dialect=engine.dialect)
-        self._sql = str(compiled)
-        self._positional = compiled.positional
+        by_id = _BY_ID.compile(dialect=engine.dialect)
+        by_digest = _BY_DIGEST.compile(dialect=engine.dialect)
+        self._by_id = _Statement(str(by_id), by_id.positiontup if by_id.positional else None)
+        self._by_digest = _Statement(
+            str(by_digest), by_digest.positiontup if by_digest.positional else None
+        )
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
+
+    @property
+    def presented_key_sql(self) -> str:
+        """The statement a presented key is looked up with (one parameter: its digest)."""
+        return self._by_digest.sql
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -127,37 +161,54 @@ class KeyLookup:
                 self._opened.append(connection)
         return connection
 
-    def cached(self, key_id: str | None) -> tuple[Any, ...] | None:
-        """The row of ``key_id`` if the cache holds it (no database work)."""
-        if self.cache is None or key_id is None:
-            return None
-        return self.cache.get(key_id)
+    def cached(self, key: PresentedKey) -> tuple[Any, ...] | None:
+        """The row of ``key`` if the cache holds it (no database work).
 
-    def find(self, key_id: str) -> tuple[Any, ...] | None:
-        """The row of ``key_id`` (columns as in the lookup statement), or None."""
+        The cache is keyed by digest too: a wrong secret for a key somebody
+        used recently is the same miss as an unknown key id.
+        """
         if self.cache is None:
-            return self._query(key_id)
-        row = self.cache.get(key_id)
+            return None
+        return self.cache.get(key.digest)
+
+    def find(self, key: PresentedKey) -> tuple[Any, ...] | None:
+        """The row of the presented key (columns as in the look-up), or None.
+
+        None both when the key id is unknown and when the secret is wrong.
+        """
+        if self.cache is None:
+            return self._query(self._by_digest, {"digest": key.digest})
+        row = self.cached(key)
         if row is not None:
             KEY_CACHE.labels("hit").inc()
             return row
         KEY_CACHE.labels("miss").inc()
         generation = self.cache.generation
-        row = self._query(key_id)
+        row = self._query(self._by_digest, {"digest": key.digest})
         if row is not None:
-            self.cache.put(key_id, row, generation)
+            self.cache.put(row[0], row[_DIGEST_COLUMN], row, generation)
         return row
 
-    def _query(self, key_id: str) -> tuple[Any, ...] | None:
-        args: Any = (key_id,) if self._positional else {"key_id": key_id}
+    def find_by_id(self, key_id: str) -> tuple[Any, ...] | None:
+        """The row of ``key_id`` whatever its digest: only for key ids the service recorded."""
+        if self.cache is not None:
+            row = self.cache.get_by_id(key_id)
+            if row is not None:
+                return row
+        return self._query(self._by_id, {"key_id": key_id})
+
+    def _query(self, statement: _Statement, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        args: Any = params
+        if statement.order is not None:
+            args = tuple(params[name] for name in statement.order)
         for attempt in (1, 2):
             connection = self._connection()
             try:
                 cursor = connection.cursor()
-                cursor.execute(self._sql, args)
+                cursor.execute(statement.sql, args)
                 row = cursor.fetchone()
                 cursor.close()
-                return None if row is None else tuple(row)
+                return None if row is None else _key_row(row)
             except self._engine.dialect.loaded_dbapi.Error:
                 # A dropped connection (database restarted) or a storage fault:
                 # this connection is never used again; reconnect once.
@@ -184,17 +235,25 @@ class KeyLookup:
 
 
 def check_key(lookup: KeyLookup, digester: KeyDigester, plaintext: str, now: datetime) -> KeyCheck:
-    """Check a presented key: format and checksum, then one look-up by key id.
-
-    A wrong secret for an existing key id and an unknown key id both answer
-    ``NOT_FOUND`` after the same work (a digest comparison).
-    """
-    key_id = parse_key_id(plaintext)
-    if key_id is None:
+    """Check a presented key: format and checksum, then one look-up by its digest."""
+    key = digester.present(plaintext)
+    if key is None:
         return KeyCheck(KeyStatus.MALFORMED)
-    row = lookup.find(key_id)
-    stored = bytes(row[3]) if row is not None else None
-    if not digester.matches(plaintext, stored) or row is None:
+    return check_presented(lookup, key, now)
+
+
+def check_presented(lookup: KeyLookup, key: PresentedKey, now: datetime) -> KeyCheck:
+    """Check a well-formed key by its digest.
+
+    A wrong secret for an existing key id and an unknown key id do the same
+    work and answer the same ``NOT_FOUND``: the look-up finds no row for
+    either, and either is compared once (against a placeholder).
+    """
+    row = lookup.find(key)
+    stored = row[_DIGEST_COLUMN] if row is not None else None
+    # The look-up matched the digest already; comparing again in constant time
+    # keeps the decision here, whatever the database's idea of equality.
+    if not same_digest(key.digest, stored) or row is None:
         return KeyCheck(KeyStatus.NOT_FOUND)
     return _check_row(row, now)
 
@@ -205,7 +264,7 @@ def check_key_id(lookup: KeyLookup, key_id: str, now: datetime) -> KeyCheck:
     No digest comparison: only for key ids the service itself recorded after
     ``check_key`` accepted the key.
     """
-    row = lookup.find(key_id)
+    row = lookup.find_by_id(key_id)
     if row is None:
         return KeyCheck(KeyStatus.NOT_FOUND, key_id=key_id)
     return _check_row(row, now)

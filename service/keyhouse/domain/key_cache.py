@@ -56,7 +56,12 @@ def announce_change(session: Session, key_id: str = EVERY_KEY) -> None:
 
 
 class KeyCache:
-    """Key rows by key id, kept only while LISTEN keeps them honest."""
+    """Key rows by digest, kept only while LISTEN keeps them honest.
+
+    Rows are found by the presented key's digest, as in the database: a wrong
+    secret for a cached key is the same miss as an unknown key id. Changes are
+    announced by key id, so the cache also knows each cached key id's digest.
+    """
 
     def __init__(
         self,
@@ -68,7 +73,8 @@ class KeyCache:
         self._connect = connect
         self._ttl = ttl_seconds
         self._max = max_entries
-        self._entries: dict[str, tuple[tuple[Any, ...], float]] = {}
+        self._entries: dict[bytes, tuple[tuple[Any, ...], float]] = {}
+        self._digests: dict[str, bytes] = {}
         self._generation = 0
         self._lock = threading.Lock()
         self._listening = threading.Event()
@@ -85,23 +91,30 @@ class KeyCache:
         """Changes whenever anything is invalidated; read it before a database read."""
         return self._generation
 
-    def get(self, key_id: str) -> tuple[Any, ...] | None:
-        """The cached row, or None when absent, stale, or the cache is inactive."""
+    def get(self, digest: bytes) -> tuple[Any, ...] | None:
+        """The cached row of the key with ``digest``; None when absent, stale or inactive."""
         if not self._listening.is_set():
             return None
-        entry = self._entries.get(key_id)
+        entry = self._entries.get(digest)
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
 
-    def put(self, key_id: str, row: tuple[Any, ...], generation: int) -> None:
+    def get_by_id(self, key_id: str) -> tuple[Any, ...] | None:
+        """The cached row of ``key_id`` (for key ids the service recorded itself)."""
+        digest = self._digests.get(key_id)
+        return None if digest is None else self.get(digest)
+
+    def put(self, key_id: str, digest: bytes, row: tuple[Any, ...], generation: int) -> None:
         """Store a row read while the generation was ``generation``, if nothing changed since."""
         with self._lock:
             if generation != self._generation or not self._listening.is_set():
                 return
             if len(self._entries) >= self._max:
                 self._entries.clear()
-            self._entries[key_id] = (row, time.monotonic() + self._ttl)
+                self._digests.clear()
+            self._entries[digest] = (row, time.monotonic() + self._ttl)
+            self._digests[key_id] = digest
 
     def invalidate(self, key_id: str = EVERY_KEY) -> None:
         """Drop one key's row, or every row."""
@@ -109,8 +122,11 @@ class KeyCache:
             self._generation += 1
             if key_id == EVERY_KEY:
                 self._entries.clear()
+                self._digests.clear()
             else:
-                self._entries.pop(key_id, None)
+                digest = self._digests.pop(key_id, None)
+                if digest is not None:
+                    self._entries.pop(digest, None)
 
     def start(self) -> None:
         """Start listening (in a background thread that reconnects when it must)."""

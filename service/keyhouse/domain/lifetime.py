@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from keyhouse.core.db import locked
-from keyhouse.core.problems import Unprocessable
+from keyhouse.core.problems import StateConflict
 from keyhouse.domain.catalog import DEFAULT_KEY_LIFETIME_DAYS, DEFAULT_MAX_KEY_LIFETIME_DAYS
 from keyhouse.models import ServiceSettings, utcnow
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
@@ -38,7 +38,7 @@ def settings_public(row: ServiceSettings) -> SettingsPublic:
 
 
 def update_settings(row: ServiceSettings, body: SettingsUpdate) -> None:
-    """A new default or maximum lifetime; the default may not exceed the maximum (422)."""
+    """A new default or maximum lifetime; the default may not exceed the maximum (409)."""
     default = body.default_key_lifetime_days or row.default_key_lifetime_days
     maximum = body.max_key_lifetime_days or row.max_key_lifetime_days
     if default > maximum:
@@ -47,7 +47,7 @@ def update_settings(row: ServiceSettings, body: SettingsUpdate) -> None:
             if body.default_key_lifetime_days is not None
             else "/body/max_key_lifetime_days"
         )
-        raise Unprocessable(
+        raise StateConflict(
             pointer,
             f"default_key_lifetime_days ({default}) may not exceed "
             f"max_key_lifetime_days ({maximum})",
@@ -67,7 +67,7 @@ def resolve_expiry(
         return now + timedelta(days=min(settings.default_key_lifetime_days, maximum))
     if in_days is not None:
         if in_days > maximum:
-            raise Unprocessable(
+            raise StateConflict(
                 "/body/expires_in_days",
                 f"expires_in_days is {in_days}, beyond the maximum key lifetime of {maximum} days "
                 "set by the admin",
@@ -75,9 +75,9 @@ def resolve_expiry(
         return now + timedelta(days=in_days)
     assert at is not None
     if at <= now:
-        raise Unprocessable("/body/expires_at", "expires_at must be in the future")
+        raise StateConflict("/body/expires_at", "expires_at must be in the future")
     if at > now + timedelta(days=maximum):
-        raise Unprocessable(
+        raise StateConflict(
             "/body/expires_at",
             f"expires_at is beyond the maximum key lifetime of {maximum} days set by the admin",
         )

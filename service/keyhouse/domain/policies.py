@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keyhouse.core.problems import Conflict, NotFound, ProblemError, Unprocessable
+from keyhouse.core.problems import Conflict, MissingReference, NotFound, ProblemError
 from keyhouse.domain.principals import find_principal
 from keyhouse.domain.resource_names import policy_rn, principal_rn
 from keyhouse.iam.authorizer import bump_generation
@@ -132,11 +132,11 @@ def update_policy(session: Session, policy: IamPolicy, body: PolicyUpdate) -> No
 
 
 def attach(session: Session, policy: IamPolicy, kind: str, name: str) -> PolicyAttachment:
-    """Attach ``policy`` to the user or role ``name``; 422 if there is none, 409 if attached."""
+    """Attach ``policy`` to the user or role ``name``; 404 if there is none, 409 if attached."""
     try:
         principal = find_principal(session, kind, name)
     except NotFound as exc:
-        raise Unprocessable("/body/principal_name", exc.detail) from None
+        raise MissingReference("/body/principal_name", exc.detail) from None
     if session.get(PolicyAttachment, (policy.id, principal.id)) is not None:
         raise Conflict(f"policy '{policy.name}' is already attached to {principal_rn(kind, name)}")
     attachment = PolicyAttachment(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from keyhouse.core.problems import Conflict, Forbidden, NotFound, Unprocessable
+from keyhouse.core.problems import Conflict, Forbidden, MissingReference, NotFound
 from keyhouse.domain.access import decide, project_role
 from keyhouse.domain.auth import Caller
 from keyhouse.domain.principals import find_principal
@@ -128,7 +128,7 @@ def add_member(
     try:
         principal = find_principal(session, body.principal_kind, body.principal_name)
     except NotFound as exc:
-        raise Unprocessable("/body/principal_name", exc.detail) from None
+        raise MissingReference("/body/principal_name", exc.detail) from None
     if session.get(ProjectMember, (project.id, principal.id)) is not None:
         raise Conflict(
             f"{principal.kind} '{principal.name}' is already a member of project '{project.name}'"

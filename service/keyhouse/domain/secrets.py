@@ -21,7 +21,7 @@ from keyhouse.core.problems import (
     Forbidden,
     NotFound,
     PreconditionFailed,
-    Unprocessable,
+    StateConflict,
 )
 from keyhouse.domain.access import (
     authorize,
@@ -333,7 +333,7 @@ def put_value(
         try:
             check_file_value(body.value)
         except ValueError as exc:
-            raise Unprocessable("/body/value", str(exc)) from None
+            raise StateConflict("/body/value", f"{exc}: the secret is a file") from None
     version = sealing_version(session, envelope)
     sealed = envelope.seal(body.value.encode(), bound_to=secret.id, version=version)
     secret.wrapped_key = sealed.wrapped_key

@@ -1,6 +1,6 @@
 """Checking a presented key: for authentication, and for downstream services (``keys:verify``).
 
-Both paths take their outcome from ``check_key`` and their words from the one
+Both paths take their outcome from ``check_presented`` and their words from the one
 status table (``domain.key_status``).
 """
 
@@ -13,11 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from keyhouse.core.keys import parse_key_id
 from keyhouse.core.metrics import KEY_CHECKS
 from keyhouse.core.state import AppState
 from keyhouse.domain.access import project_role
-from keyhouse.domain.auth import Caller, KeyCheck, check_key
+from keyhouse.domain.auth import Caller, KeyCheck, check_presented
 from keyhouse.domain.key_status import KEY_STATUS_TEXT, KeyStatus
 from keyhouse.models import Project, utcnow
 from keyhouse.schemas.auth import VerifyRequest, VerifyResponse
@@ -31,13 +30,16 @@ async def check_presented_key(state: AppState, plaintext: str, now: datetime) ->
     than handed to a worker thread and back; a PostgreSQL one waits on the
     network, so it runs on a worker thread while the loop serves others.
     """
+    key = state.digester.present(plaintext)
+    if key is None:
+        return KeyCheck(KeyStatus.MALFORMED)
     lookup = state.key_lookup
-    if lookup.local or lookup.cached(parse_key_id(plaintext)) is not None:
-        return check_key(lookup, state.digester, plaintext, now)
+    # Only a cached row whose digest matches is answered in place: a wrong
+    # secret for a cached key takes the unknown key's path, thread hop included.
+    if lookup.local or lookup.cached(key) is not None:
+        return check_presented(lookup, key, now)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        state.lookup_executor, check_key, state.key_lookup, state.digester, plaintext, now
-    )
+    return await loop.run_in_executor(state.lookup_executor, check_presented, lookup, key, now)
 
 
 def may_use_on(state: AppState, caller: Caller, project: str) -> bool:

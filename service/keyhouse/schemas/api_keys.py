@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from keyhouse.schemas.common import Identifier, Input, KeyName, PrincipalRef, Timestamp
+from keyhouse.schemas.common import (
+    SENSITIVE,
+    Identifier,
+    Input,
+    KeyName,
+    PrincipalRef,
+    Timestamp,
+    at_most_one_of,
+)
 
 ScopeList = Annotated[
     list[Identifier],
@@ -17,7 +25,19 @@ KeyStatusName = Literal["active", "revoked", "expired"]
 
 
 class ApiKeyCreate(Input):
-    """A new API key. Without an expiry it lives for the admin's default lifetime."""
+    """A new API key. Without an expiry it lives for the admin's default lifetime.
+
+    At most one of owner_role and owner_user, and one of expires_in_days and expires_at.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                at_most_one_of("owner_role", "owner_user"),
+                at_most_one_of("expires_in_days", "expires_at"),
+            ]
+        }
+    )
 
     name: KeyName = Field(description="Unique among the owner's keys.")
     scopes: ScopeList
@@ -86,7 +106,9 @@ class ApiKeyPublic(BaseModel):
 class ApiKeyCreated(ApiKeyPublic):
     """The response to a create: the only time the key is ever shown."""
 
-    key: str = Field(description="The API key. Shown once; store it now.")
+    key: str = Field(
+        description="The API key. Shown once; store it now.", json_schema_extra=SENSITIVE
+    )
 
 
 class ApiKeysPublic(BaseModel):

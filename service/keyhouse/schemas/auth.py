@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from keyhouse.schemas.common import Identifier, Input, PrincipalRef
+from keyhouse.schemas.common import SENSITIVE, Identifier, Input, PrincipalRef
 
 # The public reasons of domain.key_status.VERIFY_REASONS (a test keeps the two equal).
 VerifyReason = Literal[
@@ -43,7 +43,7 @@ class VerifyRequest(Input):
             min_length=1,
             max_length=200,
             description="The API key to check.",
-            json_schema_extra={"writeOnly": True},
+            json_schema_extra={"writeOnly": True, **SENSITIVE},
         ),
     ]
     scopes: list[Identifier] = Field(

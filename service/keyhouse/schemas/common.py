@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -53,19 +53,62 @@ def _secret_name(value: str) -> str:
     return value
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_identifier)]
+SENSITIVE: dict[str, Any] = {"x-sensitive": True}
+"""Schema extension on a field that carries an API key or a secret value.
+
+The generated client keeps such a field in a ``pydantic.SecretStr``, so that a
+repr, a log line or a notebook cell never shows it.
+"""
+
+
+# The rules above as JSON Schema patterns, published in the OpenAPI document
+# (the validators stay the ones that decide, for their clearer messages; a test
+# holds both to the same answers).
+# Without look-arounds, so that every JSON Schema engine (and pydantic's Rust one,
+# in the generated client) reads them: dots never side by side, written as "a
+# dot may only come before another character".
+_SEGMENT = r"\.?[A-Za-z0-9_-](?:\.?[A-Za-z0-9_-])*\.?"
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-])*\.?$"
+KEY_NAME_PATTERN = (
+    r"^[A-Za-z0-9](?:(?:\.?[A-Za-z0-9 _-])*\.?[A-Za-z0-9_-]|(?:\.?[A-Za-z0-9 _-])*\.)?$"
+)
+SECRET_NAME_PATTERN = rf"^{_SEGMENT}(?:/{_SEGMENT})*$"
+
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=64, json_schema_extra={"pattern": IDENTIFIER_PATTERN}),
+    AfterValidator(_identifier),
+]
 """Names of users, roles, projects and scopes."""
 
-KeyName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_key_name)]
+KeyName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, json_schema_extra={"pattern": KEY_NAME_PATTERN}),
+    AfterValidator(_key_name),
+]
 """Names of API keys (spaces allowed, as in a settings page)."""
 
-SecretName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_secret_name)]
+SecretName = Annotated[
+    str,
+    Field(min_length=1, max_length=256, json_schema_extra={"pattern": SECRET_NAME_PATTERN}),
+    AfterValidator(_secret_name),
+]
 """Path-like secret names such as ``hopsworks/role/databricks/type/api-key``."""
 
 Description = Annotated[str, Field(max_length=500)]
 
 ProjectRole = Literal["owner", "member", "viewer"]
 PrincipalKind = Literal["user", "role"]
+
+
+def at_most_one_of(first: str, second: str) -> dict[str, Any]:
+    """JSON Schema: ``first`` and ``second`` are not both given (null counts as not given)."""
+    return {
+        "anyOf": [
+            {"properties": {first: {"type": "null"}}},
+            {"properties": {second: {"type": "null"}}},
+        ]
+    }
 
 
 class Input(BaseModel):
@@ -96,7 +139,15 @@ class PrincipalRef(BaseModel):
 
 
 Limit = Annotated[int, Field(ge=1, le=200, description="Items per page (1-200).")]
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$"
+"""A cursor's form: base64url of the sort values, a dot, base64url of their 16-byte HMAC."""
 Cursor = Annotated[
     str | None,
-    Field(max_length=500, description="The next_cursor of the previous page."),
+    Field(
+        max_length=500,
+        description="The next_cursor of the previous page of this same list, passed back "
+        "unchanged. Opaque and signed by the service: any other value, even of this form, "
+        "is a 422 naming /query/cursor.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
+    ),
 ]

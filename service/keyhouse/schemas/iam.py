@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from keyhouse.iam.document_schema import document_schema
 from keyhouse.schemas.common import Description, Identifier, Input, PrincipalKind, PrincipalRef
 
 PolicyDocument = dict[str, Any]
+DocumentInput = Annotated[PolicyDocument, WithJsonSchema(document_schema())]
+"""A document sent to be stored or evaluated: published with its full grammar."""
 
 
 class PolicyCreate(Input):
@@ -19,7 +22,7 @@ class PolicyCreate(Input):
         description="The policy's name, unique; its arn is khrn:policy:<name>."
     )
     description: Description | None = Field(default=None, description="What the policy grants.")
-    document: PolicyDocument = Field(
+    document: DocumentInput = Field(
         description='The policy: {"Version": "2012-10-17", "Statement": [...]}.'
     )
 
@@ -30,7 +33,7 @@ class PolicyUpdate(Input):
     description: Description | None = Field(
         default=None, description="A new description; null clears it."
     )
-    document: PolicyDocument | None = Field(
+    document: DocumentInput | None = Field(
         default=None, description="A new document: a new version, in force from the next request."
     )
 
@@ -135,10 +138,19 @@ class ValidateResponse(BaseModel):
 class SimulateRequest(Input):
     """A question to the policy engine. Give a principal, or policies, or both."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"principal": {"type": "object"}}, "required": ["principal"]},
+                {"properties": {"policies": {"minItems": 1}}, "required": ["policies"]},
+            ]
+        }
+    )
+
     principal: PrincipalRef | None = Field(
         default=None, description="Evaluate with everything this principal holds."
     )
-    policies: list[PolicyDocument] = Field(
+    policies: list[DocumentInput] = Field(
         default_factory=list, max_length=50, description="Further documents to evaluate."
     )
     action: str = Field(

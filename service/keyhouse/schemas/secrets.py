@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from keyhouse.schemas.common import Description, Identifier, Input, SecretName
+from keyhouse.schemas.common import SENSITIVE, Description, Identifier, Input, SecretName
 
 MAX_VALUE_CHARS = 9000
 SecretType = Literal["text", "file"]
@@ -19,13 +27,20 @@ VALUE_FIELD = Field(
     max_length=MAX_VALUE_CHARS,
     description="The value: text as is, or for type=file the base64 of the file's bytes. "
     f"At most {MAX_VALUE_CHARS} characters.",
-    json_schema_extra={"writeOnly": True},
+    json_schema_extra={"writeOnly": True, **SENSITIVE},
 )
+
+
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+"""Standard base64 with its padding, nothing around it: what a file value must be."""
+_BASE64 = re.compile(BASE64_PATTERN)
 
 
 def check_file_value(value: str) -> None:
     """Refuse a file value that is not strict base64 (without echoing it)."""
     try:
+        if not _BASE64.fullmatch(value):
+            raise ValueError
         base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("value must be base64 when type is 'file'") from None
@@ -34,6 +49,20 @@ def check_file_value(value: str) -> None:
 def _no_default(schema: dict[str, Any]) -> None:
     # The default depends on another field: documented in words, not as a value.
     schema.pop("default", None)
+
+
+def _file_values_are_base64(nullable_type: bool) -> dict[str, Any]:
+    """JSON Schema: with type 'file' the value matches BASE64_PATTERN."""
+    other = {"enum": ["text", None]} if nullable_type else {"const": "text"}
+    return {
+        "anyOf": [
+            {"properties": {"type": other}},
+            {
+                "properties": {"type": {"const": "file"}, "value": {"pattern": BASE64_PATTERN}},
+                "required": ["type"],
+            },
+        ]
+    }
 
 
 class _ValueBody(Input):
@@ -54,11 +83,19 @@ class _ValueBody(Input):
 class SecretValueInput(_ValueBody):
     """A value and how to read it."""
 
+    model_config = ConfigDict(json_schema_extra=_file_values_are_base64(nullable_type=False))
+
     type: SecretType = Field(default="text", description="text, or file (value is base64).")
 
 
 class SecretValueUpdate(_ValueBody):
-    """A new value; without ``type`` the secret keeps its current type."""
+    """A new value; without ``type`` the secret keeps its current type.
+
+    With type 'file' the value must be base64 (a 422); without a type, a file
+    secret's new value must be too (a 409: it conflicts with the secret's type).
+    """
+
+    model_config = ConfigDict(json_schema_extra=_file_values_are_base64(nullable_type=True))
 
     type: SecretType | None = Field(
         default=None, description="text, or file (value is base64); omit to keep the type."
@@ -72,7 +109,37 @@ class SecretValueUpdate(_ValueBody):
 
 
 class SecretCreate(SecretValueInput):
-    """A new secret, private to its creator or shared with a project."""
+    """A new secret, private to its creator or shared with a project.
+
+    A project secret names its project (which alone implies visibility 'project'); a private
+    one names none. A file's value is base64.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                _file_values_are_base64(nullable_type=False),
+                {
+                    "anyOf": [
+                        {
+                            "properties": {
+                                "visibility": {"const": "project"},
+                                "project": {"type": "string"},
+                            },
+                            # visibility may be left out: a project implies 'project'.
+                            "required": ["project"],
+                        },
+                        {
+                            "properties": {
+                                "visibility": {"const": "private"},
+                                "project": {"type": "null"},
+                            }
+                        },
+                    ]
+                },
+            ]
+        }
+    )
 
     name: SecretName = Field(
         description="A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique "
@@ -140,7 +207,7 @@ class SecretValue(BaseModel):
     name: str
     type: SecretType
     version: int
-    value: str
+    value: str = Field(json_schema_extra=SENSITIVE)
 
 
 class SecretsPublic(BaseModel):

@@ -202,12 +202,20 @@ def _assert_grants(kh: Keyhouse, url: str, values: dict[str, str], workspace: Wo
         values["member_role"]
     ]
 
-    key = kh.secrets.get_value(secret_id=key_state["stored_secret_id"]).value
+    key = kh.secrets.get_value(secret_id=key_state["stored_secret_id"]).value.get_secret_value()
     with Keyhouse(base_url=url, api_key=key) as cluster:
         assert cluster.keys.whoami().principal.name == role
-        assert cluster.secrets.get_value(secret_id=key_state["stored_secret_id"]).value == key
+        assert (
+            cluster.secrets.get_value(
+                secret_id=key_state["stored_secret_id"]
+            ).value.get_secret_value()
+            == key
+        )
         if token["visibility"] == "project":  # a private secret is its owner's alone
-            assert cluster.secrets.get_value(secret_id=token["id"]).value == values["secret_value"]
+            assert (
+                cluster.secrets.get_value(secret_id=token["id"]).value.get_secret_value()
+                == values["secret_value"]
+            )
     for arn in (token["arn"], key_state["stored_secret_arn"]):
         decision = kh.iam.simulate(
             action="secrets:GetSecretValue",

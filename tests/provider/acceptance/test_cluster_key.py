@@ -58,11 +58,11 @@ def test_the_cluster_reads_its_key_and_nothing_else(
     workspace.assert_no_changes()
     state = workspace.state()
     stored_id = state["keyhouse_api_key.cluster"]["stored_secret_id"]
-    key = kh.secrets.get_value(secret_id=stored_id).value
+    key = kh.secrets.get_value(secret_id=stored_id).value.get_secret_value()
 
     with Keyhouse(base_url=sqlite_service.url, api_key=key) as cluster:
         assert cluster.keys.whoami().principal.name == s
-        assert cluster.secrets.get_value(secret_id=stored_id).value == key
+        assert cluster.secrets.get_value(secret_id=stored_id).value.get_secret_value() == key
         with pytest.raises(KeyhouseError):
             cluster.secrets.get_value(secret_id=state["keyhouse_secret.other"]["id"])
 

@@ -91,7 +91,7 @@ def test_drift_is_planned_and_apply_restores_it(workspace: Workspace, kh: Keyhou
     workspace.assert_no_changes()
     restored = workspace.state()
     changed = restored["keyhouse_secret.changed"]
-    assert kh.secrets.get_value(secret_id=changed["id"]).value == "ours"
+    assert kh.secrets.get_value(secret_id=changed["id"]).value.get_secret_value() == "ours"
     members = {
         (m.principal_kind, m.principal_name): m.role
         for m in kh.projects.iter_members(project=project)

@@ -24,6 +24,7 @@ def test_there_is_an_example_for_every_type() -> None:
         "provider",
         *(f"resources/{r.type_name()}" for r in provider.get_resources()),
         *(f"data-sources/{d.type_name()}" for d in provider.get_data_sources()),
+        *(f"ephemeral-resources/{e.type_name()}" for e in provider.get_ephemeral_resources()),
     }
 
 

@@ -198,7 +198,10 @@ def test_every_resource_through_terraform(
     workspace.apply()
     workspace.assert_no_changes()
     assert (
-        kh.secrets.get_value(secret_id=created["keyhouse_secret.token"]["id"]).value == "t0ken-v2"
+        kh.secrets.get_value(
+            secret_id=created["keyhouse_secret.token"]["id"]
+        ).value.get_secret_value()
+        == "t0ken-v2"
     )
     updated = workspace.state()
     for address in ADDRESSES:

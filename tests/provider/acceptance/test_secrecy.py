@@ -50,7 +50,7 @@ def test_a_stored_key_is_in_no_state_plan_log_or_output(
     outputs.append(workspace.run("apply", "-no-color", "before.tfplan", env=traced).check())
     state = workspace.state()
     stored = state["keyhouse_api_key.stored"]
-    key = kh.secrets.get_value(secret_id=stored["stored_secret_id"]).value
+    key = kh.secrets.get_value(secret_id=stored["stored_secret_id"]).value.get_secret_value()
     assert kh.keys.verify(key=key).key_id == stored["id"]
 
     workspace.write(CONFIG.format(s=s, name="renamed"))
@@ -81,3 +81,119 @@ def test_a_stored_key_is_in_no_state_plan_log_or_output(
     assert kept.startswith("kh_")
     assert any(kept.encode() in blob for blob in _texts(workspace.directory / "terraform.tfstate"))
     workspace.destroy()
+
+
+EPHEMERAL_CONFIG = """
+variable "outside" {{
+  type      = string
+  ephemeral = true
+}}
+ephemeral "keyhouse_secret" "source" {{
+  name = "{source}"
+}}
+ephemeral "keyhouse_api_key" "ci" {{
+  scopes           = ["secrets"]
+  lifetime_minutes = 10
+}}
+provider "keyhouse" {{
+  alias   = "ci"
+  api_key = ephemeral.keyhouse_api_key.ci.key
+}}
+resource "keyhouse_secret" "copied" {{
+  name             = "wo/{s}/copied"
+  value_wo         = ephemeral.keyhouse_secret.source.value
+  value_wo_version = {version}
+}}
+resource "keyhouse_secret" "from_variable" {{
+  name             = "wo/{s}/variable"
+  value_wo         = var.outside
+  value_wo_version = 1
+}}
+resource "keyhouse_secret" "handed" {{
+  provider         = keyhouse.ci
+  name             = "wo/{s}/handed"
+  value_wo         = ephemeral.keyhouse_api_key.ci.key
+  value_wo_version = 1
+}}
+resource "keyhouse_secret" "control" {{
+  name  = "wo/{s}/control"
+  value = "{control}"
+}}
+"""
+
+
+def test_write_only_and_ephemeral_values_are_in_no_state_plan_log_or_output(
+    workspace: Workspace, kh: Keyhouse, tmp_path: Path
+) -> None:
+    """value_wo from an ephemeral secret, an ephemeral variable and an ephemeral key
+    (which also configures a second provider for the run): written to the service,
+    found in nothing Terraform writes or prints."""
+    s = unique("wo")
+    source = f"wo/{s}/source"
+    first, second = f"source-{unique('v1')}", f"source-{unique('v2')}"
+    outside = f"outside-{unique('var')}"
+    control = f"control-{unique('c')}"
+    created = kh.secrets.create(name=source, value=first)
+    log = tmp_path / "terraform.log"
+    env = {"TF_LOG": "trace", "TF_LOG_PATH": str(log), "TF_VAR_outside": outside}
+    outputs: list[Result] = []
+
+    def run(*args: str) -> Result:
+        result = workspace.run(*args, env=env).check()
+        outputs.append(result)
+        return result
+
+    workspace.write(EPHEMERAL_CONFIG.format(s=s, source=source, version=1, control=control))
+    run("plan", "-no-color", "-out=first.tfplan")
+    run("show", "-json", "first.tfplan")
+    run("apply", "-no-color", "first.tfplan")
+    state = workspace.state()
+    copied, handed = state["keyhouse_secret.copied"], state["keyhouse_secret.handed"]
+    assert kh.secrets.get_value(secret_id=copied["id"]).value.get_secret_value() == first
+    variable = state["keyhouse_secret.from_variable"]
+    assert kh.secrets.get_value(secret_id=variable["id"]).value.get_secret_value() == outside
+    key = kh.secrets.get_value(secret_id=handed["id"]).value.get_secret_value()
+    made = kh.keys.verify(key=key)
+    assert made.valid is False  # the run's key, revoked when Terraform closed it
+    ephemeral = kh.api_keys.get(key_id=key.split("_")[1])
+    assert (ephemeral.status, ephemeral.name[:20]) == ("revoked", "terraform-ephemeral-")
+    for name in ("copied", "from_variable", "handed"):
+        values = state[f"keyhouse_secret.{name}"]
+        assert (values["value"], values["value_wo"]) == (None, None)
+    run("plan", "-no-color", "-detailed-exitcode")  # no changes: exit code 0
+
+    # A new value outside, and a new version in the configuration: written again.
+    kh.secrets.put_value(secret_id=created.id, value=second)
+    workspace.write(EPHEMERAL_CONFIG.format(s=s, source=source, version=2, control=control))
+    run("plan", "-no-color", "-out=second.tfplan")
+    run("show", "-json", "second.tfplan")
+    run("apply", "-no-color", "second.tfplan")
+    assert kh.secrets.get_value(secret_id=copied["id"]).value.get_secret_value() == second
+    run("plan", "-refresh-only", "-no-color")
+    run("show", "-json")
+    run("show", "-no-color")
+    assert not [
+        k for k in kh.api_keys.iter(search="terraform-ephemeral-") if k.status == "active"
+    ]  # every run's key was revoked at its end
+
+    files = [
+        workspace.directory / name
+        for name in (
+            "terraform.tfstate",
+            "terraform.tfstate.backup",
+            "first.tfplan",
+            "second.tfplan",
+        )
+    ] + [log]
+    scanned = [blob for path in files for blob in _texts(path)]
+    scanned += [r.output.encode() for r in outputs]
+    assert log.stat().st_size > 10_000  # the trace log was written
+    for value in (first, second, outside, key, key.rsplit("_", 1)[1]):
+        for blob in scanned:
+            assert value.encode() not in blob
+
+    # The control: a value kept in the state is found by the same scan.
+    assert any(
+        control.encode() in blob for blob in _texts(workspace.directory / "terraform.tfstate")
+    )
+    run("destroy", "-auto-approve", "-no-color")

@@ -18,7 +18,7 @@ def test_reads_a_keys_metadata_never_the_key(harness: Harness, kh: Keyhouse) -> 
     assert sorted(state["scopes"]) == ["job", "kafka"]
     assert state["prefix"] == created.prefix
     assert state["last_used_at"] is None
-    assert created.key not in repr(state)
+    assert created.key.get_secret_value() not in repr(state)
 
     kh.api_keys.revoke(key_id=created.id)
     state, _ = harness.data("keyhouse_api_key", {"id": created.id})

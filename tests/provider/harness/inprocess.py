@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keyhouse_provider.errors import report
-from keyhouse_provider.framework.base import DataSource, Resource
+from keyhouse_provider.framework.base import DataSource, EphemeralResource, Resource
 from keyhouse_provider.framework.schema import NestedBlock, Schema
 from keyhouse_provider.framework.servicer import Servicer
 from keyhouse_provider.framework.state import normalize
@@ -49,6 +49,20 @@ class ProviderErrors(AssertionError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("\n".join(map(str, diagnostics)))
         self.diagnostics = diagnostics
+
+
+@dataclass
+class Opened:
+    """An ephemeral resource as Terraform holds it for a run."""
+
+    result: State | None
+    private: bytes | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The error diagnostics."""
+        return [d for d in self.diagnostics if d.severity == "error"]
 
 
 @dataclass
@@ -168,11 +182,28 @@ def assert_compatible(shape: Schema | NestedBlock, initial: Any, final: Any, whe
                 assert_compatible(block, a, b, f"{where}.{block.name}")
 
 
+def assert_write_only_null(shape: Schema | NestedBlock, value: Any, where: str) -> None:
+    """Terraform's check of every state and plan a provider returns: write-only attributes
+    are null ("returned a value for the write-only attribute" otherwise)."""
+    if value is None or value is Unknown:
+        return
+    for attribute in shape.attributes:
+        if attribute.write_only:
+            assert value[attribute.name] is None, f"{where}.{attribute.name}: write-only, not null"
+    for block in shape.blocks:
+        inner = value[block.name]
+        for item in [inner] if block.mode == "single" else inner or []:
+            assert_write_only_null(block, item, f"{where}.{block.name}")
+
+
 def assert_plan_valid(shape: Schema | NestedBlock, prior: Any, config: Any, planned: Any) -> None:
     """Terraform's check of a plan: configured values are planned as configured (or as prior)."""
+    assert_write_only_null(shape, planned, "planned")
     for attribute in shape.attributes:
         configured = config[attribute.name]
         value = planned[attribute.name]
+        if attribute.write_only:
+            continue
         if attribute.computed and not attribute.optional:
             continue
         if configured is None and attribute.computed:
@@ -208,15 +239,14 @@ class Harness:
     def _data_source(self, type_name: str) -> type[DataSource[Any]]:
         return self.servicer._data_sources[type_name]
 
-    def full_config(self, type_name: str, config: State) -> State:
+    def full_config(self, type_name: str, config: State, schema: Schema | None = None) -> State:
         """A configuration as Terraform sends it: every attribute and block present."""
+        schema = schema or self._schema(type_name)
         unknown = (
-            set(config)
-            - {a.name for a in self._schema(type_name).attributes}
-            - {b.name for b in self._schema(type_name).blocks}
+            set(config) - {a.name for a in schema.attributes} - {b.name for b in schema.blocks}
         )
         assert not unknown, f"{type_name} has no {unknown}"
-        full: State = normalize(self._schema(type_name), config)
+        full: State = normalize(schema, config)
         return full
 
     def _schema(self, type_name: str) -> Schema:
@@ -225,13 +255,24 @@ class Harness:
         except KeyError:
             return self._data_source(type_name).schema
 
+    def _ephemeral_schema(self, type_name: str) -> Schema:
+        klass: type[EphemeralResource[Any]] = self.servicer._ephemeral[type_name]
+        return klass.schema
+
     # ------------------------------------------------------------- protocol
 
-    def validate(self, type_name: str, config: State) -> list[Diagnostic]:
-        """``ValidateResourceConfig``."""
+    def validate(
+        self, type_name: str, config: State, *, write_only_allowed: bool = True
+    ) -> list[Diagnostic]:
+        """``ValidateResourceConfig``, from a Terraform that keeps write-only attributes out
+        of state (1.11 and later) unless ``write_only_allowed`` is false."""
         response = self.servicer.ValidateResourceConfig(
             pb.ValidateResourceConfig.Request(
-                type_name=type_name, config=to_dynamic_value(self.full_config(type_name, config))
+                type_name=type_name,
+                config=to_dynamic_value(self.full_config(type_name, config)),
+                client_capabilities=pb.ClientCapabilities(
+                    write_only_attributes_allowed=write_only_allowed
+                ),
             ),
             None,
         )
@@ -287,6 +328,7 @@ class Harness:
         )
         _errors(diagnostics(response.diagnostics))
         new: State | None = read_dynamic_value(response.new_state)
+        assert_write_only_null(self._schema(type_name), new, type_name)
         assert_consistent(self._schema(type_name), plan.planned, new, type_name)
         return new
 
@@ -311,7 +353,9 @@ class Harness:
             pb.ReadResource.Request(type_name=type_name, current_state=to_dynamic_value(current)),
             None,
         )
-        return read_dynamic_value(response.new_state), diagnostics(response.diagnostics)
+        state = read_dynamic_value(response.new_state)
+        assert_write_only_null(self._schema(type_name), state, type_name)
+        return state, diagnostics(response.diagnostics)
 
     def refresh(self, type_name: str, current: State) -> State | None:
         """A refresh that must not fail."""
@@ -326,7 +370,9 @@ class Harness:
         )
         _errors(diagnostics(response.diagnostics))
         (imported,) = response.imported_resources
-        return self.refresh(type_name, read_dynamic_value(imported.state))
+        state = read_dynamic_value(imported.state)
+        assert_write_only_null(self._schema(type_name), state, type_name)
+        return self.refresh(type_name, state)
 
     def import_diagnostics(self, type_name: str, import_id: str) -> list[Diagnostic]:
         """``ImportResourceState``'s diagnostics, for imports that should fail."""
@@ -363,6 +409,40 @@ class Harness:
             pb.ReadDataSource.Request(type_name=type_name, config=to_dynamic_value(full)), None
         )
         return read_dynamic_value(response.state), diagnostics(response.diagnostics)
+
+    def open(self, type_name: str, config: State) -> Opened:
+        """``ValidateEphemeralResourceConfig`` then ``OpenEphemeralResource``; the result is
+        checked as Terraform does (configured values as configured)."""
+        schema = self._ephemeral_schema(type_name)
+        full = self.full_config(type_name, config, schema)
+        response = self.servicer.ValidateEphemeralResourceConfig(
+            pb.ValidateEphemeralResourceConfig.Request(
+                type_name=type_name, config=to_dynamic_value(full)
+            ),
+            None,
+        )
+        found = diagnostics(response.diagnostics)
+        if any(d.severity == "error" for d in found):
+            return Opened(None, None, found)
+        opened = self.servicer.OpenEphemeralResource(
+            pb.OpenEphemeralResource.Request(type_name=type_name, config=to_dynamic_value(full)),
+            None,
+        )
+        found = diagnostics(opened.diagnostics)
+        result = None if not opened.HasField("result") else read_dynamic_value(opened.result)
+        if result is not None:
+            assert_plan_valid(schema, None, full, result)
+        private = opened.private if opened.HasField("private") else None
+        assert not opened.HasField("renew_at") or private is not None
+        return Opened(result, private, found)
+
+    def close_ephemeral(self, type_name: str, private: bytes | None) -> list[Diagnostic]:
+        """``CloseEphemeralResource``."""
+        request = pb.CloseEphemeralResource.Request(type_name=type_name)
+        if private is not None:
+            request.private = private
+        response = self.servicer.CloseEphemeralResource(request, None)
+        return diagnostics(response.diagnostics)
 
     def close(self) -> None:
         """Close the provider's connection."""

@@ -88,7 +88,7 @@ def test_a_role_key_stored_in_a_secret_never_reaches_the_state(
     assert stored.name == secret_name
     verdict = kh.keys.verify(key=stored.value, scopes=["featurestore"])
     assert (verdict.valid, verdict.key_id) == (True, state["id"])
-    assert stored.value not in repr(state)
+    assert stored.value.get_secret_value() not in repr(state)
     assert_no_changes(harness, T, harness.refresh(T, state) or {}, config)
 
     imported = harness.import_(T, f"{state['id']}/{state['stored_secret_id']}")

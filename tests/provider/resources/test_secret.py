@@ -29,7 +29,7 @@ def test_a_private_secret_lifecycle(harness: Harness, kh: Keyhouse) -> None:
     state = harness.apply(T, config)
     assert (state["visibility"], state["type"], state["version"]) == ("private", "text", 1)
     assert state["owner"] == "user/admin"
-    assert kh.secrets.get_value(secret_id=state["id"]).value == "first"
+    assert kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value() == "first"
     assert_no_changes(harness, T, harness.refresh(T, state) or {}, config)
 
     imported = harness.import_(T, state["id"])
@@ -43,7 +43,13 @@ def test_a_private_secret_lifecycle(harness: Harness, kh: Keyhouse) -> None:
     assert plan.planned["version"] is Unknown
     assert changed_attributes(plan) == {"value", "description", "version"}
     state = harness.apply(T, second, state)
-    assert (state["version"], kh.secrets.get_value(secret_id=state["id"]).value) == (2, "second")
+    assert (
+        state["version"],
+        kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value(),
+    ) == (
+        2,
+        "second",
+    )
     assert kh.secrets.get(secret_id=state["id"]).description == "rotated"
 
     described = {**second, "description": "only this"}
@@ -66,7 +72,7 @@ def test_a_project_secret_of_type_file(harness: Harness, kh: Keyhouse, project: 
     state = harness.apply(T, config)
     assert (state["visibility"], state["project"]) == ("project", project)
     assert state["arn"] == f"khrn:secret:project/{project}/certs/ca"
-    assert kh.secrets.get_value(secret_id=state["id"]).value == content
+    assert kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value() == content
     text = {**config, "type": "text", "value": "plain"}
     assert changed_attributes(harness.plan(T, state, text)) == {"type", "value", "version"}
     state = harness.apply(T, text, state)
@@ -91,7 +97,7 @@ def test_a_value_changed_after_the_refresh_is_not_overwritten_unseen(
         harness.apply_plan(T, plan)
     assert "version 2" in str(failure.value)
     assert "412" in str(failure.value)
-    assert kh.secrets.get_value(secret_id=state["id"]).value == "theirs"
+    assert kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value() == "theirs"
     # and after a refresh the next apply writes the configured value
     refreshed = harness.refresh(T, state)
     assert refreshed is not None
@@ -108,7 +114,7 @@ def test_a_value_changed_outside_terraform_is_written_back(harness: Harness, kh:
     assert changed_attributes(harness.plan(T, drifted, config)) == {"value", "version"}
     restored = harness.apply(T, config, drifted)
     assert restored["version"] == 3
-    assert kh.secrets.get_value(secret_id=state["id"]).value == "ours"
+    assert kh.secrets.get_value(secret_id=state["id"]).value.get_secret_value() == "ours"
     assert_no_changes(harness, T, harness.refresh(T, restored) or {}, config)
 
     kh.secrets.put_value(secret_id=state["id"], value="ours")  # a new version, same value

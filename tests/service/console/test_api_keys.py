@@ -207,7 +207,7 @@ def test_a_key_can_go_straight_into_a_secret_without_being_shown(
     expect(page.get_by_role("status")).to_contain_text(f"stored in the secret “{secret_name}”")
     console.html()
     secret = admin_kh.secrets.get_by_name(name=secret_name, project=project)
-    value = admin_kh.secrets.get_value(secret_id=secret.id).value
+    value = admin_kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
     with Keyhouse(base_url=sqlite_service.url, api_key=value) as as_role:
         assert as_role.keys.whoami().principal.name == role
     assert value not in console.everything_seen()

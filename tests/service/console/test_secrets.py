@@ -33,7 +33,10 @@ def test_a_private_text_secret_is_created_read_replaced_and_deleted(
     expect(page.get_by_role("status")).to_contain_text(f"Secret “{name}” was created (private)")
     secret = person_kh.secrets.get_by_name(name=name)
     assert secret.visibility == "private"
-    assert person_kh.secrets.get_value(secret_id=secret.id).value == "Fk3MoPlQXCQvPo"
+    assert (
+        person_kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
+        == "Fk3MoPlQXCQvPo"
+    )
     assert "Fk3MoPlQXCQvPo" not in console.html()  # not shown before Read
 
     # WHEN they press Read THEN the value shows, and the read is in the audit log
@@ -47,7 +50,7 @@ def test_a_private_text_secret_is_created_read_replaced_and_deleted(
     page.get_by_label("Secret value").fill("rotated")
     page.get_by_role("button", name="Save new value").click()
     expect(page.get_by_role("status")).to_contain_text("version 2")
-    assert person_kh.secrets.get_value(secret_id=secret.id).value == "rotated"
+    assert person_kh.secrets.get_value(secret_id=secret.id).value.get_secret_value() == "rotated"
 
     # WHEN they delete it THEN it is gone
     page.get_by_role("button", name="Delete secret").click()
@@ -90,7 +93,10 @@ def test_a_file_is_base64_encoded_in_the_browser_and_shared_with_a_project(
     expect(page.get_by_role("status")).to_contain_text(f"shared with project “{project}”")
     secret = person_kh.secrets.get_by_name(name=name, project=project)
     assert (secret.type, secret.visibility) == ("file", "project")
-    assert base64.b64decode(person_kh.secrets.get_value(secret_id=secret.id).value) == content
+    assert (
+        base64.b64decode(person_kh.secrets.get_value(secret_id=secret.id).value.get_secret_value())
+        == content
+    )
 
     # AND the list shows it with its visibility, project and version
     page.get_by_role("link", name="← Secrets").click()

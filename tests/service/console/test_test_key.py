@@ -30,12 +30,14 @@ def test_each_answer_is_said_in_words(
     model_key = person_kh.api_keys.create(name=unique("model"), scopes=["job"])
     console.sign_in(person.key)
 
-    assert "Valid: this key belongs to user/" in _test(console, model_key.key, "job")
-    assert "lacks the scope kafka" in _test(console, model_key.key, "job kafka")
-    words = _test(console, model_key.key, "", project)
+    assert "Valid: this key belongs to user/" in _test(
+        console, model_key.key.get_secret_value(), "job"
+    )
+    assert "lacks the scope kafka" in _test(console, model_key.key.get_secret_value(), "job kafka")
+    words = _test(console, model_key.key.get_secret_value(), "", project)
     assert f"is not a collaborator of project “{project}”" in words
     assert "not a Keyhouse API key" in _test(console, "kh_not_a_key")
     console.assert_labelled()
 
     person_kh.api_keys.revoke(key_id=model_key.id)
-    assert "was revoked" in _test(console, model_key.key)
+    assert "was revoked" in _test(console, model_key.key.get_secret_value())

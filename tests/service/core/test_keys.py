@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hmac
 import re
 import secrets
-from collections.abc import Iterator
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +20,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
 from keyhouse.core.db import upgrade_schema
-from keyhouse.core.keys import KeyDigester, generate_key, new_key_id, parse_key_id
-from keyhouse.domain.auth import KeyLookup, KeyStatus, check_key
+from keyhouse.core.keys import KeyDigester, PresentedKey, generate_key, new_key_id, parse_key_id
+from keyhouse.domain.auth import KeyCheck, KeyLookup, KeyStatus, check_key, check_presented
+from keyhouse.domain.key_cache import KeyCache
 from keyhouse.models import ApiKey, Principal, Project
 from tests.support.postgres import PostgresServer
 
@@ -38,9 +43,8 @@ class CountingDigester(KeyDigester):
     """A digester that counts its digest computations."""
 
     def __init__(self, pepper: bytes) -> None:
-        self.digests = 0
         super().__init__(pepper)
-        self.digests = 0  # forget the one made for the dummy digest
+        self.digests = 0
 
     def digest(self, plaintext: str) -> bytes:
         self.digests += 1
@@ -236,9 +240,9 @@ class CountingLookup(KeyLookup):
         super().__init__(engine)
         self.reads = 0
 
-    def find(self, key_id: str) -> tuple[Any, ...] | None:
+    def find(self, key: PresentedKey) -> tuple[Any, ...] | None:
         self.reads += 1
-        return super().find(key_id)
+        return super().find(key)
 
 
 def store_key(
@@ -376,3 +380,156 @@ def test_check_key_on_postgres_gives_utc_times(postgres: PostgresServer) -> None
         assert result.caller.expires_at.utcoffset() == timedelta(0)
     finally:
         engine.dispose()
+
+
+# An unknown key id and a wrong secret for a known one do the same work. Timing
+# them in a test would be flaky and slow; instead every function call (Python
+# and C: digests, comparisons, the driver's calls) made on each path is traced
+# with what each Python function returned, and the two traces must be the same
+# calls in the same order; and SQLite's own work is counted in virtual-machine
+# instructions.
+
+
+def traced(check: Callable[[], KeyCheck]) -> tuple[KeyCheck, list[str]]:
+    """``check()``'s outcome and every function it called (and what it returned), in order."""
+    calls: list[str] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            calls.append(f"{frame.f_code.co_filename}:{frame.f_code.co_qualname}")
+        elif event == "return":
+            calls.append(f"return {frame.f_code.co_qualname}: {type(arg).__name__}")
+        elif event == "c_call":
+            calls.append(f"builtin:{getattr(arg, '__qualname__', repr(arg))}")
+
+    gc.disable()  # a collection would run finalizers on one path and not the other
+    sys.setprofile(profile)
+    try:
+        outcome = check()
+    finally:
+        sys.setprofile(None)
+        gc.enable()
+    return outcome, calls
+
+
+def assert_same_work(lookup: KeyLookup, digester: KeyDigester, stored: Stored) -> None:
+    """Unknown id and wrong secret: the same calls, and both the work expected."""
+    now = datetime.now(UTC)
+    unknown = digester.present(generate_key().plaintext)
+    wrong = digester.present(generate_key(stored.key_id).plaintext)
+    assert unknown is not None
+    assert wrong is not None
+
+    def check(key: PresentedKey) -> Callable[[], KeyCheck]:
+        # What domain.verification.check_presented_key does: the cache first
+        # (in place when it answers), then the look-up.
+        def run() -> KeyCheck:
+            lookup.cached(key)
+            return check_presented(lookup, key, now)
+
+        return run
+
+    for key in (unknown, wrong):  # warm up: connections opened, statements prepared
+        check(key)()
+    unknown_check, unknown_calls = traced(check(unknown))
+    wrong_check, wrong_calls = traced(check(wrong))
+    assert unknown_check.status is wrong_check.status is KeyStatus.NOT_FOUND
+    assert wrong_check.caller is None
+    assert wrong_calls == unknown_calls
+    # The trace sees the work that matters: constant-time comparisons and one
+    # database statement on each path.
+    assert unknown_calls.count("builtin:compare_digest") == 1
+    assert sum(call.endswith(".execute") for call in unknown_calls) == 1
+    # A trace tells the paths apart when they differ: the valid key's does.
+    valid = digester.present(stored.plaintext)
+    assert valid is not None
+    valid_check, valid_calls = traced(check(valid))
+    assert valid_check.status is KeyStatus.VALID
+    assert valid_calls != unknown_calls
+
+
+def test_unknown_key_id_and_wrong_secret_do_the_same_work(engine: Engine) -> None:
+    digester = KeyDigester(PEPPER)
+    assert_same_work(KeyLookup(engine), digester, store_key(engine, digester, project=True))
+
+
+@pytest.mark.postgres
+def test_a_cached_key_with_a_wrong_secret_does_the_unknown_keys_work(
+    postgres: PostgresServer,
+) -> None:
+    """On PostgreSQL the cache holds recently used keys: a wrong secret is still a miss."""
+    engine = create_engine(postgres.create_database(f"keys_{new_key_id()}"))
+
+    def connect() -> Any:
+        pooled = engine.raw_connection()
+        pooled.detach()
+        connection = pooled.dbapi_connection
+        connection.autocommit = True  # type: ignore[union-attr]
+        return connection
+
+    cache = KeyCache(connect, ttl_seconds=60)
+    lookup = KeyLookup(engine, cache)
+    try:
+        upgrade_schema(engine)
+        cache.start()
+        deadline = time.monotonic() + 10
+        while not cache.active:
+            assert time.monotonic() < deadline, "the key cache never started listening"
+            time.sleep(0.02)
+        digester = KeyDigester(PEPPER)
+        stored = store_key(engine, digester, project=True)
+        right = digester.present(stored.plaintext)
+        wrong = digester.present(generate_key(stored.key_id).plaintext)
+        assert right is not None
+        assert wrong is not None
+        assert check_presented(lookup, right, datetime.now(UTC)).status is KeyStatus.VALID
+        assert cache.get_by_id(stored.key_id) is not None  # the row is cached now
+        assert lookup.cached(right) is not None
+        assert lookup.cached(wrong) is None  # so the wrong secret is not answered in place
+        assert_same_work(lookup, digester, stored)
+    finally:
+        cache.stop()
+        lookup.close()
+        engine.dispose()
+
+
+def sqlite_steps(path: Path, sql: str, digest: bytes) -> tuple[int, list[Any]]:
+    """How many virtual-machine instructions SQLite runs for ``sql``, and its rows."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.set_progress_handler(count, 1)
+        rows = connection.execute(sql, (digest,)).fetchall()
+    finally:
+        connection.close()
+    return steps, rows
+
+
+def test_sqlite_does_the_same_work_for_an_unknown_id_and_a_wrong_secret(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Neither path reads a table row: both are a miss in the unique digest index."""
+    digester = KeyDigester(PEPPER)
+    for _ in range(50):  # more than one page of the index
+        store_key(engine, digester)
+    stored = store_key(engine, digester, project=True)
+    sql = KeyLookup(engine).presented_key_sql
+    path = tmp_path / "keys.db"
+
+    unknown = sqlite_steps(path, sql, digester.digest(generate_key().plaintext))
+    wrong = sqlite_steps(path, sql, digester.digest(generate_key(stored.key_id).plaintext))
+    valid = sqlite_steps(path, sql, digester.digest(stored.plaintext))
+    assert unknown[1] == wrong[1] == []
+    assert unknown[0] == wrong[0]
+    assert len(valid[1]) == 1
+    assert valid[0] > wrong[0]  # the count sees the work a found row costs
+
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (b"x" * 32,)).all()
+    assert plan[0][3] == "SEARCH api_keys USING INDEX ix_api_keys_digest (digest=?)", plan

@@ -87,7 +87,7 @@ def test_scopes_are_sorted_and_deduplicated(user: Actor) -> None:
 
 def test_unknown_scope_is_refused_with_a_pointer(user: Actor) -> None:
     scope = unique("no-such-scope")
-    problem = expect(new_key(user, scopes=["keys", "secrets", scope]), 422)
+    problem = expect(new_key(user, scopes=["keys", "secrets", scope]), 409)
     assert "/body/scopes/2" in error_pointers(problem)
     assert "unknown scope" in problem["detail"]
     assert scope not in problem["detail"]  # the pointer says which; the value is not repeated
@@ -168,13 +168,13 @@ def test_a_key_cannot_grant_scopes_it_does_not_hold(
 def test_admin_only_scopes_are_refused_for_non_admin_owners(
     admin: httpx.Client, user: Actor
 ) -> None:
-    problem = expect(new_key(admin, owner_user=user.name, scopes=["keys", "admin"]), 422)
+    problem = expect(new_key(admin, owner_user=user.name, scopes=["keys", "admin"]), 409)
     assert "/body/scopes/1" in error_pointers(problem)
     assert "admin" in problem["detail"]
 
     role = unique("role")
     expect(admin.post("/api/v1/roles", json={"name": role}), 201)
-    problem = expect(new_key(admin, owner_role=role, scopes=["iam"]), 422)
+    problem = expect(new_key(admin, owner_role=role, scopes=["iam"]), 409)
     assert "/body/scopes/0" in error_pointers(problem)
     assert "iam" in problem["detail"]
 
@@ -219,10 +219,10 @@ def test_key_restricted_to_a_project(service: KeyhouseServer, admin: httpx.Clien
 
 def test_unknown_project_is_refused_with_a_pointer(admin: httpx.Client, user: Actor) -> None:
     project = unique("no-such-project")
-    problem = expect(new_key(user, scopes=["keys"], project=project), 422)
+    problem = expect(new_key(user, scopes=["keys"], project=project), 404)
     assert error_pointers(problem) == ["/body/project"]
     assert project in problem["detail"]
-    problem = expect(new_key(admin, owner_user=user.name, scopes=["keys"], project=project), 422)
+    problem = expect(new_key(admin, owner_user=user.name, scopes=["keys"], project=project), 404)
     assert error_pointers(problem) == ["/body/project"]
 
 

@@ -35,7 +35,7 @@ def lifetime(created: dict[str, Any]) -> timedelta:
 
 
 def error_pointers(problem: dict[str, Any]) -> list[str]:
-    """The JSON pointers a 422 problem names."""
+    """The JSON pointers a 422 or 409 problem names."""
     return [error["pointer"] for error in problem.get("errors") or []]
 
 
@@ -78,7 +78,7 @@ def test_expires_in_days_sets_the_expiry(user: Actor) -> None:
 
 def test_expires_in_days_beyond_the_maximum_is_refused(user: Actor) -> None:
     name = unique("too long")
-    problem = expect(new_key(user, name=name, expires_in_days=MAX_DAYS + 1), 422)
+    problem = expect(new_key(user, name=name, expires_in_days=MAX_DAYS + 1), 409)
     assert error_pointers(problem) == ["/body/expires_in_days"]
     assert str(MAX_DAYS) in problem["detail"]
     # Nothing was created.
@@ -87,7 +87,7 @@ def test_expires_in_days_beyond_the_maximum_is_refused(user: Actor) -> None:
 
 @pytest.mark.parametrize("days", [MAX_DAYS * 10, 36501, 10**9])
 def test_far_beyond_the_maximum_names_the_admin_maximum(user: Actor, days: int) -> None:
-    problem = expect(new_key(user, expires_in_days=days), 422)
+    problem = expect(new_key(user, expires_in_days=days), 409)
     assert "/body/expires_in_days" in error_pointers(problem)
     # The caller learns the limit that applies: the admin's maximum.
     assert str(MAX_DAYS) in problem["detail"]
@@ -118,13 +118,13 @@ def test_expires_at_in_another_time_zone(user: Actor) -> None:
 
 def test_expires_at_in_the_past_is_refused(user: Actor) -> None:
     past = datetime.now(UTC) - timedelta(minutes=5)
-    problem = expect(new_key(user, expires_at=past.isoformat()), 422)
+    problem = expect(new_key(user, expires_at=past.isoformat()), 409)
     assert error_pointers(problem) == ["/body/expires_at"]
 
 
 def test_expires_at_beyond_the_maximum_is_refused(user: Actor) -> None:
     late = datetime.now(UTC) + timedelta(days=MAX_DAYS + 2)
-    problem = expect(new_key(user, expires_at=late.isoformat()), 422)
+    problem = expect(new_key(user, expires_at=late.isoformat()), 409)
     assert error_pointers(problem) == ["/body/expires_at"]
     assert str(MAX_DAYS) in problem["detail"]
 
@@ -162,11 +162,11 @@ def test_admin_changes_the_default_and_maximum(
     assert lifetime(expect(new_key(user), 201)) == timedelta(days=10)
     # ...and the new maximum to keys that ask for one.
     assert lifetime(expect(new_key(user, expires_in_days=20), 201)) == timedelta(days=20)
-    problem = expect(new_key(user, expires_in_days=21), 422)
+    problem = expect(new_key(user, expires_in_days=21), 409)
     assert "20" in problem["detail"]
     assert str(MAX_DAYS) not in problem["detail"]
     late = datetime.now(UTC) + timedelta(days=22)
-    expect(new_key(user, expires_at=late.isoformat()), 422)
+    expect(new_key(user, expires_at=late.isoformat()), 409)
 
 
 def test_changing_one_setting_keeps_the_other(
@@ -203,16 +203,16 @@ def test_default_above_maximum_is_refused(
             "/api/v1/settings",
             json={"default_key_lifetime_days": 50, "max_key_lifetime_days": 40},
         ),
-        422,
+        409,
     )
     assert error_pointers(problem) == ["/body/default_key_lifetime_days"]
     # Against the stored maximum (730) and the stored default (365):
     problem = expect(
-        admin.patch("/api/v1/settings", json={"default_key_lifetime_days": MAX_DAYS + 1}), 422
+        admin.patch("/api/v1/settings", json={"default_key_lifetime_days": MAX_DAYS + 1}), 409
     )
     assert error_pointers(problem) == ["/body/default_key_lifetime_days"]
     problem = expect(
-        admin.patch("/api/v1/settings", json={"max_key_lifetime_days": DEFAULT_DAYS - 1}), 422
+        admin.patch("/api/v1/settings", json={"max_key_lifetime_days": DEFAULT_DAYS - 1}), 409
     )
     assert error_pointers(problem) == ["/body/max_key_lifetime_days"]
     # Nothing changed.

@@ -187,7 +187,7 @@ def test_update_cannot_grant_scopes_the_caller_lacks(
     assert problem["scope"] == "job"
     problem = expect(
         narrow.patch(f"/api/v1/api-keys/{created['id']}", json={"scopes": ["secrets", "nope"]}),
-        422,
+        409,
     )
     assert [e["pointer"] for e in problem["errors"]] == ["/body/scopes/1"]
     assert expect(narrow.get(f"/api/v1/api-keys/{created['id']}"), 200)["scopes"] == ["secrets"]
@@ -197,7 +197,7 @@ def test_update_cannot_put_admin_scopes_on_a_non_admin_key(
     admin: httpx.Client, user: Actor
 ) -> None:
     problem = expect(
-        admin.patch(f"/api/v1/api-keys/{user.key_id}", json={"scopes": ["keys", "iam"]}), 422
+        admin.patch(f"/api/v1/api-keys/{user.key_id}", json={"scopes": ["keys", "iam"]}), 409
     )
     assert [e["pointer"] for e in problem["errors"]] == ["/body/scopes/1"]
     assert "iam" not in expect(user.get("/api/v1/whoami"), 200)["key"]["scopes"]

@@ -298,7 +298,7 @@ def test_adding_an_unknown_principal_is_invalid(admin: httpx.Client, user: Actor
                 f"{PROJECTS}/{project}/members",
                 json={"principal_kind": kind, "principal_name": ghost, "role": "member"},
             ),
-            422,
+            404,
         )
         assert problem["errors"][0]["pointer"] == "/body/principal_name"
         assert ghost in problem["detail"]

@@ -118,7 +118,7 @@ def test_put_without_a_type_still_requires_base64_for_files(user: Actor) -> None
     bad = f"{unique('NOTB64')}%%%"
     path = f"{SECRETS}/{created['id']}/value"
     response = user.put(path, json={"value": bad})
-    assert "base64" in pointers(expect(response, 422))["/body/value"]
+    assert "base64" in pointers(expect(response, 409))["/body/value"]
     assert_not_echoed(response, bad)
     same_value(expect(user.get(path), 200)["value"], encoded)
 

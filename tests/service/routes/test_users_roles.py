@@ -166,7 +166,7 @@ def test_keys_of_non_admins_cannot_get_the_iam_scope(
             "/api/v1/api-keys",
             json={"name": unique("k"), "scopes": ["iam"], "owner_user": user.name},
         ),
-        422,
+        409,
     )
     assert "iam" in problem["detail"]
 

@@ -65,7 +65,13 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         description='Compare-and-set: the version the change expects, as sent in ETag ("3"); '
-        "a secret at another version is left unchanged (412 naming the current version).",
+        "a secret at another version is left unchanged (412 naming the current version). "
+        "'*' asks only that the secret exists. Another form, or a version other than "
+        "expected_version when both are sent, is a 400.",
+        # Documented here, checked by domain.secrets.expected_version (a 400).
+        json_schema_extra={
+            "pattern": r'^[ \t]*(?:\*|"[0-9]*[1-9][0-9]*"|[0-9]*[1-9][0-9]*)[ \t]*$'
+        },
     ),
 ]
 
@@ -230,7 +236,7 @@ def _reveal(
     BY_ID + "/value",
     response_model=SecretPublic,
     # A malformed If-Match is a 400 too; not listed: the generated client cannot send one.
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404, 409, 412),
 )
 def put_value(
     secret_id: SecretId,

@@ -30,11 +30,15 @@ def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
 @router.patch(
     "",
     response_model=SettingsPublic,
-    responses=problem_responses(403, 422),
+    responses=problem_responses(403, 409, 422),
     openapi_extra=IDEMPOTENT,
 )
 def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> SettingsPublic:
-    """Change the default and maximum key lifetime (admins). Existing keys keep their expiry."""
+    """Change the default and maximum key lifetime (admins). Existing keys keep their expiry.
+
+    The default may not exceed the maximum, whichever of the two the request changes: a 409
+    naming the field, as the settings would then contradict themselves.
+    """
     authorize(session, caller, "settings:UpdateSettings", "khrn:settings")
     # Locked: a change of one field keeps the other as committed by a concurrent change.
     row = current_settings(session, for_update=True)
