@@ -78,7 +78,8 @@ def test_each_extra_installs_only_its_component() -> None:
     assert {"httpx", "pydantic", "typer", "rich"} <= base
     assert not base & SERVER_ONLY
     assert extras["server"] >= SERVER_ONLY
-    assert extras["provider"] == {"tf"}  # not the server: the provider is a client
+    # Not the server: the provider is a client (grpcio and protobuf pin its protocol stubs).
+    assert extras["provider"] == {"tf", "grpcio", "protobuf"}
     assert extras["cdk"] == {"cdktf", "constructs"}
     assert extras["cdktn"] == {"cdktn", "constructs"}
     components = extras["provider"] | extras["cdk"] | extras["cdktn"] | extras["codegen"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
@@ -60,6 +60,16 @@ class _SecretIdSegment(StringConvertor):
 register_url_convertor("secret_id", _SecretIdSegment())
 BY_ID = "/{secret_id:secret_id}"
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
+IF_MATCH_PATTERN = r'^[ \t]*(?:\*|"[0-9]*[1-9][0-9]*"|[0-9]*[1-9][0-9]*)[ \t]*$'
+
+
+def _if_match_schema(schema: dict[str, Any]) -> None:
+    # A header is absent or a string: "null" is no If-Match, so null is not published
+    # (a client sending it would get the 400 of a malformed one).
+    schema.pop("anyOf", None)
+    schema.update(type="string", pattern=IF_MATCH_PATTERN)
+
+
 IfMatch = Annotated[
     str | None,
     Header(
@@ -69,9 +79,7 @@ IfMatch = Annotated[
         "'*' asks only that the secret exists. Another form, or a version other than "
         "expected_version when both are sent, is a 400.",
         # Documented here, checked by domain.secrets.expected_version (a 400).
-        json_schema_extra={
-            "pattern": r'^[ \t]*(?:\*|"[0-9]*[1-9][0-9]*"|[0-9]*[1-9][0-9]*)[ \t]*$'
-        },
+        json_schema_extra=_if_match_schema,
     ),
 ]
 
