@@ -104,6 +104,7 @@ class Cdktf:
         terraform_rc: The Terraform CLI configuration (see ``install_provider``).
         work: Where ``cdktf.out`` and the state files go.
         variables: Terraform variables, passed as ``TF_VAR_<name>``.
+        app_dir: Where ``cdktf.json`` is: this project's stacks, or another app.
     """
 
     url: str
@@ -111,6 +112,7 @@ class Cdktf:
     terraform_rc: Path
     work: Path
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    app_dir: Path = ROOT
 
     @property
     def output_dir(self) -> Path:
@@ -147,13 +149,13 @@ class Cdktf:
         return env
 
     def run(self, *args: str, timeout: float = 600) -> Result:
-        """``cdktf <args>`` from the project root (where ``cdktf.json`` is)."""
+        """``cdktf <args>`` from the app's directory (where its ``cdktf.json`` is)."""
         if not CDKTF.exists():
             raise FileNotFoundError(f"{CDKTF} is missing: run scripts/setup (npm ci)")
         self.work.mkdir(parents=True, exist_ok=True)
         completed = subprocess.run(
             [str(CDKTF), *args],
-            cwd=ROOT,
+            cwd=self.app_dir,
             env=self.environment(),
             capture_output=True,
             text=True,

@@ -3,9 +3,11 @@
 Two people, ``alice`` and ``bob``, each with a personal key for the API (sent as
 ``x-api-key``). The team project ``data-science`` has a machine role
 ``data-science-team`` (a member) whose named keys (``scheduler``, ``ci``) work
-only in that project and expire. Outputs name every key by its Key ID and prefix,
-which is how listings show them; the keys themselves are shown once, to Terraform,
-and stay in the state as sensitive values. Regenerating one is
+only in that project and expire, and rotate (seed 003: "rotate your API keys
+frequently"): every 90 days a deploy rolls each one, a new key in its place, while
+the old one keeps working for a day. Outputs name every key by its Key ID and
+prefix, which is how listings show them; the keys themselves are shown once, to
+Terraform, and stay in the state as sensitive values. Regenerating one outright is
 ``cdktf deploy`` after ``terraform apply -replace``; a key revoked elsewhere (revoke
 is final) is planned anew by the next deploy.
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 import constructs
 
-from keyhouse_cdk import ApiKey
+from keyhouse_cdk import ApiKey, Rotation
 from keyhouse_cdk.l1 import Project, ProjectMember, Role, User
 from stacks.base import KeyhouseStack
 
@@ -26,6 +28,7 @@ TEAM_PROJECT = "data-science"
 TEAM_ROLE = "data-science-team"
 TEAM_KEYS = {"scheduler": ["job"], "ci": ["job", "project"]}
 TEAM_KEY_LIFETIME_DAYS = 180
+TEAM_KEY_ROTATION = Rotation(every_days=90, overlap_hours=24)
 
 
 class ApiKeysStack(KeyhouseStack):
@@ -59,6 +62,7 @@ class ApiKeysStack(KeyhouseStack):
                 project=project.name,
                 scopes=scopes,
                 expires_in_days=TEAM_KEY_LIFETIME_DAYS,
+                rotation=TEAM_KEY_ROTATION,
                 depends_on=[membership],
             )
         self.keys = keys

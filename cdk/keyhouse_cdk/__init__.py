@@ -4,14 +4,14 @@
 (one class per provider, resource and data source). This package adds the L2
 patterns written by hand, each holding its L1 resource as a child: ``Secret``
 with ``grant_read`` / ``grant_write`` (and ``Secret.from_name`` for a secret made
-elsewhere), ``ApiKey`` with ``store_in``, and ``ClusterApiKey`` (seed 000 in one
-construct). Wherever a project, role or user is taken, give its construct or its
+elsewhere), ``ApiKey`` with ``store_in`` and ``rotation``, and ``ClusterApiKey``
+(seed 000 in one construct). Wherever a project, role or user is taken, give its construct or its
 name. ``LIBRARY`` says which CDK library is in use (``cdktf`` or ``cdktn``) and ``cdk``
 is that module, for code that runs on either.
 """
 
 from keyhouse_cdk import _node  # noqa: F401 - imported for its effect, before cdktf
-from keyhouse_cdk.api_keys import ApiKey, StoreIn
+from keyhouse_cdk.api_keys import ApiKey, Rotation, StoreIn
 from keyhouse_cdk.cluster import CLUSTER_SCOPES, ClusterApiKey, secret_name_for
 from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
 from keyhouse_cdk.l1._support import ADMIN_ONLY_SCOPES, BUILTIN_SCOPES, LIBRARY
@@ -38,6 +38,7 @@ __all__ = [
     "ProjectRef",
     "PropError",
     "RoleRef",
+    "Rotation",
     "Secret",
     "SecretBase",
     "SecretValue",

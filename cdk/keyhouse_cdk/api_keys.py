@@ -1,5 +1,5 @@
 """``ApiKey``: a ``keyhouse_api_key`` it holds as its child, with ``store_in`` naming the
-secret the key is kept in."""
+secret the key is kept in and ``rotation`` saying when it rolls."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from keyhouse_cdk.props import (
     check_lifetime,
     check_scopes,
     check_visibility,
+    is_token,
     path_of,
 )
 from keyhouse_cdk.refs import (
@@ -49,6 +50,48 @@ class StoreIn:
     description: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Rotation:
+    """When an ``ApiKey`` rolls, and how long the key it replaces keeps working.
+
+    A roll makes a new key with the same name, owner, scopes and project; a key kept in a
+    secret (``store_in``) becomes that secret's next version, so the secret's arn, and every
+    grant naming it, stay as they are.
+
+    Attributes:
+        every_days: Roll the key once it is this many days old (``cdktf deploy`` plans
+            "Rotation due" and rolls it). Default: none (the key rolls only when its
+            lifetime changes).
+        overlap_hours: How long the old key keeps working after a roll; 0 ends it at once.
+            Consumers must pick up the new key within it. Default: 24.
+    """
+
+    every_days: float | None = None
+    overlap_hours: float | None = None
+
+    def check(self, where: str, prop: str, lifetime_days: float | None) -> None:
+        """Raise a ``PropError`` for a schedule or an overlap that cannot work."""
+        every, overlap = self.every_days, self.overlap_hours
+        if every is not None and not is_token(every) and every <= 0:
+            raise PropError(where, f"{prop}.every_days", f"must be more than 0 (got {every})")
+        if overlap is None or is_token(overlap):
+            return
+        if overlap < 0:
+            raise PropError(where, f"{prop}.overlap_hours", f"must be 0 or more (got {overlap})")
+        known_lifetime = lifetime_days is not None and not is_token(lifetime_days)
+        if known_lifetime and lifetime_days is not None and overlap >= lifetime_days * 24:
+            raise PropError(
+                where,
+                f"{prop}.overlap_hours",
+                f"{overlap:g} hours is as long as the key's lifetime of {lifetime_days:g} "
+                "days: the key would roll as soon as it is made",
+            )
+
+    def to_l1(self) -> l1.ApiKeyRotation:
+        """The provider's ``rotation`` block."""
+        return l1.ApiKeyRotation(every_days=self.every_days, overlap_hours=self.overlap_hours)
+
+
 @keep_signature
 @jsii.implements(cdktf.ITerraformDependable)
 class ApiKey(constructs.Construct):
@@ -76,6 +119,7 @@ class ApiKey(constructs.Construct):
         project: ProjectRef | None = None,
         expires_in_days: float | None = None,
         store_in: StoreIn | None = None,
+        rotation: Rotation | None = None,
         depends_on: Sequence[cdktf.ITerraformDependable] | None = None,
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
@@ -96,6 +140,8 @@ class ApiKey(constructs.Construct):
             expires_in_days: Lifetime in days. Default: the admin's default lifetime.
             store_in: The secret to keep the key in. Default: none (the key is in the
                 state, as the sensitive ``key`` attribute).
+            rotation: When the key rolls, and the overlap. Default: none (a change of
+                ``expires_in_days`` rolls it, with a 24-hour overlap).
             depends_on: Constructs to wait for beyond those referenced. Default: none.
             provider: The provider configuration, when the stack has several. Default: the
                 stack's only one.
@@ -106,6 +152,8 @@ class ApiKey(constructs.Construct):
         check_identifier(where, "name", name)
         check_scopes(scope, where, "scopes", scopes, admin_only_allowed=owner_role is None)
         check_lifetime(where, "expires_in_days", expires_in_days)
+        if rotation is not None:
+            rotation.check(where, "rotation", expires_in_days)
         block = None
         if store_in is not None:
             secret_project = store_in.project if store_in.project is not None else project
@@ -128,6 +176,7 @@ class ApiKey(constructs.Construct):
             project=None if project is None else name_of(project),
             expires_in_days=expires_in_days,
             store_in_secret=block,
+            rotation=rotation.to_l1() if rotation is not None else None,
             depends_on=depends_on,
             provider=provider,
         )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import constructs
 
 from keyhouse_cdk import l1
-from keyhouse_cdk.api_keys import ApiKey, StoreIn
+from keyhouse_cdk.api_keys import ApiKey, Rotation, StoreIn
 from keyhouse_cdk.grants import Grant
 from keyhouse_cdk.l1._support import keep_signature
 from keyhouse_cdk.principals import Grantee
@@ -62,6 +62,7 @@ class ClusterApiKey(constructs.Construct):
         key_name: str = "cluster",
         secret_name: str | None = None,
         pass_role_to: Sequence[Grantee] = (),
+        rotation: Rotation | None = None,
     ) -> None:
         """Define the cluster's access.
 
@@ -80,6 +81,9 @@ class ClusterApiKey(constructs.Construct):
                 ``hopsworks/role/<role>/type/api-key``.
             pass_role_to: Principals allowed to pass the role, i.e. to make further keys
                 for it (``iam:PassRole`` on the role). Default: nobody but admins.
+            rotation: When the key rolls and how long the old one keeps working; the new key
+                goes into the same secret, which the role keeps reading. Default: none (a
+                change of ``expires_in_days`` rolls the key, with a 24-hour overlap).
         """
         super().__init__(scope, id_)
         where = self.node.path
@@ -99,6 +103,8 @@ class ClusterApiKey(constructs.Construct):
         # Checked here too, so that the error names this construct and its props.
         check_scopes(self, where, "scopes", scopes, admin_only_allowed=False)
         check_lifetime(where, "expires_in_days", expires_in_days)
+        if rotation is not None:
+            rotation.check(where, "rotation", expires_in_days)
 
         self.role = l1.Role(self, "Role", name=role) if isinstance(role, str) else role
         # The role's name as written, when known now; else a reference to it.
@@ -117,6 +123,7 @@ class ClusterApiKey(constructs.Construct):
                 visibility="project",
                 description=f"API key of the cluster role {role_name}",
             ),
+            rotation=rotation,
         )
         stored = self.api_key.stored_secret
         assert stored is not None  # store_in was given

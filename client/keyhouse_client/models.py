@@ -42,6 +42,20 @@ class ActionsPublic(BaseModel):
     data: Annotated[list[ActionPublic], Field(title="Data")]
 
 
+class ExpiresInDays(RootModel[int]):
+    root: Annotated[int, Field(ge=1, title="Expires In Days")]
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+
+
+class ExpiresAt(RootModel[datetime]):
+    root: Annotated[datetime, Field(title="Expires At")]
+    """
+    Expiry as a timestamp.
+    """
+
+
 class Scope(RootModel[str]):
     root: Annotated[
         str,
@@ -98,20 +112,6 @@ class OwnerUser(RootModel[str]):
     """
 
 
-class ExpiresInDays(RootModel[int]):
-    root: Annotated[int, Field(ge=1, title="Expires In Days")]
-    """
-    Lifetime in days, at most the admin's maximum.
-    """
-
-
-class ExpiresAt(RootModel[datetime]):
-    root: Annotated[datetime, Field(title="Expires At")]
-    """
-    Expiry as a timestamp.
-    """
-
-
 class ApiKeyCreate(BaseModel):
     """
     A new API key. Without an expiry it lives for the admin's default lifetime.
@@ -122,6 +122,14 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
+    expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
+    """
+    Lifetime in days, at most the admin's maximum.
+    """
+    expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
+    """
+    Expiry as a timestamp.
+    """
     name: Annotated[
         str,
         Field(
@@ -150,6 +158,48 @@ class ApiKeyCreate(BaseModel):
     """
     Create the key for this user instead of the caller (admins).
     """
+
+
+class Scopes(RootModel[list[Scope]]):
+    root: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+    """
+    Scopes from the catalog; at least one.
+    """
+
+
+class Project1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+            title="Project",
+        ),
+    ]
+    """
+    A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+    """
+
+
+class StoreInSecretId(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[0-9a-f]{32}$", title="Store In Secret Id")]
+    """
+    A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+    """
+
+
+class ApiKeyRoll(BaseModel):
+    """
+    A roll: a new key in the old one's place, the old one kept for an overlap.
+
+    Left out, the new key keeps the old one's scopes, project restriction and
+    lifetime (its length, counted from now); an expiry given is the new key's.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     expires_in_days: Annotated[ExpiresInDays | None, Field(title="Expires In Days")] = None
     """
     Lifetime in days, at most the admin's maximum.
@@ -157,6 +207,22 @@ class ApiKeyCreate(BaseModel):
     expires_at: Annotated[ExpiresAt | None, Field(title="Expires At")] = None
     """
     Expiry as a timestamp.
+    """
+    overlap_seconds: Annotated[int, Field(ge=0, le=315360000, title="Overlap Seconds")]
+    """
+    How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+    """
+    scopes: Annotated[Scopes | None, Field(title="Scopes")] = None
+    """
+    New scopes for the new key.
+    """
+    project: Annotated[Project1 | None, Field(title="Project")] = None
+    """
+    A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+    """
+    store_in_secret_id: Annotated[StoreInSecretId | None, Field(title="Store In Secret Id")] = None
+    """
+    A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
     """
 
 
@@ -175,8 +241,19 @@ class Name(RootModel[str]):
     """
 
 
-class Scopes(RootModel[list[Scope]]):
-    root: Annotated[list[Scope], Field(max_length=64, min_length=1, title="Scopes")]
+class Scopes1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[A-Za-z0-9](?:\\.?[A-Za-z0-9_-])*\\.?$",
+        ),
+    ]
+
+
+class Scopes1(RootModel[list[Scopes1Item]]):
+    root: Annotated[list[Scopes1Item], Field(max_length=64, min_length=1, title="Scopes")]
     """
     Scopes from the catalog; at least one.
     """
@@ -194,7 +271,7 @@ class ApiKeyUpdate(BaseModel):
     """
     A new name, unique among the owner's keys.
     """
-    scopes: Annotated[Scopes | None, Field(title="Scopes")] = None
+    scopes: Annotated[Scopes1 | None, Field(title="Scopes")] = None
     """
     The new set of scopes, replacing the old (only scopes the caller holds).
     """
@@ -260,6 +337,10 @@ class AuditEventPublic(BaseModel):
     key_id: Annotated[str | None, Field(title="Key Id")]
     action: Annotated[str, Field(title="Action")]
     target: Annotated[str | None, Field(title="Target")]
+    related: Annotated[str | None, Field(title="Related")]
+    """
+    The second resource of an action on two: for keys:RollKey, the new key.
+    """
     outcome: Annotated[Literal["success", "denied", "replayed"], Field(title="Outcome")]
 
 
@@ -800,7 +881,7 @@ class ScopesPublic(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class Project1(RootModel[str]):
+class Project2(RootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -864,7 +945,7 @@ class SecretCreate(BaseModel):
     """
     private (only its owner) or project (every member of project). Default: project when project is given, else private.
     """
-    project: Annotated[Project1 | None, Field(title="Project")] = None
+    project: Annotated[Project2 | None, Field(title="Project")] = None
     """
     The project to share the secret with; implies visibility 'project'.
     """
@@ -1183,9 +1264,13 @@ class WhoamiKey(BaseModel):
     scopes: Annotated[list[str], Field(title="Scopes")]
     project: Annotated[str | None, Field(title="Project")]
     expires_at: Annotated[datetime, Field(title="Expires At")]
+    replaced_by: Annotated[str | None, Field(title="Replaced By")]
+    """
+    Set once the key was rolled: the Key ID of its replacement. The key works until expires_at; fetch the new one (re-read the secret that holds it).
+    """
 
 
-class Project2(RootModel[str]):
+class Project3(RootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -1216,7 +1301,7 @@ class VerifyRequest(BaseModel):
     """
     Scopes the key must all hold.
     """
-    project: Annotated[Project2 | None, Field(title="Project")] = None
+    project: Annotated[Project3 | None, Field(title="Project")] = None
     """
     A project the key's owner must collaborate on.
     """
@@ -1436,6 +1521,10 @@ class VerifyResponse(BaseModel):
     scopes: Annotated[list[str] | None, Field(title="Scopes")] = None
     project: Annotated[str | None, Field(title="Project")] = None
     expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    replaced_by: Annotated[str | None, Field(title="Replaced By")] = None
+    """
+    Set once the key was rolled: the Key ID of its replacement. A rolled key stays valid until expires_at (the end of the overlap), then answers expired.
+    """
 
 
 class Whoami(BaseModel):
@@ -1469,7 +1558,7 @@ class ApiKeyCreated(BaseModel):
     owner: PrincipalRef
     project: Annotated[str | None, Field(title="Project")]
     scopes: Annotated[list[str], Field(title="Scopes")]
-    status: Annotated[Literal["active", "revoked", "expired"], Field(title="Status")]
+    status: Annotated[Literal["active", "rolled", "revoked", "expired"], Field(title="Status")]
     created_at: Annotated[datetime, Field(title="Created At")]
     expires_at: Annotated[datetime, Field(title="Expires At")]
     last_used_at: Annotated[datetime | None, Field(title="Last Used At")]
@@ -1477,6 +1566,10 @@ class ApiKeyCreated(BaseModel):
     Recorded at most once a minute per key, written in batches.
     """
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
+    replaced_by: Annotated[str | None, Field(title="Replaced By")]
+    """
+    For a rolled key: the Key ID of the key that replaced it. A rolled key works until expires_at (the end of the overlap).
+    """
     key: Annotated[SecretStr, Field(title="Key")]
     """
     The API key. Shown once; store it now.
@@ -1504,7 +1597,7 @@ class ApiKeyPublic(BaseModel):
     owner: PrincipalRef
     project: Annotated[str | None, Field(title="Project")]
     scopes: Annotated[list[str], Field(title="Scopes")]
-    status: Annotated[Literal["active", "revoked", "expired"], Field(title="Status")]
+    status: Annotated[Literal["active", "rolled", "revoked", "expired"], Field(title="Status")]
     created_at: Annotated[datetime, Field(title="Created At")]
     expires_at: Annotated[datetime, Field(title="Expires At")]
     last_used_at: Annotated[datetime | None, Field(title="Last Used At")]
@@ -1512,6 +1605,57 @@ class ApiKeyPublic(BaseModel):
     Recorded at most once a minute per key, written in batches.
     """
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
+    replaced_by: Annotated[str | None, Field(title="Replaced By")]
+    """
+    For a rolled key: the Key ID of the key that replaced it. A rolled key works until expires_at (the end of the overlap).
+    """
+
+
+class ApiKeyRolled(BaseModel):
+    """
+    The response to a roll: the new key, the old one as it is now, and the secret written.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    """
+    The Key ID, also the middle part of the key.
+    """
+    arn: Annotated[str, Field(title="Arn")]
+    """
+    khrn:apikey:<key id>
+    """
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[str, Field(title="Prefix")]
+    """
+    The first characters of the key, to recognise it.
+    """
+    owner: PrincipalRef
+    project: Annotated[str | None, Field(title="Project")]
+    scopes: Annotated[list[str], Field(title="Scopes")]
+    status: Annotated[Literal["active", "rolled", "revoked", "expired"], Field(title="Status")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+    last_used_at: Annotated[datetime | None, Field(title="Last Used At")]
+    """
+    Recorded at most once a minute per key, written in batches.
+    """
+    revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
+    replaced_by: Annotated[str | None, Field(title="Replaced By")]
+    """
+    For a rolled key: the Key ID of the key that replaced it. A rolled key works until expires_at (the end of the overlap).
+    """
+    key: Annotated[SecretStr | None, Field(title="Key")]
+    """
+    The new API key, shown once; null when it went into a secret.
+    """
+    replaces: ApiKeyPublic
+    """
+    The old key: rolled, working until its expires_at.
+    """
+    secret: SecretPublic | None
+    """
+    The secret whose new version holds the new key (store_in_secret_id).
+    """
 
 
 class ApiKeysPublic(BaseModel):

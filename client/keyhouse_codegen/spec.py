@@ -60,9 +60,14 @@ def sensitive_as_password(node: Any) -> Any:
         return node
     copy = {name: sensitive_as_password(value) for name, value in node.items()}
     if copy.get(SENSITIVE) is True:
-        if copy.get("type") != "string":
+        # A nullable field (``str | None``) is an anyOf of a string and null.
+        members = copy.get("anyOf", [copy])
+        strings = [member for member in members if member.get("type") == "string"]
+        others = [member for member in members if member.get("type") not in ("string", "null")]
+        if not strings or others:
             raise ValueError(f"{SENSITIVE} is for string fields, not {copy.get('type')!r}")
-        copy["format"] = "password"
+        for member in strings:
+            member["format"] = "password"
     return copy
 
 

@@ -236,6 +236,11 @@ BEHAVIOUR = """## Behaviour worth knowing
   Importing a `keyhouse_secret` reads its value into the state, as for `value`; with
   `value_wo`, the plan after the import writes the configured value (there is no
   version to compare) and the next apply leaves the state without it.
+- **Keys roll instead of being replaced.** `keyhouse_api_key` with a `rotation` block
+  rolls once it is `every_days` old ("Rotation due"); a new `expires_in_days`, or an
+  expired key, rolls too: a new key in place (the same secret, its next version), the
+  old one working for the overlap. A new owner or `project`, and `terraform apply
+  -replace`, still replace a key and its secret outright.
 """
 
 

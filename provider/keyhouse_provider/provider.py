@@ -20,7 +20,7 @@ from keyhouse_provider.data_sources import DATA_SOURCES
 from keyhouse_provider.ephemeral import EPHEMERAL_RESOURCES
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.tfcompat import Diagnostics, Unknown
-from keyhouse_provider.framework.types import NUMBER, STRING
+from keyhouse_provider.framework.types import NUMBER, STRING, number
 from keyhouse_provider.resources import RESOURCES
 
 DEFAULT_TIMEOUT_SECONDS = 30
@@ -117,17 +117,15 @@ class KeyhouseProvider:
 
     def validate_config(self, diags: Diagnostics, config: dict[str, Any]) -> None:
         """Check what can be checked before any value reaches the service."""
-        timeout = config.get("timeout_seconds")
-        if isinstance(timeout, int | float) and not (0 < timeout <= 3600):
+        timeout = number(config.get("timeout_seconds"))
+        if timeout is not None and not (0 < timeout <= 3600):
             diags.add_error(
                 "Invalid timeout_seconds",
                 "timeout_seconds must be more than 0 and at most 3600.",
                 path=["timeout_seconds"],
             )
-        retries = config.get("max_retries")
-        if isinstance(retries, int | float) and (
-            retries < 0 or retries > 20 or not float(retries).is_integer()
-        ):
+        retries = number(config.get("max_retries"))
+        if retries is not None and (retries < 0 or retries > 20 or not float(retries).is_integer()):
             diags.add_error(
                 "Invalid max_retries",
                 "max_retries must be a whole number from 0 to 20.",
@@ -179,6 +177,7 @@ class KeyhouseProvider:
 
 
 def _number(value: Any, default: float) -> float:
-    if value is None or value is Unknown or not math.isfinite(value):
+    read = number(value)
+    if read is None or not math.isfinite(read):
         return default
-    return float(value)
+    return float(read)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -135,7 +136,18 @@ class ApiKey(Base):
     """An API key. Only the digest of the key is stored, never the key."""
 
     __tablename__ = "api_keys"
-    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_api_keys_owner_name"),)
+    # Names are unique among an owner's current keys: a rolled key keeps its name
+    # beside its replacement until it expires (and stays listed after).
+    __table_args__ = (
+        Index(
+            "uq_api_keys_owner_name",
+            "owner_id",
+            "name",
+            unique=True,
+            sqlite_where=text("replaced_by IS NULL"),
+            postgresql_where=text("replaced_by IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -156,6 +168,10 @@ class ApiKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by a roll: the key that replaces this one. No foreign key: the record of
+    # the roll outlives the replacement's deletion, and the old key never becomes
+    # current again.
+    replaced_by: Mapped[str | None] = mapped_column(String(16))
 
     owner: Mapped[Principal] = relationship(foreign_keys=[owner_id], lazy="joined")
     project: Mapped[Project | None] = relationship(lazy="joined")
@@ -234,6 +250,8 @@ class AuditEvent(Base):
     key_id: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(400))
+    # The second resource of an action on two, e.g. the new key of keys:RollKey.
+    related: Mapped[str | None] = mapped_column(String(400))
     outcome: Mapped[str] = mapped_column(String(16))  # "success" | "denied" | "replayed"
 
 

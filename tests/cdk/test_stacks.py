@@ -93,12 +93,13 @@ def test_api_keys_are_personal_and_team_keys_told_apart_by_prefix() -> None:
     assert set(personal) == {"${keyhouse_user.User-alice.name}", "${keyhouse_user.User-bob.name}"}
     assert all(k["name"] == "personal" and "project" not in k for k in personal.values())
     # Team keys: named, owned by the team's role, restricted to its project, expiring,
-    # made after the role joined the project.
+    # rotating every 90 days with a day's overlap, made after the role joined the project.
     team = {k["name"]: k for k in keys.values() if "owner_role" in k}
     assert set(team) == {"scheduler", "ci"}
     for key in team.values():
         assert key["project"] == "${keyhouse_project.Team.name}"
         assert key["expires_in_days"] == 180
+        assert key["rotation"] == {"every_days": 90, "overlap_hours": 24}
         assert key["depends_on"] == ["keyhouse_project_member.Member-team"]
     assert has_resource(
         found,

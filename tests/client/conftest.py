@@ -33,6 +33,7 @@ from typing import Any, TypeVar, cast
 import httpx
 import pytest
 
+from keyhouse.core.keys import parse_key_id
 from keyhouse_client import (
     NOT_GIVEN,
     APIError,
@@ -583,6 +584,7 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
     ("api_keys", "update"): lambda w: {"key_id": NO_KEY_ID, "name": unique("key")},
     ("api_keys", "delete"): lambda w: {"key_id": NO_KEY_ID},
     ("api_keys", "revoke"): lambda w: {"key_id": NO_KEY_ID},
+    ("api_keys", "roll"): lambda w: {"key_id": NO_KEY_ID, "overlap_seconds": 60},
     ("secrets", "list"): lambda w: {},
     ("secrets", "create"): lambda w: {"name": unique("client/s"), "value": "v"},
     ("secrets", "get_by_name"): lambda w: {"name": "no/such/secret"},
@@ -900,6 +902,20 @@ SPECIFIC_CASES: list[Case] = [
     _invalid("api_keys", "delete", lambda w: {"key_id": "not-a-key-id"}, "/path/key_id"),
     _not_found("api_keys", "revoke", lambda w: {"key_id": NO_KEY_ID}, "unknown-key"),
     _invalid("api_keys", "revoke", lambda w: {"key_id": "not-a-key-id"}, "/path/key_id"),
+    _bad_idempotency_key("api_keys", "roll", ALLOWED[("api_keys", "roll")]),
+    _not_found("api_keys", "roll", ALLOWED[("api_keys", "roll")], "unknown-key"),
+    _conflict(
+        "api_keys",
+        "roll",
+        lambda w: {"key_id": parse_key_id(w.keys[Caller.REVOKED]), "overlap_seconds": 60},
+        "revoked",
+    ),
+    _invalid(
+        "api_keys",
+        "roll",
+        lambda w: {"key_id": w.key_id, "overlap_seconds": -1},
+        "/body/overlap_seconds",
+    ),
     # secrets
     _bad_idempotency_key("secrets", "create", ALLOWED[("secrets", "create")]),
     _not_a_collaborator(

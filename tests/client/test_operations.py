@@ -249,6 +249,21 @@ def test_api_keys_create_for_another_user(kh: Keyhouse, user: Credentials) -> No
     assert kh.api_keys.get(key_id=created.id).owner.name == user.name
 
 
+def test_api_keys_roll(user_kh: Keyhouse) -> None:
+    old = user_kh.api_keys.create(name=unique("key"), scopes=["secrets"], expires_in_days=30)
+    made = user_kh.api_keys.roll(key_id=old.id, overlap_seconds=600)
+    rolled = made
+    assert isinstance(rolled, models.ApiKeyRolled)
+    assert (rolled.name, rolled.scopes, rolled.status) == (old.name, old.scopes, "active")
+    assert rolled.expires_at - rolled.created_at == timedelta(days=30)
+    assert (rolled.replaces.id, rolled.replaces.status) == (old.id, "rolled")
+    assert rolled.replaces.replaced_by == rolled.id
+    assert made.key is not None
+    answer = user_kh.keys.verify(key=old.key)
+    assert (answer.valid, answer.replaced_by) == (True, rolled.id)
+    assert user_kh.keys.verify(key=made.key).valid
+
+
 # Secrets.
 
 

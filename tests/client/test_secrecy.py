@@ -21,6 +21,7 @@ SPEC = Path(__file__).resolve().parents[2] / "client" / "openapi.json"
 # Every field of the API that carries an API key or a secret value.
 CARRIERS = {
     ("ApiKeyCreated", "key"),
+    ("ApiKeyRolled", "key"),
     ("SecretValue", "value"),
     ("SecretCreate", "value"),
     ("SecretValueUpdate", "value"),

@@ -15,46 +15,26 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from keyhouse_client import Keyhouse
-from tests.support.keyhouse_server import KeyhouseServer, start_server
-from tests.support.user_install import CDKTF, ROOT, UserInstall, user_environment
-
-SECTION = "## Use Keyhouse in your own repository"
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def readme_block(language: str, after: str) -> str:
-    """The first ``language`` code block of the README's section, after the line ``after``."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index(SECTION) :]
-    section = section[section.index(after) :]
-    found = re.search(rf"```{language}\n(.*?)```", section, re.DOTALL)
-    assert found, f"no {language} block after {after!r} in the README's section"
-    return found.group(1)
+from tests.support.keyhouse_server import KeyhouseServer, sqlite_service
+from tests.support.readme import OWN_REPOSITORY, readme_block
+from tests.support.user_install import CDKTF, UserInstall, run_as_user, user_shell
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyhouseServer]:
     """A key service of this module's own (the app makes names other tests use)."""
-    directory = tmp_path_factory.mktemp("own-app-service")
-    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
-    yield server
-    server.stop()
+    with sqlite_service(tmp_path_factory.mktemp("own-app-service")) as server:
+        yield server
 
 
 def cdktf(app: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(CDKTF), *args], cwd=app, env=env, capture_output=True, text=True, timeout=600
-    )
-    output = _ANSI.sub("", result.stdout + result.stderr)
-    assert result.returncode == 0, f"cdktf {' '.join(args)} failed:\n{output[-5000:]}"
-    return output
+    return run_as_user([str(CDKTF), *args], app, env)
 
 
 def test_a_new_app_synthesizes_diffs_and_deploys_offline_on_its_first_run(
@@ -68,21 +48,8 @@ def test_a_new_app_synthesizes_diffs_and_deploys_offline_on_its_first_run(
     (app / "main.py").write_text(readme_block("python", "main.py"))
     (app / "id_ed25519").write_bytes(secrets.token_bytes(64))
     # The README's exports: the service, and no checkpoint calls from cdktf and terraform.
-    assert "export CHECKPOINT_DISABLE=1" in readme_block("sh", SECTION)
-    env = user_environment(
-        tmp_path / "home",
-        KEYHOUSE_URL=service.url,
-        KEYHOUSE_API_KEY=service.admin_key,
-        CHECKPOINT_DISABLE="1",
-    )
-    install = subprocess.run(
-        [str(user_install.keyhouse), "provider", "install"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert install.returncode == 0, install.stderr
+    assert "export CHECKPOINT_DISABLE=1" in readme_block("sh", OWN_REPOSITORY)
+    env = user_shell(user_install, tmp_path / "home", service.url, service.admin_key)
     # WHEN each command runs as a first run THEN each works offline, without jsii's banner
     outputs = []
     for command in (["synth"], ["diff", "platform"], ["deploy", "platform", "--auto-approve"]):

@@ -61,9 +61,14 @@ def test_a_key_with_spaces_is_refused_before_any_call() -> None:
 
 @pytest.mark.parametrize(
     ("setting", "path"),
-    [({"timeout_seconds": 0}, "timeout_seconds"), ({"max_retries": 1.5}, "max_retries")],
+    [
+        ({"timeout_seconds": 0}, "timeout_seconds"),
+        ({"timeout_seconds": "3600.5"}, "timeout_seconds"),  # as Terraform sends 3600.5
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"max_retries": "0.1"}, "max_retries"),
+    ],
 )
-def test_bad_settings_are_refused_at_validation(setting: dict[str, float], path: str) -> None:
+def test_bad_settings_are_refused_at_validation(setting: dict[str, float | str], path: str) -> None:
     from keyhouse_provider.framework.tfcompat import new_diagnostics
     from keyhouse_provider.provider import KeyhouseProvider
 
@@ -71,3 +76,14 @@ def test_bad_settings_are_refused_at_validation(setting: dict[str, float], path:
     KeyhouseProvider().validate_config(diags, setting)
     assert diags.has_errors()
     assert str(diags).count(path) >= 1
+
+
+def test_a_fractional_timeout_sent_as_a_decimal_string_configures(
+    sqlite_service: KeyhouseServer,
+) -> None:
+    # Terraform sends 0.1 as "0.1": no float64 holds it exactly.
+    harness = Harness(sqlite_service.url, sqlite_service.admin_key, timeout_seconds="0.1")
+    assert harness.configure_diagnostics == []
+    connection = harness.provider.connection
+    assert connection is not None
+    assert connection.client._http.timeout.read == 0.1

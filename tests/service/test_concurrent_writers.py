@@ -202,7 +202,8 @@ def test_concurrent_settings_changes_never_break_default_within_maximum(
 
             statuses = race(change, service.url, [service.admin_key] * 4)
 
-            # THEN one is refused (409: the pair would contradict itself), the pair stays consistent
+            # THEN one is refused (409: the stored policy, not the request, is at fault)
+            # and the stored pair is consistent
             now = expect(admin.get("/api/v1/settings"), 200)
             assert now["default_key_lifetime_days"] <= now["max_key_lifetime_days"], statuses
             assert 409 in statuses
@@ -228,6 +229,7 @@ def test_two_owners_demoting_each_other_at_once_leave_an_owner(
         second = make_user(admin, service.url)
         project = unique("race-project")
         expect(first.post("/api/v1/projects", json={"name": project}), 201)
+        # The admin adds the second (an owner needs consent over whom they add: issue 9).
         add_member(admin, project, second, "owner")
 
         # WHEN each demotes the other at the same moment

@@ -36,3 +36,15 @@ def set_key_expiry(db: Engine, service_url: str, key: str, expires_at: datetime)
             return
         assert time.monotonic() < deadline, "the service did not see the new expiry within 5 s"
         time.sleep(0.05)
+
+
+def set_key_created_at(db: Engine, key_id: str, created_at: datetime) -> None:
+    """Move a key's creation time (to make it old enough to be due for rotation).
+
+    Authentication never reads it, so no cache needs telling.
+    """
+    with db.begin() as connection:
+        changed = connection.execute(
+            update(ApiKey).where(ApiKey.id == key_id).values(created_at=created_at)
+        )
+        assert changed.rowcount == 1

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,6 +169,16 @@ def start_server_under(
         env=env,
         master_key_text=_master_key_text(directory),
     )
+
+
+@contextmanager
+def sqlite_service(directory: Path) -> Iterator[KeyhouseServer]:
+    """A key service of its own on an SQLite file in ``directory``, stopped on the way out."""
+    server = start_server("sqlite", f"sqlite:///{directory / 'keyhouse.db'}", directory)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _master_key_text(directory: Path) -> str:

@@ -4,6 +4,7 @@ virtualenv of its own, at a path unrelated to this checkout and its ``.venv``.""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -12,7 +13,17 @@ from pathlib import Path
 
 from scripts.cdktf_cli import CDKTF, ROOT
 
-__all__ = ["CDKTF", "ROOT", "UserInstall", "make_user_install", "user_environment"]
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+__all__ = [
+    "CDKTF",
+    "ROOT",
+    "UserInstall",
+    "make_user_install",
+    "run_as_user",
+    "user_environment",
+    "user_shell",
+]
 
 
 @dataclass(frozen=True)
@@ -76,3 +87,32 @@ def user_environment(home: Path, **extra: str) -> dict[str, str]:
     env.update(PATH=path, HOME=str(home), FORCE_COLOR="0")
     env.update(extra)
     return env
+
+
+def user_shell(
+    install: UserInstall, home: Path, url: str, api_key: str, **extra: str
+) -> dict[str, str]:
+    """A user's shell set up as the README says: the service's URL and key, no checkpoint calls,
+    and the provider installed by ``keyhouse provider install`` into ``home``'s implied mirror."""
+    env = user_environment(
+        home, KEYHOUSE_URL=url, KEYHOUSE_API_KEY=api_key, CHECKPOINT_DISABLE="1", **extra
+    )
+    installed = subprocess.run(
+        [str(install.keyhouse), "provider", "install"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if installed.returncode != 0:
+        raise RuntimeError(f"keyhouse provider install failed:\n{installed.stderr}")
+    return env
+
+
+def run_as_user(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run ``argv`` in ``cwd`` as the user's shell would; its output without terminal colours,
+    once it succeeded (else the test fails, showing the output's end)."""
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    output = _ANSI.sub("", result.stdout + result.stderr)
+    assert result.returncode == 0, f"{' '.join(argv)} failed:\n{output[-5000:]}"
+    return output

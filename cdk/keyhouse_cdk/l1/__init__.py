@@ -8,7 +8,7 @@ Keyword arguments are the schema's attributes; getters return tokens that
 synthesize to ``${...}`` references.
 """
 
-from keyhouse_cdk.l1.api_key import ApiKey, ApiKeyStoreInSecret
+from keyhouse_cdk.l1.api_key import ApiKey, ApiKeyRotation, ApiKeyStoreInSecret
 from keyhouse_cdk.l1.data_keyhouse_api_key import DataKeyhouseApiKey
 from keyhouse_cdk.l1.data_keyhouse_caller_identity import DataKeyhouseCallerIdentity
 from keyhouse_cdk.l1.data_keyhouse_iam_policy_document import (
@@ -32,6 +32,7 @@ from keyhouse_cdk.l1.user import User
 
 __all__ = [
     "ApiKey",
+    "ApiKeyRotation",
     "ApiKeyStoreInSecret",
     "DataKeyhouseApiKey",
     "DataKeyhouseCallerIdentity",

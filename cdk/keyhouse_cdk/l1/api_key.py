@@ -16,6 +16,53 @@ from keyhouse_cdk.l1._support import cdktf
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ApiKeyRotation:
+    """Roll the key on a schedule: once it is `every_days` old (or within `overlap_hours` of its
+    expiry), the plan shows an in-place update and the apply rolls it. A roll makes a new key
+    with the same name, owner, scopes and project, kept in the same secret (its next version:
+    same `stored_secret_id` and arn, so policies naming it stay valid), and the old key keeps
+    working for `overlap_hours`. Without this block, a change of `expires_in_days` rolls the key
+    too, with a 24-hour overlap. `terraform apply -replace` still replaces the key outright.
+
+    The ``rotation`` block.
+
+    Attributes:
+        every_days: Roll the key once it is this many days old. Leave out to roll only on
+            changes.
+        overlap_hours: How long the old key keeps working after a roll, in hours (fractions
+            allowed); 0 ends it at once. Default: 24. Consumers must pick up the new key within
+            it.
+    """
+
+    every_days: float | None = None
+    overlap_hours: float | None = None
+
+    _SHAPES: ClassVar[dict[str, _support.Shape]] = {
+        "every_days": ("simple", "number"),
+        "overlap_hours": ("simple", "number"),
+    }
+
+    def to_terraform(self) -> dict[str, Any]:
+        """The block as Terraform JSON."""
+        return _support.attributes(
+            {
+                "every_days": self.every_days,
+                "overlap_hours": self.overlap_hours,
+            }
+        )
+
+    def to_hcl_terraform(self) -> dict[str, Any]:
+        """The block, labelled for CDKTF's HCL renderer."""
+        return _support.hcl(
+            {
+                "every_days": self.every_days,
+                "overlap_hours": self.overlap_hours,
+            },
+            self._SHAPES,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ApiKeyStoreInSecret:
     """Store the new key in a Keyhouse secret instead of the Terraform state: the key never leaves
     the service (it is in neither the state nor the plan; `key` stays null). The secret belongs
@@ -75,8 +122,10 @@ class ApiKey(cdktf.TerraformResource):
     """A Keyhouse API key with scopes and an expiry, for the provider's principal, another user or
     a role (the latter two need an admin's key). The key itself is shown once, when it is
     created: either kept in the state (`key`, sensitive) or, with `store_in_secret`, written
-    straight into a secret and never shown at all. A key revoked, expired or deleted outside
-    Terraform is planned anew.
+    straight into a secret and never shown at all. A new lifetime, a key that expired, and a
+    `rotation` that is due roll the key in place (a new key in the old one's place, while the
+    old one keeps working for the overlap). A key revoked or deleted outside Terraform is
+    planned anew.
 
     Terraform resource ``keyhouse_api_key``; its getters return tokens that synthesize to
     ``${keyhouse_api_key.<name>.<attribute>}``.
@@ -90,6 +139,7 @@ class ApiKey(cdktf.TerraformResource):
         "owner_role": ("simple", "string"),
         "owner_user": ("simple", "string"),
         "project": ("simple", "string"),
+        "rotation": ("struct", "ApiKeyRotation"),
         "store_in_secret": ("struct", "ApiKeyStoreInSecret"),
     }
 
@@ -104,6 +154,7 @@ class ApiKey(cdktf.TerraformResource):
         owner_role: str | None = None,
         owner_user: str | None = None,
         project: str | None = None,
+        rotation: ApiKeyRotation | None = None,
         store_in_secret: ApiKeyStoreInSecret | None = None,
         connection: cdktf.SSHProvisionerConnection | cdktf.WinrmProvisionerConnection | None = None,
         count: float | cdktf.TerraformCount | None = None,
@@ -125,14 +176,22 @@ class ApiKey(cdktf.TerraformResource):
             scopes: Scopes from the service's catalog (`data.keyhouse_scopes`), checked at plan
                 time. A key can only grant scopes the provider's key holds. Changes in place.
             expires_in_days: Lifetime in days, checked at plan time against the admin's maximum.
-                Default: the admin's default lifetime (then this shows it). Changing it creates
-                a new key; leaving it out later keeps the key.
+                Default: the admin's default lifetime (then this shows it). Changing it rolls
+                the key (see `rotation`); leaving it out later keeps the key.
             owner_role: The role (`keyhouse_role`) that owns the key. Changing it creates a new
                 key.
             owner_user: The user who owns the key. Leave out both `owner_user` and `owner_role`
                 for a key of the provider's own principal. Changing it creates a new key.
             project: Restrict the key to this project: it only works there, and only while its
                 owner collaborates on it. Changing it creates a new key.
+            rotation: Roll the key on a schedule: once it is `every_days` old (or within
+                `overlap_hours` of its expiry), the plan shows an in-place update and the apply
+                rolls it. A roll makes a new key with the same name, owner, scopes and project,
+                kept in the same secret (its next version: same `stored_secret_id` and arn, so
+                policies naming it stay valid), and the old key keeps working for
+                `overlap_hours`. Without this block, a change of `expires_in_days` rolls the key
+                too, with a 24-hour overlap. `terraform apply -replace` still replaces the key
+                outright.
             store_in_secret: Store the new key in a Keyhouse secret instead of the Terraform
                 state: the key never leaves the service (it is in neither the state nor the
                 plan; `key` stays null). The secret belongs to this resource: destroying the key
@@ -169,6 +228,7 @@ class ApiKey(cdktf.TerraformResource):
             "project": project,
         }
         self._blocks: _support.Blocks = {
+            "rotation": rotation,
             "store_in_secret": store_in_secret,
         }
 
@@ -205,8 +265,8 @@ class ApiKey(cdktf.TerraformResource):
     @property
     def expires_in_days(self) -> float:
         """Lifetime in days, checked at plan time against the admin's maximum. Default: the admin's
-        default lifetime (then this shows it). Changing it creates a new key; leaving it out
-        later keeps the key.
+        default lifetime (then this shows it). Changing it rolls the key (see `rotation`);
+        leaving it out later keeps the key.
 
         A token: it synthesizes to a reference to ``expires_in_days``.
         """
@@ -214,7 +274,8 @@ class ApiKey(cdktf.TerraformResource):
 
     @property
     def id(self) -> str:
-        """The Key ID (the middle part of the key). Also the import ID.
+        """The Key ID (the middle part of the key). Also the import ID. A roll gives the key a new
+        one.
 
         A token: it synthesizes to a reference to ``id``.
         """
@@ -223,7 +284,7 @@ class ApiKey(cdktf.TerraformResource):
     @property
     def key(self) -> str:
         """The API key. Null with `store_in_secret`, and after an import (the service shows a key
-        once). Sensitive.
+        once). A roll puts the new key here. Sensitive.
 
         A token: it synthesizes to a reference to ``key``.
         """
@@ -282,7 +343,8 @@ class ApiKey(cdktf.TerraformResource):
 
     @property
     def status(self) -> str:
-        """`active`, `revoked` or `expired`. Anything but `active` plans a new key.
+        """`active`, `rolled` (replaced outside Terraform), `revoked` or `expired`. A revoked key
+        is planned anew; a rolled or expired one rolls.
 
         A token: it synthesizes to a reference to ``status``.
         """
@@ -309,7 +371,7 @@ class ApiKey(cdktf.TerraformResource):
     def stored_secret_version(self) -> float:
         """The version of that secret that holds this key; null when a refresh found the secret
         deleted or its value changed (the plan then replaces the key, and the replacement
-        deletes and writes the secret again).
+        deletes and writes the secret again). A roll writes the next one.
 
         A token: it synthesizes to a reference to ``stored_secret_version``.
         """

@@ -155,6 +155,14 @@ class DataKeyhouseApiKey(cdktf.TerraformDataSource):
         return self.get_string_attribute("project")
 
     @property
+    def replaced_by(self) -> str:
+        """For a rolled key: the Key ID of the key that replaced it; else null.
+
+        A token: it synthesizes to a reference to ``replaced_by``.
+        """
+        return self.get_string_attribute("replaced_by")
+
+    @property
     def revoked_at(self) -> str:
         """When it was revoked, if it was.
 
@@ -172,7 +180,8 @@ class DataKeyhouseApiKey(cdktf.TerraformDataSource):
 
     @property
     def status(self) -> str:
-        """`active`, `revoked` or `expired`.
+        """`active`, `rolled` (replaced by a roll, working until `expires_at`), `revoked` or
+        `expired`.
 
         A token: it synthesizes to a reference to ``status``.
         """

@@ -30,7 +30,7 @@ class ApiKeysWithResponse:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -70,11 +70,11 @@ class ApiKeysWithResponse:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyCreated]:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -84,11 +84,11 @@ class ApiKeysWithResponse:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -98,11 +98,11 @@ class ApiKeysWithResponse:
             body={
                 "name": name,
                 "scopes": scopes,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
                 "project": project,
                 "owner_role": owner_role,
                 "owner_user": owner_user,
-                "expires_in_days": expires_in_days,
-                "expires_at": expires_at,
             },
             retryable=True,
             creates=True,
@@ -194,6 +194,56 @@ class ApiKeysWithResponse:
         )
         return self._transport._request(call, models.ApiKeyPublic)
 
+    def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.ApiKeyRolled]:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/api-keys/{segment(key_id)}/roll",
+            body={
+                "overlap_seconds": overlap_seconds,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
+                "scopes": scopes,
+                "project": project,
+                "store_in_secret_id": store_in_secret_id,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return self._transport._request(call, models.ApiKeyRolled)
+
 
 class ApiKeys:
     """``api-keys`` operations: ``kh.api_keys.<operation>(...)``."""
@@ -206,7 +256,7 @@ class ApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -238,7 +288,7 @@ class ApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -265,11 +315,11 @@ class ApiKeys:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyCreated:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -277,22 +327,22 @@ class ApiKeys:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
         return self.with_response.create(
             name=name,
             scopes=scopes,
+            expires_in_days=expires_in_days,
+            expires_at=expires_at,
             project=project,
             owner_role=owner_role,
             owner_user=owner_user,
-            expires_in_days=expires_in_days,
-            expires_at=expires_at,
             idempotency_key=idempotency_key,
         ).parsed
 
@@ -358,6 +408,48 @@ class ApiKeys:
             key_id=key_id,
         ).parsed
 
+    def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.ApiKeyRolled:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return self.with_response.roll(
+            key_id=key_id,
+            overlap_seconds=overlap_seconds,
+            expires_in_days=expires_in_days,
+            expires_at=expires_at,
+            scopes=scopes,
+            project=project,
+            store_in_secret_id=store_in_secret_id,
+            idempotency_key=idempotency_key,
+        ).parsed
+
 
 class AsyncApiKeysWithResponse:
     """``api-keys`` operations returning the whole response (status, headers, parsed body)."""
@@ -370,7 +462,7 @@ class AsyncApiKeysWithResponse:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -410,11 +502,11 @@ class AsyncApiKeysWithResponse:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Response[models.ApiKeyCreated]:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -424,11 +516,11 @@ class AsyncApiKeysWithResponse:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -438,11 +530,11 @@ class AsyncApiKeysWithResponse:
             body={
                 "name": name,
                 "scopes": scopes,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
                 "project": project,
                 "owner_role": owner_role,
                 "owner_user": owner_user,
-                "expires_in_days": expires_in_days,
-                "expires_at": expires_at,
             },
             retryable=True,
             creates=True,
@@ -534,6 +626,56 @@ class AsyncApiKeysWithResponse:
         )
         return await self._transport._request(call, models.ApiKeyPublic)
 
+    async def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> Response[models.ApiKeyRolled]:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Returns the whole response; ``parsed`` holds the body.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        call = make_call(
+            "POST",
+            f"/api/v1/api-keys/{segment(key_id)}/roll",
+            body={
+                "overlap_seconds": overlap_seconds,
+                "expires_in_days": expires_in_days,
+                "expires_at": expires_at,
+                "scopes": scopes,
+                "project": project,
+                "store_in_secret_id": store_in_secret_id,
+            },
+            retryable=True,
+            creates=True,
+            idempotency_key=idempotency_key,
+        )
+        return await self._transport._request(call, models.ApiKeyRolled)
+
 
 class AsyncApiKeys:
     """``api-keys`` operations: ``kh.api_keys.<operation>(...)``."""
@@ -546,7 +688,7 @@ class AsyncApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -580,7 +722,7 @@ class AsyncApiKeys:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         prefix: str | None | NotGiven = NOT_GIVEN,
-        status: Literal["active", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
+        status: Literal["active", "rolled", "revoked", "expired"] | None | NotGiven = NOT_GIVEN,
         search: str | None | NotGiven = NOT_GIVEN,
         unused_days: int | None | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
@@ -608,11 +750,11 @@ class AsyncApiKeys:
         *,
         name: str,
         scopes: builtins.list[str],
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
         owner_role: str | None | NotGiven = NOT_GIVEN,
         owner_user: str | None | NotGiven = NOT_GIVEN,
-        expires_in_days: int | None | NotGiven = NOT_GIVEN,
-        expires_at: datetime | None | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> models.ApiKeyCreated:
         """Create an API key. The response holds the key itself: the only time it is shown.
@@ -620,11 +762,11 @@ class AsyncApiKeys:
         Args:
             name: Unique among the owner's keys.
             scopes: Scopes from the catalog; at least one.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
             project: Restrict the key to this project.
             owner_role: Create the key for this role instead of the caller (admins).
             owner_user: Create the key for this user instead of the caller (admins).
-            expires_in_days: Lifetime in days, at most the admin's maximum.
-            expires_at: Expiry as a timestamp.
             idempotency_key: Reuse to make a repeated call return the first result;
                 by default each call gets its own, kept across its retries.
         """
@@ -632,11 +774,11 @@ class AsyncApiKeys:
             await self.with_response.create(
                 name=name,
                 scopes=scopes,
+                expires_in_days=expires_in_days,
+                expires_at=expires_at,
                 project=project,
                 owner_role=owner_role,
                 owner_user=owner_user,
-                expires_in_days=expires_in_days,
-                expires_at=expires_at,
                 idempotency_key=idempotency_key,
             )
         ).parsed
@@ -706,5 +848,49 @@ class AsyncApiKeys:
         return (
             await self.with_response.revoke(
                 key_id=key_id,
+            )
+        ).parsed
+
+    async def roll(
+        self,
+        *,
+        key_id: str,
+        overlap_seconds: int,
+        expires_in_days: int | None | NotGiven = NOT_GIVEN,
+        expires_at: datetime | None | NotGiven = NOT_GIVEN,
+        scopes: builtins.list[str] | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        store_in_secret_id: str | None | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> models.ApiKeyRolled:
+        """Roll a key: a new key in its place, while the old one works for an overlap.
+
+        The new key has the old one's name, owner, scopes, project restriction and
+        lifetime unless the body changes them. It is shown once, or written into the
+        secret that holds the old key as its next version (same id, same arn). The
+        old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+        Allowed to whoever may create that key.
+
+        Args:
+            key_id: The Key ID.
+            overlap_seconds: How long the old key keeps working, in seconds; 0 ends it now. Never past the old key's own expiry.
+            expires_in_days: Lifetime in days, at most the admin's maximum.
+            expires_at: Expiry as a timestamp.
+            scopes: New scopes for the new key.
+            project: A new project restriction for the new key; null lifts it. Left out, the new key keeps the old one's.
+            store_in_secret_id: A secret holding the old key: the new key becomes its next version (same id, same arn) instead of being returned. Needs secrets:PutSecretValue on it.
+            idempotency_key: Reuse to make a repeated call return the first result;
+                by default each call gets its own, kept across its retries.
+        """
+        return (
+            await self.with_response.roll(
+                key_id=key_id,
+                overlap_seconds=overlap_seconds,
+                expires_in_days=expires_in_days,
+                expires_at=expires_at,
+                scopes=scopes,
+                project=project,
+                store_in_secret_id=store_in_secret_id,
+                idempotency_key=idempotency_key,
             )
         ).parsed

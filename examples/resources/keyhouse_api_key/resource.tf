@@ -12,7 +12,10 @@ resource "keyhouse_project_member" "databricks" {
 }
 
 # A cluster's key, written straight into a project secret: the key is never in
-# the state or the plan. The cluster reads it from the secret.
+# the state or the plan. The cluster reads it from the secret. Every 30 days the
+# plan shows "Rotation due" and the apply rolls the key in place: the new key is
+# the secret's next version (same id and arn), and the old one works for 24 more
+# hours, so the cluster re-reads the secret at least that often.
 resource "keyhouse_api_key" "databricks" {
   name            = "databricks"
   owner_role      = keyhouse_role.databricks.name
@@ -23,6 +26,11 @@ resource "keyhouse_api_key" "databricks" {
   store_in_secret {
     name    = "hopsworks/role/databricks-cluster/type/api-key"
     project = keyhouse_project.featurestore.name
+  }
+
+  rotation {
+    every_days    = 30
+    overlap_hours = 24
   }
 
   depends_on = [keyhouse_project_member.databricks]

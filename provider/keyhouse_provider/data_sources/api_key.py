@@ -29,7 +29,19 @@ class ApiKeyData(KeyhouseDataSource):
             Attr("owner_role", STRING, "The owning role, when a role owns it.", computed=True),
             Attr("project", STRING, "The project the key is restricted to, if any.", computed=True),
             Attr("scopes", SetOf(STRING), "The key's scopes.", computed=True),
-            Attr("status", STRING, "`active`, `revoked` or `expired`.", computed=True),
+            Attr(
+                "status",
+                STRING,
+                "`active`, `rolled` (replaced by a roll, working until `expires_at`), `revoked` "
+                "or `expired`.",
+                computed=True,
+            ),
+            Attr(
+                "replaced_by",
+                STRING,
+                "For a rolled key: the Key ID of the key that replaced it; else null.",
+                computed=True,
+            ),
             Attr("created_at", STRING, "When it was created (RFC 3339, UTC).", computed=True),
             Attr("expires_at", STRING, "When it expires (RFC 3339, UTC).", computed=True),
             Attr(
@@ -59,4 +71,5 @@ class ApiKeyData(KeyhouseDataSource):
             "expires_at": timestamp(found.expires_at),
             "last_used_at": timestamp(found.last_used_at),
             "revoked_at": timestamp(found.revoked_at),
+            "replaced_by": found.replaced_by,
         }

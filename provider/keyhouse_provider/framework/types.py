@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .tfcompat import Unknown
@@ -47,8 +48,57 @@ class Primitive(Type):
         return self._doc_name
 
 
+def number(value: Any) -> int | float | None:
+    """A number attribute's value as a Python number; None for null, unknown or not a number.
+
+    Terraform sends a number as an integer when it is one (within 64 bits), as a
+    float when a float64 holds it exactly, and otherwise as its decimal string
+    (``0.1``, ``0.005``, a 30-digit integer). Values stay in the state as
+    Terraform sent them, so that a plan echoes a configured number exactly (a
+    float64 near ``0.1`` is not ``0.1`` to Terraform); read them with this.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        return None
+    if parsed.is_finite() and parsed == parsed.to_integral_value():
+        return int(parsed)
+    return float(parsed)
+
+
+def _exact(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        # str() of a float is its shortest round-tripping decimal: 0.1, not 0.1000000000000000055.
+        return Decimal(value if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        return None
+
+
+class Number(Primitive):
+    """``number``: equal when the values are the same number, whichever form each came in."""
+
+    def __init__(self) -> None:
+        super().__init__("number", "Number")
+
+    def equal(self, a: Any, b: Any) -> bool:
+        if not (_plain(a) and _plain(b)):
+            return False
+        left, right = _exact(a), _exact(b)
+        if left is None or right is None:
+            return bool(a == b)
+        return left == right
+
+
 STRING = Primitive("string", "String")
-NUMBER = Primitive("number", "Number")
+NUMBER = Number()
 BOOL = Primitive("bool", "Boolean")
 
 

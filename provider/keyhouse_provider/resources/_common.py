@@ -48,23 +48,29 @@ def bad_import_id(type_name: str, given: str, expected: str) -> ProviderError:
     )
 
 
-def arn(what: str) -> Attr:
-    """The read-only ``arn`` attribute: the Keyhouse Resource Name policies use."""
+def arn(what: str, follows: tuple[str, ...] | None = None) -> Attr:
+    """The read-only ``arn`` attribute: the Keyhouse Resource Name policies use.
+
+    Stable, unless an update in place makes a new object of the service (a key's
+    roll): then it ``follows`` the inputs that do.
+    """
     return Attr(
         "arn",
         STRING,
         f"The {what}'s Keyhouse Resource Name (`khrn:...`), for policy documents.",
         computed=True,
-        stable=True,
+        stable=follows is None,
+        follows=follows,
     )
 
 
-def created_at(what: str) -> Attr:
-    """The read-only ``created_at`` attribute."""
+def created_at(what: str, follows: tuple[str, ...] | None = None) -> Attr:
+    """The read-only ``created_at`` attribute (``follows`` as for ``arn``)."""
     return Attr(
         "created_at",
         STRING,
         f"When the {what} was created (RFC 3339, UTC).",
         computed=True,
-        stable=True,
+        stable=follows is None,
+        follows=follows,
     )

@@ -92,10 +92,20 @@ def store(connection: Connection, type_name: str, block: State, key: str) -> Any
 
 
 def refresh(
-    ctx: Context, connection: Connection, key_id: str, current: State, state: State
+    ctx: Context,
+    connection: Connection,
+    key_id: str,
+    current: State,
+    state: State,
+    successor: str | None = None,
 ) -> None:
     """Check the secret holding the key: a secret deleted or changed outside Terraform
-    nulls ``stored_secret_version`` (the plan then replaces the key)."""
+    nulls ``stored_secret_version`` (the plan then replaces the key).
+
+    A key rolled since (``successor``) into this secret changed it on purpose: the
+    secret is kept, and the plan rolls again (an apply cut off after its roll gets
+    that roll back).
+    """
     block = current["store_in_secret"] or {}
     secret = metadata(
         connection, current["stored_secret_id"], block.get("visibility"), block.get("project")
@@ -103,6 +113,8 @@ def refresh(
     if secret is not None:
         state["stored_secret_arn"] = secret.arn
         if secret.version == current["stored_secret_version"]:
+            return
+        if successor is not None and holder(connection, secret.id) == successor:
             return
     state["stored_secret_version"] = None
     what = "deleted" if secret is None else "given another value"
@@ -121,22 +133,28 @@ def remove(connection: Connection, secret_id: Any) -> None:
         gone_ok(lambda: connection.client.secrets.delete(secret_id=secret_id))
 
 
+def holder(connection: Connection, secret_id: str) -> str | None:
+    """The Key ID of the key a secret holds (read, checked with ``keys:verify``, dropped)."""
+    stored = connection.client.secrets.get_value(secret_id=secret_id)
+    key_id = connection.client.keys.verify(key=stored.value).key_id
+    del stored
+    return key_id
+
+
 def adopt(connection: Connection, key_id: str, secret_id: str) -> State:
     """For an import: check that the secret holds the key; the block and its secret's version.
 
     The value is read and checked with ``keys:verify``, then dropped.
     """
-    secrets = connection.client.secrets
-    secret = or_none(lambda: secrets.get(secret_id=secret_id))
-    stored = None if secret is None else or_none(lambda: secrets.get_value(secret_id=secret_id))
-    if secret is None or stored is None:
+    secret = or_none(lambda: connection.client.secrets.get(secret_id=secret_id))
+    # A one-element tuple: None means the secret's value could not be read.
+    held = None if secret is None else or_none(lambda: (holder(connection, secret_id),))
+    if secret is None or held is None:
         raise ProviderError(
             "Cannot import the key's secret",
             f"Secret {secret_id} does not exist or is not visible to the provider's key.",
         )
-    holder = connection.client.keys.verify(key=stored.value).key_id
-    del stored
-    if holder != key_id:
+    if held[0] != key_id:
         raise ProviderError(
             "The secret does not hold this key",
             f"Secret {secret_id} does not hold API key {key_id}; import the key alone, or "

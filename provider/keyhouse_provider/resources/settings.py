@@ -8,7 +8,7 @@ from keyhouse_provider.base import KeyhouseResource
 from keyhouse_provider.framework.base import Context
 from keyhouse_provider.framework.schema import Attr, Schema
 from keyhouse_provider.framework.state import State
-from keyhouse_provider.framework.types import NUMBER, STRING
+from keyhouse_provider.framework.types import NUMBER, STRING, number
 from keyhouse_provider.resources._common import bad_import_id
 
 if TYPE_CHECKING:
@@ -58,19 +58,13 @@ class Settings(KeyhouseResource):
     def validate(self, ctx: Context, config: State) -> None:
         """Whole days from 1 to 36500; the default within the maximum."""
         for field in _FIELDS:
-            days = config[field]
-            if isinstance(days, int | float) and (
-                not 1 <= days <= 36500 or not float(days).is_integer()
-            ):
+            days = number(config[field])
+            if days is not None and (not 1 <= days <= 36500 or not float(days).is_integer()):
                 ctx.error(
                     f"Invalid {field}", f"{field} must be whole days from 1 to 36500.", [field]
                 )
-        default, maximum = (config[field] for field in _FIELDS)
-        if (
-            isinstance(default, int | float)
-            and isinstance(maximum, int | float)
-            and default > maximum
-        ):
+        default, maximum = (number(config[field]) for field in _FIELDS)
+        if default is not None and maximum is not None and default > maximum:
             ctx.error(
                 "Default lifetime beyond the maximum",
                 f"default_key_lifetime_days ({default}) may not exceed max_key_lifetime_days "
@@ -101,9 +95,7 @@ class Settings(KeyhouseResource):
 
     def _write(self, planned: State) -> State:
         changes: dict[str, Any] = {
-            field: int(planned[field])
-            for field in _FIELDS
-            if isinstance(planned[field], int | float)
+            field: int(days) for field in _FIELDS if (days := number(planned[field])) is not None
         }
         client = self.connection.client
         return _state(client.settings.update(**changes) if changes else client.settings.get())

@@ -11,7 +11,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyhouse.console import sessions
-from keyhouse.console.pages import access, admin, auth, keys, projects, secrets, test_key
+from keyhouse.console.pages import (
+    access,
+    admin,
+    auth,
+    key_roll,
+    keys,
+    projects,
+    secrets,
+    test_key,
+)
 from keyhouse.console.web import ENDED, Refused, SignInRequired, page, redirect
 
 STATIC = Path(__file__).parent / "static"
@@ -31,7 +40,7 @@ HEADERS = [
 ]
 NO_STORE = (b"cache-control", b"no-store")
 
-ROUTERS = (auth, keys, test_key, secrets, projects, access, admin)
+ROUTERS = (auth, keys, key_roll, test_key, secrets, projects, access, admin)
 PREFIXES = (
     *("/console/", "/sign-in", "/sign-out", "/keys", "/test-key", "/secrets"),
     *("/projects", "/access", "/admin"),

@@ -100,13 +100,14 @@ class StorageHealth:
 
     A fault that comes and goes (some requests still succeed: reads during a
     read-only disk) is one fault: it counts as over only after ``quiet_seconds``
-    without a new one.
+    without a new one. Within one fault each cause is logged once (a restarting
+    PostgreSQL alternates between "shutting down" and "cannot be reached").
     """
 
     def __init__(self, repeat_after_seconds: float = 60.0, quiet_seconds: float = 2.0) -> None:
         self._lock = threading.Lock()
         self._current: str | None = None
-        self._logged_at = 0.0
+        self._logged_at: dict[str, float] = {}
         self._last_fault = 0.0
         self._repeat = repeat_after_seconds
         self._quiet = quiet_seconds
@@ -118,9 +119,9 @@ class StorageHealth:
         now = time.monotonic()
         with self._lock:
             self.faulty, self._last_fault = True, now
-            if fault.cause == self._current and now - self._logged_at < self._repeat:
+            if now - self._logged_at.get(fault.cause, -self._repeat) < self._repeat:
                 return
-            self._current, self._logged_at = fault.cause, now
+            self._current, self._logged_at[fault.cause] = fault.cause, now
         original = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig else exc
         log.warning(
             "storage fault: %s (%s: %s); answering %d until it clears",
@@ -138,6 +139,7 @@ class StorageHealth:
             if not self.faulty or time.monotonic() - self._last_fault < self._quiet:
                 return
             self.faulty, cause, self._current = False, self._current, None
+            self._logged_at.clear()
         log.info("storage recovered (was: %s)", cause)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from keyhouse.core.keys import KeyDigester, generate_key
+from keyhouse.core.keys import KeyDigester, NewKey, generate_key
 from keyhouse.core.problems import Conflict, Forbidden, MissingReference, NotFound, StateConflict
 from keyhouse.domain.access import authorize, find_project
 from keyhouse.domain.auth import Caller
@@ -28,11 +28,13 @@ from keyhouse.schemas.common import PrincipalRef
 
 
 def key_status(key: ApiKey, now: datetime) -> KeyStatusName:
-    """active, revoked or expired."""
+    """active, rolled (replaced, working until the overlap ends), revoked or expired."""
     if key.revoked_at is not None:
         return "revoked"
     if key.expires_at <= now:
         return "expired"
+    if key.replaced_by is not None:
+        return "rolled"
     return "active"
 
 
@@ -51,6 +53,7 @@ def to_public(key: ApiKey, now: datetime) -> ApiKeyPublic:
         expires_at=key.expires_at,
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,
+        replaced_by=key.replaced_by,
     )
 
 
@@ -82,12 +85,15 @@ def get_visible(
 
 
 def filter_status(statement: Select[ApiKey], status: str, now: datetime) -> Select[ApiKey]:
-    """Restrict a key query to active, revoked or expired keys."""
+    """Restrict a key query to active, rolled, revoked or expired keys."""
     if status == "revoked":
         return statement.where(ApiKey.revoked_at.is_not(None))
     if status == "expired":
         return statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at <= now))
-    return statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at > now))
+    working = statement.where(and_(ApiKey.revoked_at.is_(None), ApiKey.expires_at > now))
+    if status == "rolled":
+        return working.where(ApiKey.replaced_by.is_not(None))
+    return working.where(ApiKey.replaced_by.is_(None))
 
 
 def filter_search(statement: Select[ApiKey], text: str) -> Select[ApiKey]:
@@ -153,38 +159,62 @@ def _resolve_owner(session: Session, caller: Caller, body: ApiKeyCreate) -> Prin
     return owner
 
 
-def _ensure_unique_name(session: Session, owner: Principal, name: str, exclude: str | None) -> None:
-    statement = select(ApiKey.id).where(ApiKey.owner_id == owner.id, ApiKey.name == name)
+def authorize_owner(session: Session, caller: Caller, owner: Principal) -> None:
+    """As for a new key: a key of anyone but the caller takes iam:PassRole on its owner."""
+    if owner.id != caller.principal_id:
+        authorize(session, caller, "iam:PassRole", principal_rn(owner.kind, owner.name))
+
+
+def ensure_unique_name(session: Session, owner: Principal, name: str, exclude: str | None) -> None:
+    """409 unless ``name`` is free among the owner's current (not rolled) keys."""
+    statement = select(ApiKey.id).where(
+        ApiKey.owner_id == owner.id, ApiKey.name == name, ApiKey.replaced_by.is_(None)
+    )
     if exclude is not None:
         statement = statement.where(ApiKey.id != exclude)
     if session.scalar(statement) is not None:
         raise Conflict(f"{owner.kind}/{owner.name} already has an API key named '{name}'")
 
 
-def create_key(
-    session: Session, digester: KeyDigester, caller: Caller, body: ApiKeyCreate, now: datetime
-) -> ApiKeyCreated:
-    """Create a key; the response is the only place its plaintext ever appears."""
-    owner = _resolve_owner(session, caller, body)
-    scopes = check_scopes(session, caller, owner, body.scopes)
-    if caller.project_id is not None and body.project != caller.project_name:
+def restricted_project_id(
+    session: Session, caller: Caller, project: str | None, pointer: str
+) -> str | None:
+    """The id of the project a new key is restricted to (``pointer`` names the field).
+
+    A key restricted to a project only makes keys restricted to that project.
+    """
+    if caller.project_id is not None and project != caller.project_name:
         raise Forbidden(
             f"this API key is restricted to project '{caller.project_name}'; "
             f"the keys it creates must be restricted to '{caller.project_name}' too",
             project=caller.project_name,
         )
-    project_id = None
-    if body.project is not None:
-        try:
-            project_id = find_project(session, body.project).id
-        except NotFound as exc:
-            raise MissingReference("/body/project", exc.detail) from None
-    _ensure_unique_name(session, owner, body.name, exclude=None)
-    expires_at = resolve_expiry(session, now, body.expires_in_days, body.expires_at)
-    material = generate_key()
+    if project is None:
+        return None
+    try:
+        return find_project(session, project).id
+    except NotFound as exc:
+        raise MissingReference(pointer, exc.detail) from None
+
+
+def issue_key(
+    session: Session,
+    digester: KeyDigester,
+    caller: Caller,
+    *,
+    name: str,
+    owner: Principal,
+    scopes: list[str],
+    project_id: str | None,
+    expires_at: datetime,
+    now: datetime,
+    material: NewKey | None = None,
+) -> tuple[ApiKey, str]:
+    """Store a new key (``material``, or a fresh one); the row and the plaintext (never stored)."""
+    material = material or generate_key()
     key = ApiKey(
         id=material.key_id,
-        name=body.name,
+        name=name,
         owner_id=owner.id,
         created_by_id=caller.principal_id,
         project_id=project_id,
@@ -197,7 +227,30 @@ def create_key(
     session.add(key)
     session.flush()
     session.refresh(key)
-    return ApiKeyCreated(**to_public(key, now).model_dump(), key=material.plaintext)
+    return key, material.plaintext
+
+
+def create_key(
+    session: Session, digester: KeyDigester, caller: Caller, body: ApiKeyCreate, now: datetime
+) -> ApiKeyCreated:
+    """Create a key; the response is the only place its plaintext ever appears."""
+    owner = _resolve_owner(session, caller, body)
+    scopes = check_scopes(session, caller, owner, body.scopes)
+    project_id = restricted_project_id(session, caller, body.project, "/body/project")
+    ensure_unique_name(session, owner, body.name, exclude=None)
+    expires_at = resolve_expiry(session, now, body.expires_in_days, body.expires_at)
+    key, plaintext = issue_key(
+        session,
+        digester,
+        caller,
+        name=body.name,
+        owner=owner,
+        scopes=scopes,
+        project_id=project_id,
+        expires_at=expires_at,
+        now=now,
+    )
+    return ApiKeyCreated(**to_public(key, now).model_dump(), key=plaintext)
 
 
 def update_key(
@@ -206,8 +259,13 @@ def update_key(
     """Rename a key or change its scopes; a revoked key cannot change."""
     if key.revoked_at is not None:
         raise Conflict(f"API key '{key.id}' is revoked; a revoked key cannot be changed")
+    if key.replaced_by is not None:
+        raise Conflict(
+            f"API key '{key.id}' was rolled and is replaced by '{key.replaced_by}'; "
+            "change the new key instead"
+        )
     if body.name is not None and body.name != key.name:
-        _ensure_unique_name(session, key.owner, body.name, exclude=key.id)
+        ensure_unique_name(session, key.owner, body.name, exclude=key.id)
         key.name = body.name
     if body.scopes is not None:
         key.scopes = check_scopes(session, caller, key.owner, body.scopes)

@@ -15,6 +15,8 @@ def record(
     action: str,
     target: str | None,
     outcome: str = "success",
+    *,
+    related: str | None = None,
 ) -> None:
     """Add an audit event to ``session``; it commits with the change it describes."""
     session.add(
@@ -26,6 +28,7 @@ def record(
             key_id=caller.key_id if caller else None,
             action=action,
             target=target,
+            related=related,
             outcome=outcome,
         )
     )
@@ -41,5 +44,6 @@ def event_public(event: AuditEvent) -> AuditEventPublic:
         key_id=event.key_id,
         action=event.action,
         target=event.target,
+        related=event.related,
         outcome=event.outcome,
     )

@@ -38,6 +38,7 @@ class Caller:
     expires_at: datetime
     generation: int = 0
     source_ip: str | None = None
+    replaced_by: str | None = None
 
     @property
     def principal_ref(self) -> str:
@@ -72,6 +73,7 @@ _KEY_ROW = (
         # Read with the key, so that every request knows whether its cached
         # authorization decisions are still current, at no extra round trip.
         select(IamState.generation).where(IamState.id == literal_column("1")).scalar_subquery(),
+        ApiKey.replaced_by,
     )
     .join(Principal, Principal.id == ApiKey.owner_id)
     .outerjoin(Project, Project.id == ApiKey.project_id)
@@ -287,6 +289,7 @@ def _check_row(row: tuple[Any, ...], now: datetime) -> KeyCheck:
         is_admin=bool(row[11]),
         project_name=row[12],
         generation=int(row[13] or 0),
+        replaced_by=row[14],
     )
     if row[7] is not None:
         return KeyCheck(KeyStatus.REVOKED, caller, caller.key_id)

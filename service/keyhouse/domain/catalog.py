@@ -27,6 +27,7 @@ ACTION_SCOPES: dict[str, str] = {
     "keys:UpdateKey": "keys",
     "keys:RevokeKey": "keys",
     "keys:DeleteKey": "keys",
+    "keys:RollKey": "keys",
     "secrets:CreateSecret": "secrets",
     "secrets:ListSecrets": "secrets",
     "secrets:GetSecret": "secrets",

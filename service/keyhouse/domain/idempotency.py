@@ -68,10 +68,15 @@ def purge_expired(session: Session, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class Created:
-    """What a create made: the response body, and its khrn for the audit log."""
+    """What a create made: the response body, and its khrn for the audit log.
+
+    ``related`` is the audit event's second resource, for a create that acts on
+    two (a roll: the old key is the target, the new one related).
+    """
 
     body: BaseModel
     target: str | None
+    related: str | None = None
 
 
 def _find(session: Session, caller: Caller, key: str, now: datetime) -> IdempotencyRecord | None:
@@ -137,7 +142,7 @@ def run_create(
     """
     if key is None:
         created = produce()
-        audit.record(session, caller, action, created.target)
+        audit.record(session, caller, action, created.target, related=created.related)
         session.commit()
         return JSONResponse(created.body.model_dump(mode="json"), status_code=status_code)
     now = utcnow()
@@ -150,7 +155,7 @@ def run_create(
         session.commit()  # keep the purge and the audit event
         return response
     created = produce()
-    audit.record(session, caller, action, created.target)
+    audit.record(session, caller, action, created.target, related=created.related)
     payload = created.body.model_dump(mode="json")
     record_id = new_id()
     sealed = state.envelope.seal(

@@ -85,4 +85,5 @@ async def verify(state: AppState, body: VerifyRequest) -> VerifyResponse:
         scopes=sorted(caller.scopes),
         project=caller.project_name,
         expires_at=caller.expires_at,
+        replaced_by=caller.replaced_by,
     )

@@ -73,6 +73,7 @@ _SELF: list[dict[str, Any]] = [
             "keys:ListKeys",
             "keys:GetKey",
             "keys:UpdateKey",
+            "keys:RollKey",
             "keys:RevokeKey",
             "keys:DeleteKey",
         ],

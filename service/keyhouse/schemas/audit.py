@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditEventPublic(BaseModel):
@@ -17,6 +17,9 @@ class AuditEventPublic(BaseModel):
     key_id: str | None
     action: str
     target: str | None
+    related: str | None = Field(
+        description="The second resource of an action on two: for keys:RollKey, the new key."
+    )
     outcome: Literal["success", "denied", "replayed"]
 
 

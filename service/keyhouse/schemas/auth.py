@@ -24,6 +24,10 @@ class WhoamiKey(BaseModel):
     scopes: list[str]
     project: str | None
     expires_at: datetime
+    replaced_by: str | None = Field(
+        description="Set once the key was rolled: the Key ID of its replacement. The key "
+        "works until expires_at; fetch the new one (re-read the secret that holds it)."
+    )
 
 
 class Whoami(BaseModel):
@@ -67,3 +71,8 @@ class VerifyResponse(BaseModel):
     scopes: list[str] | None = None
     project: str | None = None
     expires_at: datetime | None = None
+    replaced_by: str | None = Field(
+        default=None,
+        description="Set once the key was rolled: the Key ID of its replacement. A rolled key "
+        "stays valid until expires_at (the end of the overlap), then answers expired.",
+    )

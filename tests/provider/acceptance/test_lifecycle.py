@@ -134,7 +134,7 @@ V2 = {  # everything here changes in place
     "default_days": 300,
     "policy_description": "read the shared token",
 }
-V3 = {  # names, a key's project and lifetime, what a policy is attached to: new objects
+V3 = {  # names, a key's project, what a policy is attached to: new objects; a lifetime: rolls
     **V2,
     "mine_name": "mine/two",
     "personal_project": "keyhouse_project.fs.name",
@@ -214,24 +214,38 @@ def test_every_resource_through_terraform(
         "keyhouse_iam_policy.read",
         "keyhouse_secret.mine",
         "keyhouse_api_key.personal",
-        "keyhouse_api_key.cluster",
         "keyhouse_policy_attachment.read",
     }
+    rolled = {"keyhouse_api_key.cluster"}
     changes = workspace.changes()
     assert changes == {
         **{address: ["delete", "create"] for address in replaced},
+        **{address: ["update"] for address in rolled},
         "keyhouse_settings.this": ["update"],
     }
     workspace.apply()
     workspace.assert_no_changes()
     after = workspace.state()
-    for address in replaced:
+    for address in replaced | rolled:
         assert after[address]["id"] != updated[address]["id"], address
         assert workspace.run("state", "show", address).check()
+    # The keys rolled: the old ones work for the overlap; the cluster's secret is the same.
+    cluster, old_cluster = after["keyhouse_api_key.cluster"], updated["keyhouse_api_key.cluster"]
+    assert kh.api_keys.get(key_id=old_cluster["id"]).replaced_by == cluster["id"]
+    assert cluster["stored_secret_id"] == old_cluster["stored_secret_id"]
+    stored = kh.secrets.get_value(secret_id=cluster["stored_secret_id"])
+    assert kh.keys.verify(key=stored.value).key_id == cluster["id"]
+
+    # -replace still replaces: the key and its secret go, new ones come.
+    hard = workspace.apply("-replace=keyhouse_api_key.cluster")
+    assert "1 added, 0 changed, 1 destroyed" in hard.stdout
+    replacement = workspace.state()["keyhouse_api_key.cluster"]
+    assert replacement["stored_secret_id"] != cluster["stored_secret_id"]
     with pytest.raises(NotFoundError):
-        kh.api_keys.get(key_id=updated["keyhouse_api_key.cluster"]["id"])
-    stored = kh.secrets.get_value(secret_id=after["keyhouse_api_key.cluster"]["stored_secret_id"])
-    assert kh.keys.verify(key=stored.value).key_id == after["keyhouse_api_key.cluster"]["id"]
+        kh.api_keys.get(key_id=cluster["id"])
+    stored = kh.secrets.get_value(secret_id=replacement["stored_secret_id"])
+    assert kh.keys.verify(key=stored.value).key_id == replacement["id"]
+    after = workspace.state()
 
     workspace.destroy()
     nothing_left = workspace.run("plan", "-destroy", "-detailed-exitcode", "-no-color")

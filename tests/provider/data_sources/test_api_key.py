@@ -18,6 +18,7 @@ def test_reads_a_keys_metadata_never_the_key(harness: Harness, kh: Keyhouse) -> 
     assert sorted(state["scopes"]) == ["job", "kafka"]
     assert state["prefix"] == created.prefix
     assert state["last_used_at"] is None
+    assert state["replaced_by"] is None
     assert created.key.get_secret_value() not in repr(state)
 
     kh.api_keys.revoke(key_id=created.id)
@@ -25,3 +26,18 @@ def test_reads_a_keys_metadata_never_the_key(harness: Harness, kh: Keyhouse) -> 
     assert state is not None
     assert state["status"] == "revoked"
     assert state["revoked_at"]
+
+
+def test_a_rolled_key_names_its_replacement(harness: Harness, kh: Keyhouse) -> None:
+    created = kh.api_keys.create(name=unique("ds-roll"), scopes=["job"])
+    rolled = kh.api_keys.roll(key_id=created.id, overlap_seconds=3600)
+    state, found = harness.data("keyhouse_api_key", {"id": created.id})
+    assert not found
+    assert state is not None
+    assert (state["status"], state["replaced_by"]) == ("rolled", rolled.id)
+    assert state["expires_at"] == rolled.replaces.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    new, _ = harness.data("keyhouse_api_key", {"id": rolled.id})
+    assert new is not None
+    assert (new["status"], new["replaced_by"], new["name"]) == ("active", None, state["name"])
+    assert rolled.key is not None
+    assert rolled.key.get_secret_value() not in repr(state) + repr(new)

@@ -78,8 +78,9 @@ def test_the_schema_has_every_type_with_descriptions() -> None:
         "keyhouse_secret",
     }
     api_key = schema.resource_schemas["keyhouse_api_key"].block
-    (store,) = api_key.block_types
-    assert store.nesting == pb.Schema.NestedBlock.NestingMode.SINGLE
+    blocks = {block.type_name: block.nesting for block in api_key.block_types}
+    single = pb.Schema.NestedBlock.NestingMode.SINGLE
+    assert blocks == {"store_in_secret": single, "rotation": single}
     sensitive = {a.name for a in api_key.attributes if a.sensitive}
     assert sensitive == {"key"}
     document = schema.data_source_schemas["keyhouse_iam_policy_document"].block

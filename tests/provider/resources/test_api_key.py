@@ -57,15 +57,37 @@ def test_a_personal_key_lifecycle(harness: Harness, kh: Keyhouse, project: str) 
     found = kh.api_keys.get(key_id=state["id"])
     assert (found.name, found.scopes) == (f"{name}-2", ["secrets"])
 
-    restricted = {**renamed, "project": project}
-    assert harness.plan(T, state, restricted).replace == [("project",)]
-    replaced = harness.apply(T, restricted, state)
-    assert replaced["id"] != state["id"]
-    assert harness.refresh(T, state) is None
-    longer = {**restricted, "expires_in_days": 30}
-    assert harness.plan(T, replaced, longer).replace == [("expires_in_days",)]
-    harness.destroy(T, replaced)
-    assert harness.refresh(T, replaced) is None
+    # A new lifetime rolls the key: a new key in its place, the old one working for the
+    # default overlap of 24 hours.
+    longer = {**renamed, "expires_in_days": 30}
+    plan = harness.plan(T, state, longer)
+    assert not plan.replace
+    assert [(d.severity, d.summary) for d in plan.diagnostics] == [("warning", "API key rolls")]
+    assert "expires_in_days changed" in plan.diagnostics[0].detail
+    rolled = harness.apply(T, longer, state)
+    assert rolled["id"] != state["id"]
+    assert (rolled["name"], rolled["status"], rolled["expires_in_days"]) == (
+        f"{name}-2",
+        "active",
+        30,
+    )
+    assert kh.keys.verify(key=rolled["key"]).key_id == rolled["id"]
+    old = kh.api_keys.get(key_id=state["id"])
+    assert (old.status, old.replaced_by) == ("rolled", rolled["id"])
+    found = kh.api_keys.get(key_id=rolled["id"])
+    assert (found.expires_at - found.created_at).days == 30
+    assert (old.expires_at - found.created_at).total_seconds() == 24 * 3600
+    assert_no_changes(harness, T, harness.refresh(T, rolled) or {}, longer)
+
+    # A new project restriction replaces it: a rolled key would keep its old project.
+    restricted = {**longer, "project": project}
+    assert harness.plan(T, rolled, restricted).replace == [("project",)]
+    harness.destroy(T, rolled)  # Terraform's replacement: destroy, then create
+    assert _keys_named(kh, f"{name}-2") == []  # the rolled key went with it
+    relived = harness.apply(T, restricted)
+    assert relived["project"] == project
+    harness.destroy(T, relived)
+    assert harness.refresh(T, relived) is None
 
 
 def test_a_role_key_stored_in_a_secret_never_reaches_the_state(

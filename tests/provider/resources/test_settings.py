@@ -61,9 +61,10 @@ def test_local_checks_and_import_id(harness: Harness) -> None:
     assert [(d.summary, d.path) for d in found] == [
         ("Default lifetime beyond the maximum", ("default_key_lifetime_days",))
     ]
-    found = harness.validate(T, {"max_key_lifetime_days": 0})
-    assert [(d.summary, d.path) for d in found] == [
-        ("Invalid max_key_lifetime_days", ("max_key_lifetime_days",))
-    ]
+    for days in (0, "0.1"):  # Terraform sends 0.1 as its decimal string
+        found = harness.validate(T, {"max_key_lifetime_days": days})
+        assert [(d.summary, d.path) for d in found] == [
+            ("Invalid max_key_lifetime_days", ("max_key_lifetime_days",))
+        ]
     (bad,) = harness.import_diagnostics(T, "other")
     assert bad.summary == "Invalid import ID for keyhouse_settings"

@@ -32,6 +32,10 @@ def _revoke(key_id: str) -> Call:
     return Call("POST", f"/api/v1/api-keys/{key_id}/revoke")
 
 
+def _roll(key_id: str) -> Call:
+    return Call("POST", f"/api/v1/api-keys/{key_id}/roll", json={"overlap_seconds": 60})
+
+
 ROWS = [
     Row(
         endpoint="GET /api/v1/whoami",
@@ -136,6 +140,28 @@ ROWS = [
         member=404,
         owner=200,
         admin=200,
+    ),
+    Row(
+        endpoint="POST /api/v1/api-keys/{key_id}/roll",
+        case="a fresh key the owner made for itself",
+        build=lambda w, c: _roll(w.new_owner_key()),
+        scope="keys",
+        outsider=404,
+        viewer=404,
+        member=404,
+        owner=201,
+        admin=404,
+    ),
+    Row(
+        endpoint="POST /api/v1/api-keys/{key_id}/roll",
+        case="a fresh key the admin made for the owner (the admin passes the owner)",
+        build=lambda w, c: _roll(w.new_key_for_owner_by_admin()),
+        scope="keys",
+        outsider=404,
+        viewer=404,
+        member=404,
+        owner=201,
+        admin=201,
     ),
     Row(
         endpoint="DELETE /api/v1/api-keys/{key_id}",

@@ -30,7 +30,7 @@ def test_the_admin_sets_lifetimes_adds_users_and_roles_and_reads_the_audit_log(
 ) -> None:
     console.sign_in(sqlite_service.admin_key)
     page = console.page
-    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Admin", exact=True).click()
     console.assert_labelled()
 
     # A default above the maximum is refused with the service's words

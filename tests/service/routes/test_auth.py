@@ -176,6 +176,7 @@ def test_whoami(user: Actor) -> None:
         "scopes": sorted(fetched["scopes"]),
         "project": None,
         "expires_at": fetched["expires_at"],
+        "replaced_by": None,
     }
     assert "key" not in body["key"] or body["key"].get("key") is None
     assert user.key not in str(body)

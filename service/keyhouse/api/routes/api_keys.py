@@ -20,7 +20,7 @@ from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.keys import KEY_ID_PATTERN
 from keyhouse.core.problems import problem_responses
 from keyhouse.domain import api_keys as keys
-from keyhouse.domain import audit, idempotency
+from keyhouse.domain import audit, idempotency, rotation
 from keyhouse.domain.access import authorize
 from keyhouse.domain.key_cache import announce_change
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
@@ -30,6 +30,8 @@ from keyhouse.schemas.api_keys import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
+    ApiKeyRoll,
+    ApiKeyRolled,
     ApiKeysPublic,
     ApiKeyUpdate,
     KeyStatusName,
@@ -175,6 +177,51 @@ def revoke(key_id: KeyId, caller: CurrentCaller, session: SessionDep) -> ApiKeyP
     announce_change(session, key_id)
     session.commit()
     return keys.to_public(key, now)
+
+
+@router.post(
+    "/{key_id}/roll",
+    status_code=201,
+    response_model=ApiKeyRolled,
+    responses=problem_responses(400, 404, 409),
+)
+def roll(
+    key_id: KeyId,
+    body: ApiKeyRoll,
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Roll a key: a new key in its place, while the old one works for an overlap.
+
+    The new key has the old one's name, owner, scopes, project restriction and
+    lifetime unless the body changes them. It is shown once, or written into the
+    secret that holds the old key as its next version (same id, same arn). The
+    old key is listed as ``rolled`` and expires after ``overlap_seconds``.
+    Allowed to whoever may create that key.
+    """
+    authorize(session, caller, "keys:RollKey", key_rn(key_id))
+
+    def produce() -> idempotency.Created:
+        rolled = rotation.roll_key(
+            session, state.envelope, state.digester, caller, key_id, body, utcnow()
+        )
+        if rolled.secret is not None:
+            audit.record(session, caller, "secrets:PutSecretValue", rolled.secret.arn)
+        announce_change(session, key_id)
+        return idempotency.Created(rolled, key_rn(key_id), related=rolled.arn)
+
+    return idempotency.run_create(
+        state,
+        session,
+        caller,
+        idempotency_key,
+        f"POST /api/v1/api-keys/{key_id}/roll",
+        body,
+        "keys:RollKey",
+        produce,
+    )
 
 
 @router.delete(

@@ -34,6 +34,7 @@ async def whoami(request: Request) -> Response:
                 scopes=sorted(caller.scopes),
                 project=caller.project_name,
                 expires_at=caller.expires_at,
+                replaced_by=caller.replaced_by,
             ),
         )
     )
