@@ -1,4 +1,4 @@
-"""``keyhouse keys``: API keys — create (shown once), list, show, revoke, delete, verify."""
+"""``keyhouse keys``: create and roll (the key shown once), list, show, revoke, delete, verify."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from keyhouse_cli.output import Column, Format, Output, column, say, show
 from keyhouse_cli.session import connect
 from keyhouse_client import APIError, Keyhouse, models
 
-app = typer.Typer(help="API keys: create (shown once), list, show, revoke, delete, verify.")
+app = typer.Typer(
+    help="API keys: create and roll (the key shown once), list, show, revoke, delete, verify."
+)
 
 COLUMNS = [
     column("name", "name"),
@@ -37,7 +39,7 @@ COLUMNS = [
     column("last used", "last_used_at"),
     column("status", "status"),
 ]
-Status = Literal["active", "revoked", "expired"]
+Status = Literal["active", "rolled", "revoked", "expired"]
 
 
 def _store(
@@ -134,7 +136,9 @@ def create(
 def list_(
     name: Annotated[str | None, typer.Option(help="Only keys with this name.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Only keys whose prefix starts so.")] = None,
-    status: Annotated[Status | None, typer.Option(help="active, revoked or expired.")] = None,
+    status: Annotated[
+        Status | None, typer.Option(help="active, rolled, revoked or expired.")
+    ] = None,
     limit: Limit = None,
     output: Output = Format.TABLE,
 ) -> None:
@@ -167,6 +171,119 @@ def revoke(key_id: KeyId, yes: Yes = False, output: Output = Format.TABLE) -> No
         revoked = kh.api_keys.revoke(key_id=key_id)
     say(f"Revoked API key {revoked.name} (id {revoked.id}).")
     show(revoked, output)
+
+
+_OVERLAP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _overlap(text: str) -> int:
+    """``24h``, ``30m``, ``90s``, ``2d`` or plain seconds, in whole seconds."""
+    number, unit = (text[:-1], text[-1].lower()) if text[-1:].isalpha() else (text, "s")
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if unit not in _OVERLAP_UNITS or not 0 <= amount < float("inf"):
+        raise CliError(
+            f"--overlap: '{text}' is not a duration (24h, 30m, 90s or 2d; 0 ends the old key now)"
+        )
+    return round(amount * _OVERLAP_UNITS[unit])
+
+
+@app.command()
+def roll(
+    key_id: KeyId,
+    overlap: Annotated[
+        str,
+        typer.Option(
+            help="How long the old key keeps working: 24h, 30m, 90s, 2d; 0 ends it now. "
+            "Never past its own expiry."
+        ),
+    ] = "24h",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", "-s", help="New scopes for the new key (default: the old key's)."),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(help="Restrict the new key to this project (default: as the old key)."),
+    ] = None,
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(help="The new key's lifetime in days (default: the old key's, from now)."),
+    ] = None,
+    expires_at: Annotated[
+        str | None, typer.Option(help="The new key's expiry, ISO 8601 with a zone.")
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Write the new key to this file (mode 0600) instead of printing it."),
+    ] = None,
+    store_in_secret: Annotated[
+        str | None,
+        typer.Option(
+            help="The secret that holds the old key: the new key becomes its next version "
+            "(same secret, same arn) instead of being printed."
+        ),
+    ] = None,
+    secret_project: Annotated[
+        str | None,
+        typer.Option(help="The project that secret is shared with (default: a private one)."),
+    ] = None,
+    yes: Yes = False,
+    output: Output = Format.TABLE,
+) -> None:
+    """Roll an API key: a new key takes its place (shown once); the old one works for the overlap.
+
+    The new key keeps the old one's name, owner, scopes, project and lifetime unless
+    told otherwise. The old key is listed as rolled until the overlap ends.
+    """
+    if key_file is not None and store_in_secret is not None:
+        raise CliError("give --key-file or --store-in-secret, not both")
+    if secret_project is not None and store_in_secret is None:
+        raise CliError("--secret-project needs --store-in-secret")
+    seconds = _overlap(overlap)
+    moment = _moment(expires_at, "--expires-at") if expires_at else None
+    if seconds == 0:
+        confirm(f"Roll API key {key_id} with no overlap? The old key stops working now.", yes)
+    with connect() as kh:
+        secret_id = None
+        if store_in_secret is not None:
+            secret_id = kh.secrets.get_by_name(name=store_in_secret, project=secret_project).id
+        rolled = kh.api_keys.roll(
+            key_id=key_id,
+            overlap_seconds=seconds,
+            scopes=given(scope),
+            project=given(project),
+            expires_in_days=given(expires_in_days),
+            expires_at=given(moment),
+            store_in_secret_id=given(secret_id),
+        )
+    old = rolled.replaces
+    done = (
+        f"Rolled API key {rolled.name}: the new key has id {rolled.id} (expires "
+        f"{rolled.expires_at:%Y-%m-%d}); the old key {old.id} works until "
+        f"{old.expires_at:%Y-%m-%d %H:%MZ}."
+    )
+    public = rolled.model_copy(update={"key": None})
+    if rolled.secret is not None:
+        say(f"{done} The new key is version {rolled.secret.version} of {rolled.secret.arn}.")
+        show(public, output)
+        return
+    if rolled.key is None:  # the service returns the key whenever it kept it nowhere
+        raise CliError(
+            f"the service kept the new key {rolled.id} nowhere and returned none", REFUSED
+        )
+    if key_file is not None:
+        write_private(key_file, (rolled.key.get_secret_value() + "\n").encode())
+        say(f"{done} The new key is written to {key_file} (0600).")
+        show(public, output)
+        return
+    if output is Format.JSON:
+        show(rolled, output, reveal=True)  # the new key is in it: the one time it is shown
+        return
+    say(f"{done} The new key is shown once, now:")
+    sys.stdout.write(rolled.key.get_secret_value() + "\n")
 
 
 @app.command()
