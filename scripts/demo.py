@@ -58,7 +58,7 @@ def check_access(kh: Keyhouse, url: str, out: dict[str, Any]) -> None:
     """The cluster's key, taken from its secret, reads that secret and nothing else."""
     role = out["role"]
     secret = kh.secrets.get_by_name(name=out["secret_name"], project=out["project"])
-    key = kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
+    key = kh.secrets.read(out["secret_name"], project=out["project"])
     with Keyhouse(base_url=url, api_key=key) as cluster:
         me = cluster.keys.whoami()
         if me.key is None or me.key.id != out["key_id"]:
@@ -67,9 +67,9 @@ def check_access(kh: Keyhouse, url: str, out: dict[str, Any]) -> None:
             f"==> the key in the secret authenticates as {me.principal.kind}/{me.principal.name} "
             f"(key {me.key.id}, scopes {', '.join(me.key.scopes)})"
         )
-        if cluster.secrets.get_value(secret_id=secret.id).value.get_secret_value() != key:
+        if cluster.secrets.read(out["secret_name"], project=out["project"]) != key:
             sys.exit("error: the cluster read back something else than its key")
-        print(f"==> check: role/{role} read its key back from the secret with that key")
+        print(f"==> check: role/{role} read its key back from the secret by name, with that key")
         refused = []
         for what, attempt in (
             ("write its secret", lambda: cluster.secrets.put_value(secret_id=secret.id, value="x")),

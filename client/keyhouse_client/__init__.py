@@ -23,6 +23,7 @@ from keyhouse_client._errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    FileTooLargeError,
     KeyhouseError,
     NotFoundError,
     PermissionDeniedError,
@@ -33,7 +34,8 @@ from keyhouse_client._errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from keyhouse_client._transport import NO_RETRIES, NOT_GIVEN, NotGiven, Response, RetryPolicy
+from keyhouse_client._transport import NO_RETRIES, RetryPolicy
+from keyhouse_client._types import NOT_GIVEN, NotGiven, Response
 from keyhouse_client.client import AsyncKeyhouse, Keyhouse
 
 __version__ = "0.1.0"
@@ -47,6 +49,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "FileTooLargeError",
     "Keyhouse",
     "KeyhouseError",
     "NotFoundError",

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from keyhouse_client._types import retry_after
+
 
 class KeyhouseError(Exception):
     """Base of every error the client raises."""
@@ -16,7 +18,26 @@ class ConfigurationError(KeyhouseError, ValueError):
 
 
 class TransportError(KeyhouseError):
-    """No response arrived: the connection failed, or timed out, after every retry."""
+    """No response arrived: the connection failed, or timed out, after every retry.
+
+    ``url`` is the address that could not be reached.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class FileTooLargeError(KeyhouseError, ValueError):
+    """A file too large for a secret, refused before anything is sent.
+
+    ``size`` is the file's length in bytes; ``limit`` the most a file secret holds.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
 
 
 class UnexpectedResponseError(KeyhouseError):
@@ -115,8 +136,6 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """Seconds to wait before trying again."""
-        from keyhouse_client._transport import retry_after
-
         return retry_after(self._headers)
 
     def __init__(self, status: int, problem: dict[str, Any], headers: httpx.Headers) -> None:

@@ -8,9 +8,9 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr
@@ -23,34 +23,14 @@ from keyhouse_client._errors import (
     UnexpectedResponseError,
     error_for,
 )
+from keyhouse_client._types import NOT_GIVEN, Response, retry_after
 
-T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = "keyhouse-client/0.1.0"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class NotGiven:
-    """The default of optional arguments: "leave it out", as opposed to an explicit None."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN = NotGiven()
 
 
 @dataclass(frozen=True)
@@ -78,33 +58,6 @@ NO_RETRIES = RetryPolicy(max_retries=0)
 
 
 @dataclass(frozen=True)
-class Response(Generic[T]):
-    """A response in full, from the ``with_response`` variant of every operation."""
-
-    status_code: int
-    headers: httpx.Headers
-    parsed: T
-    attempts: int = 1
-    request_id: str | None = field(default=None)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header (seconds or an HTTP date), if any."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
-
-
-@dataclass(frozen=True)
 class Call:
     """One logical call, whatever the number of attempts it takes."""
 
@@ -114,6 +67,12 @@ class Call:
     body: Any
     headers: dict[str, str]
     retryable: bool
+
+
+def segment(value: object) -> str:
+    """``value`` as one path segment."""
+    # Dots too: "." or ".." would otherwise be resolved away and reach another route.
+    return quote(str(value), safe="").replace(".", "%2E")
 
 
 def _revealed(value: Any) -> Any:
@@ -221,8 +180,9 @@ class _Transport:
             wait = self._wait(call, retries, started, None, sent=not _unsent(error))
             if wait is None:
                 raise TransportError(
-                    f"{call.method} {call.path}: {type(error).__name__} after "
-                    f"{retries + 1} attempt(s)"
+                    f"{call.method} {self.base_url}{call.path}: could not reach the service: "
+                    f"{type(error).__name__} after {retries + 1} attempt(s)",
+                    url=self.base_url + call.path,
                 ) from error
             return wait
         assert response is not None

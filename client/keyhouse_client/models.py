@@ -236,6 +236,9 @@ class Name(RootModel[str]):
             title="Name",
         ),
     ]
+    """
+    A new name, unique among the owner's keys.
+    """
 
 
 class Scopes1Item(RootModel[str]):
@@ -265,7 +268,13 @@ class ApiKeyUpdate(BaseModel):
         extra="forbid",
     )
     name: Annotated[Name | None, Field(title="Name")] = None
+    """
+    A new name, unique among the owner's keys.
+    """
     scopes: Annotated[Scopes1 | None, Field(title="Scopes")] = None
+    """
+    The new set of scopes, replacing the old (only scopes the caller holds).
+    """
 
 
 class AttachmentCreate(BaseModel):
@@ -279,6 +288,9 @@ class AttachmentCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "role"
     )
+    """
+    user or role.
+    """
     principal_name: Annotated[
         str,
         Field(
@@ -288,6 +300,9 @@ class AttachmentCreate(BaseModel):
             title="Principal Name",
         ),
     ]
+    """
+    The user's or role's name.
+    """
 
 
 class AttachmentPublic(BaseModel):
@@ -403,6 +418,9 @@ class MemberCreate(BaseModel):
     principal_kind: Annotated[Literal["user", "role"] | None, Field(title="Principal Kind")] = (
         "user"
     )
+    """
+    user or role.
+    """
     principal_name: Annotated[
         str,
         Field(
@@ -412,7 +430,13 @@ class MemberCreate(BaseModel):
             title="Principal Name",
         ),
     ]
+    """
+    The user's or role's name.
+    """
     role: Annotated[Literal["owner", "member", "viewer"] | None, Field(title="Role")] = "member"
+    """
+    owner, member or viewer.
+    """
 
 
 class MemberPublic(BaseModel):
@@ -436,6 +460,9 @@ class MemberUpdate(BaseModel):
         extra="forbid",
     )
     role: Annotated[Literal["owner", "member", "viewer"], Field(title="Role")]
+    """
+    owner, member or viewer.
+    """
 
 
 class MembersPublic(BaseModel):
@@ -456,6 +483,9 @@ class Description(RootModel[str]):
             title="Description",
         ),
     ]
+    """
+    What the policy grants.
+    """
 
 
 class PolicyCreate(BaseModel):
@@ -475,7 +505,13 @@ class PolicyCreate(BaseModel):
             title="Name",
         ),
     ]
+    """
+    The policy's name, unique; its arn is khrn:policy:<name>.
+    """
     description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    What the policy grants.
+    """
     document: Annotated[dict[str, Any], Field(title="Document")]
     """
     The policy: {"Version": "2012-10-17", "Statement": [...]}.
@@ -510,6 +546,20 @@ class PolicyPublic(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+class Description1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    A new description; null clears it.
+    """
+
+
 class PolicyUpdate(BaseModel):
     """
     Changes to a policy; a new document makes a new version.
@@ -518,8 +568,14 @@ class PolicyUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description1 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
     document: Annotated[dict[str, Any] | None, Field(title="Document")] = None
+    """
+    A new document: a new version, in force from the next request.
+    """
 
 
 class Problem(BaseModel):
@@ -564,6 +620,20 @@ class Problem(BaseModel):
     """
 
 
+class Description2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    What the project is for.
+    """
+
+
 class ProjectCreate(BaseModel):
     """
     A new project; its creator becomes its owner.
@@ -581,7 +651,13 @@ class ProjectCreate(BaseModel):
             title="Name",
         ),
     ]
-    description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    The project's name, unique.
+    """
+    description: Annotated[Description2 | None, Field(title="Description")] = None
+    """
+    What the project is for.
+    """
 
 
 class ProjectPublic(BaseModel):
@@ -603,6 +679,20 @@ class ProjectPublic(BaseModel):
     """
 
 
+class Description3(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    A new description; null clears it.
+    """
+
+
 class ProjectUpdate(BaseModel):
     """
     Changes to a project.
@@ -611,7 +701,10 @@ class ProjectUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description3 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class ProjectsPublic(BaseModel):
@@ -644,6 +737,20 @@ class Readiness(BaseModel):
     detail: Annotated[str | None, Field(title="Detail")] = None
 
 
+class Description4(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    What the role is for.
+    """
+
+
 class RoleCreate(BaseModel):
     """
     A new role: a machine identity such as a compute cluster.
@@ -661,7 +768,13 @@ class RoleCreate(BaseModel):
             title="Name",
         ),
     ]
-    description: Annotated[Description | None, Field(title="Description")] = None
+    """
+    The role's name, unique among roles.
+    """
+    description: Annotated[Description4 | None, Field(title="Description")] = None
+    """
+    What the role is for.
+    """
 
 
 class RolePublic(BaseModel):
@@ -679,6 +792,20 @@ class RolePublic(BaseModel):
     created_at: Annotated[datetime, Field(title="Created At")]
 
 
+class Description5(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    A new description; null clears it.
+    """
+
+
 class RoleUpdate(BaseModel):
     """
     Changes to a role.
@@ -687,7 +814,10 @@ class RoleUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description5 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class RolesPublic(BaseModel):
@@ -716,6 +846,9 @@ class ScopeCreate(BaseModel):
             title="Name",
         ),
     ]
+    """
+    The scope's name, unique in the catalog.
+    """
     description: Annotated[
         str | None,
         Field(
@@ -724,6 +857,9 @@ class ScopeCreate(BaseModel):
             title="Description",
         ),
     ] = ""
+    """
+    What the scope lets a key do.
+    """
 
 
 class ScopePublic(BaseModel):
@@ -756,7 +892,21 @@ class Project2(RootModel[str]):
         ),
     ]
     """
-    Required when visibility is 'project'.
+    The project to share the secret with; implies visibility 'project'.
+    """
+
+
+class Description6(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    What the secret is for.
     """
 
 
@@ -764,7 +914,8 @@ class SecretCreate(BaseModel):
     """
     A new secret, private to its creator or shared with a project.
 
-    A project secret names its project; a private one names none. A file's value is base64.
+    A project secret names its project (which alone implies visibility 'project'); a private
+    one names none. A file's value is base64.
     """
 
     model_config = ConfigDict(
@@ -787,14 +938,21 @@ class SecretCreate(BaseModel):
             title="Name",
         ),
     ]
-    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = (
-        "private"
-    )
+    """
+    A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique among the owner's private secrets, or within the project.
+    """
+    visibility: Annotated[Literal["private", "project"] | None, Field(title="Visibility")] = None
+    """
+    private (only its owner) or project (every member of project). Default: project when project is given, else private.
+    """
     project: Annotated[Project2 | None, Field(title="Project")] = None
     """
-    Required when visibility is 'project'.
+    The project to share the secret with; implies visibility 'project'.
     """
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description6 | None, Field(title="Description")] = None
+    """
+    What the secret is for.
+    """
 
 
 class SecretPublic(BaseModel):
@@ -824,6 +982,20 @@ class SecretPublic(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+class Description7(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Description",
+        ),
+    ]
+    """
+    A new description; null clears it.
+    """
+
+
 class SecretUpdate(BaseModel):
     """
     Changes to a secret's metadata.
@@ -832,7 +1004,10 @@ class SecretUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    description: Annotated[Description | None, Field(title="Description")] = None
+    description: Annotated[Description7 | None, Field(title="Description")] = None
+    """
+    A new description; null clears it.
+    """
 
 
 class SecretValue(BaseModel):
@@ -906,10 +1081,16 @@ class SettingsPublic(BaseModel):
 
 class DefaultKeyLifetimeDays(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=36500, title="Default Key Lifetime Days")]
+    """
+    Lifetime of a key created without an expiry, in days.
+    """
 
 
 class MaxKeyLifetimeDays(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=36500, title="Max Key Lifetime Days")]
+    """
+    The longest lifetime a key may be given, in days.
+    """
 
 
 class SettingsUpdate(BaseModel):
@@ -923,9 +1104,15 @@ class SettingsUpdate(BaseModel):
     default_key_lifetime_days: Annotated[
         DefaultKeyLifetimeDays | None, Field(title="Default Key Lifetime Days")
     ] = None
+    """
+    Lifetime of a key created without an expiry, in days.
+    """
     max_key_lifetime_days: Annotated[
         MaxKeyLifetimeDays | None, Field(title="Max Key Lifetime Days")
     ] = None
+    """
+    The longest lifetime a key may be given, in days.
+    """
 
 
 class Context(RootModel[str]):
@@ -965,6 +1152,9 @@ class Email(RootModel[str]):
             title="Email",
         ),
     ]
+    """
+    The user's email address.
+    """
 
 
 class UserCreate(BaseModel):
@@ -984,8 +1174,17 @@ class UserCreate(BaseModel):
             title="Name",
         ),
     ]
+    """
+    The user's name, unique among users.
+    """
     email: Annotated[Email | None, Field(title="Email")] = None
+    """
+    The user's email address.
+    """
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = False
+    """
+    Whether the user is an admin.
+    """
 
 
 class UserPublic(BaseModel):
@@ -1004,6 +1203,19 @@ class UserPublic(BaseModel):
     created_at: Annotated[datetime, Field(title="Created At")]
 
 
+class Email1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+            title="Email",
+        ),
+    ]
+    """
+    A new email address; null clears it.
+    """
+
+
 class UserUpdate(BaseModel):
     """
     Changes to a user.
@@ -1012,8 +1224,14 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[Email | None, Field(title="Email")] = None
+    email: Annotated[Email1 | None, Field(title="Email")] = None
+    """
+    A new email address; null clears it.
+    """
     is_admin: Annotated[bool | None, Field(title="Is Admin")] = None
+    """
+    Grant or remove admin rights (the last admin stays one).
+    """
 
 
 class UsersPublic(BaseModel):
@@ -1076,6 +1294,9 @@ class VerifyRequest(BaseModel):
         extra="forbid",
     )
     key: Annotated[SecretStr, Field(max_length=200, min_length=1, title="Key")]
+    """
+    The API key to check.
+    """
     scopes: Annotated[list[Scope] | None, Field(max_length=64, title="Scopes")] = None
     """
     Scopes the key must all hold.
@@ -1232,6 +1453,9 @@ class SimulateRequest(BaseModel):
             title="Action",
         ),
     ]
+    """
+    The action, e.g. secrets:GetSecretValue.
+    """
     resource: Annotated[
         str,
         Field(
@@ -1241,6 +1465,9 @@ class SimulateRequest(BaseModel):
             title="Resource",
         ),
     ]
+    """
+    The resource's khrn, e.g. khrn:secret:...
+    """
     context: Annotated[
         dict[
             Annotated[

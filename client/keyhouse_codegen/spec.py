@@ -129,6 +129,13 @@ class Resource:
     class_name: str
     operations: list[Operation] = field(default_factory=list)
 
+    def operation(self, name: str) -> Operation:
+        """The operation called ``name`` (for the conveniences' templates)."""
+        for operation in self.operations:
+            if operation.name == name:
+                return operation
+        raise KeyError(f"tag {self.tag!r} has no operation {name!r}")
+
 
 def python_name(name: str) -> str:
     """A valid, readable Python identifier for a wire name."""
@@ -162,6 +169,13 @@ class SpecReader:
                 )
                 resource.operations.append(operation)
         return list(resources.values())
+
+    def max_length(self, schema: str, prop: str) -> int:
+        """The ``maxLength`` of property ``prop`` of the component schema ``schema``."""
+        value = self._resolve(self.schemas[schema]["properties"][prop]).get("maxLength")
+        if not isinstance(value, int):
+            raise KeyError(f"{schema}.{prop} has no maxLength")
+        return value
 
     def annotation(self, schema: dict[str, Any], _within: frozenset[str] = frozenset()) -> str:
         """The Python annotation for a schema (models are ``models.<Name>``).

@@ -199,7 +199,7 @@ class Secret(Base):
     # names are unique per owner (private) or per project (shared).
     namespace: Mapped[str] = mapped_column(String(48))
     visibility: Mapped[str] = mapped_column(String(8))  # "private" | "project"
-    kind: Mapped[str] = mapped_column(String(8))  # "text" | "file"
+    type: Mapped[str] = mapped_column(String(8))  # "text" | "file"
     owner_id: Mapped[str | None] = mapped_column(
         ForeignKey("principals.id", ondelete="SET NULL"), index=True
     )

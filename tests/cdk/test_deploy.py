@@ -165,7 +165,7 @@ def test_cluster_access_role_reads_exactly_its_key(
     # It reads through the policy the stack attached, not through membership.
     members = {m.principal_name for m in kh.projects.iter_members(project="featurestore")}
     assert "databricks-cluster" not in members
-    policy = kh.iam.get_policy(name="databricks-cluster-read-api-key")
+    policy = kh.iam.get_policy(policy="databricks-cluster-read-api-key")
     assert policy.arn == out["policy_arn"]
 
 
@@ -258,7 +258,7 @@ def test_project_secrets_are_readable_by_exactly_the_intended_principals(
         assert readable(reporting, found["db_password"].id)
         assert not readable(reporting, found["deploy_key"].id)
         assert not readable(reporting, private.id)
-    policy = kh.iam.get_policy(name=out["reporting_policy_arn"].removeprefix("khrn:policy:"))
+    policy = kh.iam.get_policy(policy=out["reporting_policy_arn"].removeprefix("khrn:policy:"))
     document = json.dumps(policy.document)
     assert out["db_password_secret"]["arn"] in document
     assert out["deploy_key_secret"]["arn"] not in document
@@ -295,16 +295,16 @@ def test_destroy_removes_everything_it_made(deployment: Deployment, kh: Keyhouse
     assert sorted(result.destroyed()) == [5, 8, 9, 11]
     for name in ("alice", "bob", "carol", "dave", "erin"):
         with pytest.raises(NotFoundError):
-            kh.users.get(name=name)
+            kh.users.get(user=name)
     for name in ("databricks-cluster", "data-science-team", "reporting"):
         with pytest.raises(NotFoundError):
-            kh.roles.get(name=name)
+            kh.roles.get(role=name)
     for name in ("featurestore", "data-science", "fraud-models", "analytics"):
         with pytest.raises(NotFoundError):
             kh.projects.get(project=name)
     for policy in ("databricks-cluster-read-api-key",):
         with pytest.raises(NotFoundError):
-            kh.iam.get_policy(name=policy)
+            kh.iam.get_policy(policy=policy)
     gone = {"admin/break-glass-token", "analytics/db-password", "analytics/deploy-key"}
     assert not [s.name for s in kh.secrets.iter() if s.name in gone]
     key_ids = [deployment.outputs["cluster-access"]["key_id"]]

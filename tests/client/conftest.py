@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import inspect
 import re
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 import pytest
@@ -63,10 +64,11 @@ T = TypeVar("T")
 K = TypeVar("K", Keyhouse, AsyncKeyhouse)
 
 HERE = Path(__file__).parent
-OPERATION_MODULES = frozenset(
-    {"tests.client.test_operations_sync", "tests.client.test_operations_async"}
-)
-"""The modules whose calls count as exercising an operation."""
+OPERATION_MODULE = "tests.client.test_operations"
+"""The module whose calls count as exercising an operation."""
+
+FLAVOURS = ["sync", "async"]
+"""The operation tests run once with ``Keyhouse`` and once with ``AsyncKeyhouse``."""
 
 EXERCISED: set[tuple[str, str, str]] = set()
 """(test module, resource class, method) for every operation a test client was asked to run."""
@@ -88,7 +90,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_deselected(items: list[pytest.Item]) -> None:
     """Note the operation tests a run leaves out: the coverage check cannot judge then."""
     for item in items:
-        if item.path.parent == HERE and item.path.name.startswith("test_operations_"):
+        if item.path == HERE / "test_operations.py":
             DESELECTED.add(item.nodeid)
 
 
@@ -121,9 +123,70 @@ class _Recording:
 def recording(kh: K, module: str) -> K:
     """``kh`` with each resource attribute replaced by a recording stand-in."""
     for attribute, value in list(vars(kh).items()):
-        if type(value).__module__ == resources.__name__:
+        if type(value).__module__.startswith(resources.__name__ + "."):
             setattr(kh, attribute, _Recording(value, module))
     return kh
+
+
+class Blocking:
+    """An ``AsyncKeyhouse`` (or a part of it) behind blocking calls, for the shared tests.
+
+    Each awaitable a method returns is run to completion in ``loop``, the loop the
+    client's connections belong to; async iterators become plain ones. So one
+    test body drives both clients, and the recording underneath still notes the
+    async classes' methods.
+    """
+
+    def __init__(self, target: object, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __repr__(self) -> str:
+        return f"Blocking({self._target!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name.startswith("_") or isinstance(value, str | int | float | bool | None):
+            return value
+        if not callable(value):
+            return Blocking(value, self._loop)
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            if inspect.isawaitable(result):
+                return self._loop.run_until_complete(result)
+            if inspect.isasyncgen(result):
+                return self._iterate(result)
+            return result
+
+        return call
+
+    def _iterate(self, items: AsyncGenerator[Any, Any]) -> Iterator[Any]:
+        try:
+            while True:
+                try:
+                    yield self._loop.run_until_complete(anext(items))
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run_until_complete(items.aclose())
+
+
+@contextmanager
+def open_client(flavour: str, url: str, key: str, module: str) -> Iterator[Keyhouse]:
+    """A recording client of ``flavour`` ("sync" or "async", blocking), closed afterwards."""
+    if flavour == "sync":
+        with Keyhouse(base_url=url, api_key=key) as sync:
+            yield recording(sync, module)
+        return
+    loop = asyncio.new_event_loop()
+    asynchronous = AsyncKeyhouse(base_url=url, api_key=key)
+    try:
+        yield cast(Keyhouse, Blocking(recording(asynchronous, module), loop))
+    finally:
+        loop.run_until_complete(asynchronous.close())
+        loop.close()
 
 
 class AsyncRunner:
@@ -158,11 +221,22 @@ class Credentials:
     key: str = field(repr=False)
 
 
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: ``Keyhouse``, or ``AsyncKeyhouse`` through ``Blocking``."""
+    value: str = request.param
+    return value
+
+
 @pytest.fixture
-def kh(sqlite_service: KeyhouseServer, request: pytest.FixtureRequest) -> Iterator[Keyhouse]:
-    """The admin's sync client, closed after the test."""
-    with Keyhouse(base_url=sqlite_service.url, api_key=sqlite_service.admin_key) as admin:
-        yield recording(admin, request.module.__name__)
+def kh(
+    sqlite_service: KeyhouseServer, flavour: str, request: pytest.FixtureRequest
+) -> Iterator[Keyhouse]:
+    """The admin's client of this test's flavour, closed after the test."""
+    with open_client(
+        flavour, sqlite_service.url, sqlite_service.admin_key, request.module.__name__
+    ) as admin:
+        yield admin
 
 
 @pytest.fixture
@@ -190,19 +264,14 @@ def user(admin_http: httpx.Client) -> Credentials:
 
 @pytest.fixture
 def user_kh(
-    sqlite_service: KeyhouseServer, user: Credentials, request: pytest.FixtureRequest
+    sqlite_service: KeyhouseServer,
+    user: Credentials,
+    flavour: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Keyhouse]:
-    """The sync client of ``user``."""
-    with Keyhouse(base_url=sqlite_service.url, api_key=user.key) as mine:
-        yield recording(mine, request.module.__name__)
-
-
-@pytest.fixture
-def user_akh(
-    sqlite_service: KeyhouseServer, user: Credentials, request: pytest.FixtureRequest
-) -> AsyncRunner:
-    """Runs async test bodies with ``user``'s ``AsyncKeyhouse``."""
-    return AsyncRunner(sqlite_service.url, user.key, request.module.__name__)
+    """The client of ``user``, of this test's flavour."""
+    with open_client(flavour, sqlite_service.url, user.key, request.module.__name__) as mine:
+        yield mine
 
 
 # Checking a typed error.
@@ -519,6 +588,7 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
     ("secrets", "list"): lambda w: {},
     ("secrets", "create"): lambda w: {"name": unique("client/s"), "value": "v"},
     ("secrets", "get_by_name"): lambda w: {"name": "no/such/secret"},
+    ("secrets", "get_value_by_name"): lambda w: {"name": "no/such/secret"},
     ("secrets", "get"): lambda w: {"secret_id": NO_SECRET_ID},
     ("secrets", "update"): lambda w: {"secret_id": NO_SECRET_ID, "description": "d"},
     ("secrets", "delete"): lambda w: {"secret_id": NO_SECRET_ID},
@@ -544,14 +614,14 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
     },
     ("users", "list"): lambda w: {},
     ("users", "create"): lambda w: {"name": unique("client-user")},
-    ("users", "get"): lambda w: {"name": NO_USER},
-    ("users", "update"): lambda w: {"name": NO_USER, "email": "someone@example.com"},
-    ("users", "delete"): lambda w: {"name": NO_USER},
+    ("users", "get"): lambda w: {"user": NO_USER},
+    ("users", "update"): lambda w: {"user": NO_USER, "email": "someone@example.com"},
+    ("users", "delete"): lambda w: {"user": NO_USER},
     ("roles", "list"): lambda w: {},
     ("roles", "create"): lambda w: {"name": unique("client-role")},
-    ("roles", "get"): lambda w: {"name": NO_ROLE},
-    ("roles", "update"): lambda w: {"name": NO_ROLE, "description": "d"},
-    ("roles", "delete"): lambda w: {"name": NO_ROLE},
+    ("roles", "get"): lambda w: {"role": NO_ROLE},
+    ("roles", "update"): lambda w: {"role": NO_ROLE, "description": "d"},
+    ("roles", "delete"): lambda w: {"role": NO_ROLE},
     ("settings", "get"): lambda w: {},
     ("settings", "update"): lambda w: {},
     ("scopes", "list"): lambda w: {},
@@ -562,19 +632,19 @@ ALLOWED: dict[tuple[str, str], Kwargs] = {
         "name": unique("client-policy"),
         "document": POLICY_DOCUMENT,
     },
-    ("iam", "get_policy"): lambda w: {"name": NO_POLICY},
-    ("iam", "update_policy"): lambda w: {"name": NO_POLICY, "description": "d"},
-    ("iam", "delete_policy"): lambda w: {"name": NO_POLICY},
-    ("iam", "list_attachments"): lambda w: {"name": NO_POLICY},
-    ("iam", "attach_policy"): lambda w: {"name": NO_POLICY, "principal_name": w.role},
+    ("iam", "get_policy"): lambda w: {"policy": NO_POLICY},
+    ("iam", "update_policy"): lambda w: {"policy": NO_POLICY, "description": "d"},
+    ("iam", "delete_policy"): lambda w: {"policy": NO_POLICY},
+    ("iam", "list_attachments"): lambda w: {"policy": NO_POLICY},
+    ("iam", "attach_policy"): lambda w: {"policy": NO_POLICY, "principal_name": w.role},
     ("iam", "detach_policy"): lambda w: {
-        "name": NO_POLICY,
+        "policy": NO_POLICY,
         "principal_kind": "role",
         "principal_name": w.role,
     },
     ("iam", "list_actions"): lambda w: {},
     ("iam", "list_managed_policies"): lambda w: {},
-    ("iam", "get_managed_policy"): lambda w: {"name": "ProjectViewer"},
+    ("iam", "get_managed_policy"): lambda w: {"policy": "ProjectViewer"},
     ("iam", "validate_policy"): lambda w: {"document": POLICY_DOCUMENT},
     ("iam", "simulate"): lambda w: {
         "principal": models.PrincipalRef(kind="role", name=NO_ROLE),
@@ -881,6 +951,15 @@ SPECIFIC_CASES: list[Case] = [
     _not_found("secrets", "list", lambda w: {"project": NO_PROJECT}, "unknown-project"),
     _not_found("secrets", "get_by_name", lambda w: {"name": "no/such/secret"}, "unknown-name"),
     _invalid("secrets", "get_by_name", lambda w: {"name": "/leading/slash"}, "/query/name"),
+    _not_a_collaborator(
+        "secrets",
+        "get_value_by_name",
+        lambda w: {"name": w.project_secret, "project": w.project},
+    ),
+    _not_found(
+        "secrets", "get_value_by_name", lambda w: {"name": "no/such/secret"}, "unknown-name"
+    ),
+    _invalid("secrets", "get_value_by_name", lambda w: {"name": "/leading/slash"}, "/query/name"),
     _not_found("secrets", "get", lambda w: {"secret_id": NO_SECRET_ID}, "unknown-secret"),
     _invalid("secrets", "get", lambda w: {"secret_id": "not-an-id"}, "/path/secret_id"),
     _not_found(
@@ -1009,38 +1088,38 @@ SPECIFIC_CASES: list[Case] = [
     _invalid("users", "create", lambda w: {"name": "has spaces"}, "/body/name"),
     _not_admin("users", "list", "iam"),
     _limit_zero("users"),
-    _not_found("users", "get", lambda w: {"name": NO_USER}, "unknown-user"),
-    _invalid("users", "get", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
-    _not_found("users", "update", lambda w: {"name": NO_USER, "email": "a@example.com"}, "unknown"),
+    _not_found("users", "get", lambda w: {"user": NO_USER}, "unknown-user"),
+    _invalid("users", "get", lambda w: {"user": TOO_LONG_NAME}, "/path/user"),
+    _not_found("users", "update", lambda w: {"user": NO_USER, "email": "a@example.com"}, "unknown"),
     _conflict(
         "users",
         "update",
-        lambda w: {"name": w.admin_name, "is_admin": False},
+        lambda w: {"user": w.admin_name, "is_admin": False},
         "last-admin",
         arrange=_only_admin_left,
     ),
-    _invalid("users", "update", lambda w: {"name": w.user, "email": "not-an-email"}, "/body/email"),
-    _not_found("users", "delete", lambda w: {"name": NO_USER}, "unknown-user"),
-    _conflict("users", "delete", lambda w: {"name": w.sole_owner}, "only-owner-of-a-project"),
-    _invalid("users", "delete", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _invalid("users", "update", lambda w: {"user": w.user, "email": "not-an-email"}, "/body/email"),
+    _not_found("users", "delete", lambda w: {"user": NO_USER}, "unknown-user"),
+    _conflict("users", "delete", lambda w: {"user": w.sole_owner}, "only-owner-of-a-project"),
+    _invalid("users", "delete", lambda w: {"user": TOO_LONG_NAME}, "/path/user"),
     # roles
     _bad_idempotency_key("roles", "create", ALLOWED[("roles", "create")]),
     _conflict("roles", "create", lambda w: {"name": w.role}, "name-taken"),
     _invalid("roles", "create", lambda w: {"name": "has spaces"}, "/body/name"),
     _not_admin("roles", "list", "iam"),
     _limit_zero("roles"),
-    _not_found("roles", "get", lambda w: {"name": NO_ROLE}, "unknown-role"),
-    _invalid("roles", "get", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
-    _not_found("roles", "update", lambda w: {"name": NO_ROLE, "description": "d"}, "unknown-role"),
+    _not_found("roles", "get", lambda w: {"role": NO_ROLE}, "unknown-role"),
+    _invalid("roles", "get", lambda w: {"role": TOO_LONG_NAME}, "/path/role"),
+    _not_found("roles", "update", lambda w: {"role": NO_ROLE, "description": "d"}, "unknown-role"),
     _invalid(
         "roles",
         "update",
-        lambda w: {"name": w.role, "description": TOO_LONG_DESCRIPTION},
+        lambda w: {"role": w.role, "description": TOO_LONG_DESCRIPTION},
         "/body/description",
     ),
-    _not_found("roles", "delete", lambda w: {"name": NO_ROLE}, "unknown-role"),
-    _conflict("roles", "delete", lambda w: {"name": w.role}, "only-owner-of-a-project"),
-    _invalid("roles", "delete", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _not_found("roles", "delete", lambda w: {"role": NO_ROLE}, "unknown-role"),
+    _conflict("roles", "delete", lambda w: {"role": w.role}, "only-owner-of-a-project"),
+    _invalid("roles", "delete", lambda w: {"role": TOO_LONG_NAME}, "/path/role"),
     # settings
     Case(
         "settings",
@@ -1091,35 +1170,38 @@ SPECIFIC_CASES: list[Case] = [
         "/body/document/Statement/0/Action",
     ),
     _limit_zero("iam", "list_policies"),
-    _not_found("iam", "get_policy", lambda w: {"name": NO_POLICY}, "unknown-policy"),
-    _invalid("iam", "get_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _not_found("iam", "get_policy", lambda w: {"policy": NO_POLICY}, "unknown-policy"),
+    _invalid("iam", "get_policy", lambda w: {"policy": TOO_LONG_NAME}, "/path/policy"),
     _not_found(
-        "iam", "update_policy", lambda w: {"name": NO_POLICY, "description": "d"}, "unknown-policy"
+        "iam",
+        "update_policy",
+        lambda w: {"policy": NO_POLICY, "description": "d"},
+        "unknown-policy",
     ),
     _invalid(
         "iam",
         "update_policy",
-        lambda w: {"name": w.policy, "document": UNKNOWN_ACTION_DOCUMENT},
+        lambda w: {"policy": w.policy, "document": UNKNOWN_ACTION_DOCUMENT},
         "/body/document/Statement/0/Action",
     ),
-    _not_found("iam", "delete_policy", lambda w: {"name": NO_POLICY}, "unknown-policy"),
+    _not_found("iam", "delete_policy", lambda w: {"policy": NO_POLICY}, "unknown-policy"),
     Case(
         "iam",
         "delete_policy",
         409,
         ConflictError,
         Caller.ADMIN,
-        lambda w: {"name": w.attached_policy},
+        lambda w: {"policy": w.attached_policy},
         "attached",
         detail=lambda w: f"is attached to khrn:role:{w.role}; detach it first",
     ),
-    _invalid("iam", "delete_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _invalid("iam", "delete_policy", lambda w: {"policy": TOO_LONG_NAME}, "/path/policy"),
     # iam: attachments
     _bad_idempotency_key("iam", "attach_policy", ALLOWED[("iam", "attach_policy")]),
     _not_found(
         "iam",
         "attach_policy",
-        lambda w: {"name": NO_POLICY, "principal_name": w.role},
+        lambda w: {"policy": NO_POLICY, "principal_name": w.role},
         "unknown-policy",
     ),
     Case(
@@ -1128,45 +1210,45 @@ SPECIFIC_CASES: list[Case] = [
         409,
         ConflictError,
         Caller.ADMIN,
-        lambda w: {"name": w.attached_policy, "principal_name": w.role},
+        lambda w: {"policy": w.attached_policy, "principal_name": w.role},
         "already-attached",
         detail=lambda w: f"policy '{w.attached_policy}' is already attached to khrn:role:{w.role}",
     ),
     _invalid(
         "iam",
         "attach_policy",
-        lambda w: {"name": w.policy, "principal_name": "has spaces"},
+        lambda w: {"policy": w.policy, "principal_name": "has spaces"},
         "/body/principal_name",
     ),
     _not_found(
         "iam",
         "attach_policy",
-        lambda w: {"name": w.policy, "principal_name": NO_ROLE},
+        lambda w: {"policy": w.policy, "principal_name": NO_ROLE},
         "unknown-principal",
     ),
-    _not_found("iam", "list_attachments", lambda w: {"name": NO_POLICY}, "unknown-policy"),
-    _limit_zero("iam", "list_attachments", name=lambda w: w.policy),
+    _not_found("iam", "list_attachments", lambda w: {"policy": NO_POLICY}, "unknown-policy"),
+    _limit_zero("iam", "list_attachments", policy=lambda w: w.policy),
     Case(
         "iam",
         "detach_policy",
         404,
         NotFoundError,
         Caller.ADMIN,
-        lambda w: {"name": w.policy, "principal_kind": "role", "principal_name": w.role},
+        lambda w: {"policy": w.policy, "principal_kind": "role", "principal_name": w.role},
         "not-attached",
         detail=lambda w: f"policy '{w.policy}' is not attached to khrn:role:{w.role}",
     ),
     _invalid(
         "iam",
         "detach_policy",
-        lambda w: {"name": TOO_LONG_NAME, "principal_kind": "role", "principal_name": w.role},
-        "/path/name",
+        lambda w: {"policy": TOO_LONG_NAME, "principal_kind": "role", "principal_name": w.role},
+        "/path/policy",
     ),
     # iam: tools
     _not_found(
-        "iam", "get_managed_policy", lambda w: {"name": "NoSuchManagedPolicy"}, "unknown-name"
+        "iam", "get_managed_policy", lambda w: {"policy": "NoSuchManagedPolicy"}, "unknown-name"
     ),
-    _invalid("iam", "get_managed_policy", lambda w: {"name": TOO_LONG_NAME}, "/path/name"),
+    _invalid("iam", "get_managed_policy", lambda w: {"policy": TOO_LONG_NAME}, "/path/policy"),
     # The client requires the document (any JSON is one): leaving it out is the only
     # request it can send that does not validate.
     _invalid("iam", "validate_policy", lambda w: {"document": NOT_GIVEN}, "/body/document"),

@@ -300,6 +300,8 @@ def test_a_transport_error_hides_the_key(flavour: str, user: Credentials) -> Non
     assert leaks(error, user.key) == []
     assert isinstance(error.__cause__, httpx.ConnectError)
     assert "after 1 attempt(s)" in str(error)
+    assert error.url == f"{unreachable}/api/v1/whoami"
+    assert error.url in str(error)  # it names the address it could not reach
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

@@ -79,9 +79,9 @@ def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -
     if path is not None:
         if path.get("key_id") == own_key and method != "GET":
             path["key_id"] = ELSEWHERE_KEY_ID
-        ours = case.path.startswith("/api/v1/users/") and path.get("name") == own_user
+        ours = case.path.startswith("/api/v1/users/") and path.get("user") == own_user
         if ours and method in {"DELETE", "PATCH"}:
-            path["name"] = f"{own_user}-elsewhere"
+            path["user"] = f"{own_user}-elsewhere"
     query = case.query
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and method == "PUT" and case.path.endswith("/value"):

@@ -168,7 +168,7 @@ def test_the_pipeline_applies_plans_detects_drift_and_restores(
             lambda: as_planner.api_keys.create(name="more", scopes=["keys"]),
             lambda: as_planner.users.create(name="mallory"),
             lambda: as_planner.iam.detach_policy(
-                name="gitops-read-only", principal_kind="user", principal_name="admin"
+                policy="gitops-read-only", principal_kind="user", principal_name="admin"
             ),
             lambda: as_planner.projects.create(name="elsewhere"),
             lambda: as_planner.api_keys.revoke(key_id=as_planner.keys.whoami().key.id),

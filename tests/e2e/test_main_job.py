@@ -48,8 +48,7 @@ def stored_key(home: Path) -> str:
     server = start_server("sqlite", f"sqlite:///{home}/keyhouse.db", home)
     try:
         with Keyhouse(base_url=server.url, api_key=server.admin_key) as kh:
-            secret = kh.secrets.get_by_name(name=SECRET, project="featurestore")
-            return kh.secrets.get_value(secret_id=secret.id).value.get_secret_value()
+            return kh.secrets.read(SECRET, project="featurestore")
     finally:
         server.stop()
 

@@ -12,6 +12,7 @@ import pytest
 
 from keyhouse_provider import SOURCE, VERSION
 from keyhouse_provider.install import install, platform_name
+from tests.cli.conftest import KEYHOUSE
 
 
 def test_the_launcher_goes_into_the_mirror_layout(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ def test_by_default_it_is_terraforms_implied_local_mirror(
 
 def test_the_cli_command_installs_and_says_where(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "keyhouse.cli", "provider", "install", "--dir", str(tmp_path)],
+        [str(KEYHOUSE), "provider", "install", "--dir", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.conftest import KEYHOUSE
 from tests.support.actors import client, expect, unique
 from tests.support.keyhouse_server import SECRET_MARKER, server_env, start_server
 from tests.support.traffic import Traffic
@@ -30,7 +30,7 @@ def test_a_backup_under_write_load_restores_every_secret(tmp_path: Path) -> None
         # WHEN the operator backs up the live database
         snapshot = tmp_path / "snapshot.db"
         done = subprocess.run(
-            [sys.executable, "-m", "keyhouse.cli", "backup", str(snapshot)],
+            [str(KEYHOUSE), "backup", str(snapshot)],
             env=server_env(service.database_url, live),
             capture_output=True,
             text=True,
@@ -82,7 +82,7 @@ def test_a_backup_under_write_load_restores_every_secret(tmp_path: Path) -> None
 
 def test_backup_refuses_postgresql_and_names_pg_dump(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "keyhouse.cli", "backup", str(tmp_path / "x.db")],
+        [str(KEYHOUSE), "backup", str(tmp_path / "x.db")],
         env=server_env("postgresql+psycopg://kh@127.0.0.1:1/kh", tmp_path),
         capture_output=True,
         text=True,

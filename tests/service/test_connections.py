@@ -43,7 +43,7 @@ def test_a_bug_answers_500_with_connection_close_and_the_next_request_works(
         engine = create_engine(server.database_url)
         with engine.begin() as connection:
             connection.execute(
-                text("UPDATE secrets SET kind = 'bogus' WHERE id = :id"), {"id": secret["id"]}
+                text("UPDATE secrets SET type = 'bogus' WHERE id = :id"), {"id": secret["id"]}
             )
         engine.dispose()
 

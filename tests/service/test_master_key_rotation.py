@@ -4,12 +4,12 @@ request, every data key re-wrapped, API keys still valid, the old master key unn
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.cli.conftest import KEYHOUSE
 from tests.support.actors import client, expect, unique
 from tests.support.keyhouse_server import SECRET_MARKER, KeyhouseServer, server_env, start_server
 from tests.support.postgres import PostgresServer
@@ -18,7 +18,7 @@ from tests.support.traffic import Traffic
 
 def _rotate(service: KeyhouseServer) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "keyhouse.cli", "master-key", "rotate"],
+        [str(KEYHOUSE), "master-key", "rotate"],
         env=server_env(service.database_url, service.directory),
         cwd=service.directory,
         capture_output=True,

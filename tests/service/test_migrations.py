@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, func, inspect, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 
 from keyhouse.core.db import alembic_config, upgrade_schema
 from keyhouse.domain.catalog import BUILTIN_SCOPES, DEFAULT_KEY_LIFETIME_DAYS
@@ -60,3 +62,24 @@ def test_downgrade_removes_every_table(empty_engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_secrets_keep_their_type_when_the_column_is_renamed(empty_engine: Engine) -> None:
+    config = alembic_config(empty_engine.url.render_as_string(hide_password=False))
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        # The revision just before the rename, wherever the chain puts it.
+        before = ScriptDirectory.from_config(config).get_revision("i13_secret_type").down_revision
+        assert isinstance(before, str)
+        command.upgrade(config, before)
+        connection.execute(
+            text(
+                "INSERT INTO secrets (id, name, namespace, visibility, kind, version, "
+                "wrapped_key, ciphertext, created_at, updated_at) VALUES ('s1', 'a/b', "
+                "'principal:x', 'private', 'file', 1, :blob, :blob, :now, :now)"
+            ),
+            {"blob": b"\x00", "now": datetime.now(UTC)},
+        )
+    upgrade_schema(empty_engine)
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT type FROM secrets")).scalar() == "file"

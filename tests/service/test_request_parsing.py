@@ -33,7 +33,9 @@ PATH_VALUES = {
     "secret_id": "0" * 32,
     "key_id": "a" * 16,
     "project": "p",
-    "name": "n",
+    "user": "u",
+    "role": "r",
+    "policy": "n",
     "principal_kind": "user",
     "principal_name": "x",
 }
@@ -159,8 +161,8 @@ def test_nul_in_a_secret_value_is_refused_and_nothing_is_stored(member: Actor) -
 PARAMETERS = [
     ("/api/v1/projects/a%00b", {}, "/path/project"),
     ("/api/v1/projects/a%0Ab/members", {}, "/path/project"),
-    ("/api/v1/iam/policies/a%00b", {}, "/path/name"),
-    ("/api/v1/users/a%01b", {}, "/path/name"),
+    ("/api/v1/iam/policies/a%00b", {}, "/path/policy"),
+    ("/api/v1/users/a%01b", {}, "/path/user"),
     ("/api/v1/api-keys", {"name": "a\x00b"}, "/query/name"),
     ("/api/v1/api-keys", {"prefix": "kh_\x00"}, "/query/prefix"),
     ("/api/v1/secrets", {"name_prefix": "x\x00"}, "/query/name_prefix"),

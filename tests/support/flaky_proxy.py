@@ -3,7 +3,9 @@
 Each request takes the next step of a script: answer with an error status
 (optionally with Retry-After), hang up without answering, forward to the key
 service and then hang up (the service did the work; the answer is lost), or
-forward normally. Every request's arrival time and headers are recorded.
+forward normally, optionally after something else happened at the service
+first (another writer's change that lands between a client's read and its
+write). Every request's arrival time and headers are recorded.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,11 +28,17 @@ class Step:
     action: str  # "status" | "hang-up" | "forward-then-hang-up" | "forward"
     status: int = 0
     retry_after: str | None = None
+    before: Callable[[], None] | None = None  # run first, before the request is forwarded
 
 
 FORWARD = Step("forward")
 HANG_UP = Step("hang-up")
 LOSE_RESPONSE = Step("forward-then-hang-up")
+
+
+def after(happening: Callable[[], None]) -> Step:
+    """Forward the request once ``happening`` (e.g. a concurrent write) has been done."""
+    return Step("forward", before=happening)
 
 
 def fail(status: int, retry_after: str | None = None) -> Step:
@@ -91,6 +100,8 @@ def start_proxy(upstream: str) -> FlakyProxy:
                 Seen(time.monotonic(), self.command, self.path, dict(self.headers.items()))
             )
             step = proxy.script.popleft() if proxy.script else FORWARD
+            if step.before is not None:
+                step.before()
             if step.action == "status":
                 payload = b'{"type":"urn:test:flaky","title":"Flaky","status":%d}' % step.status
                 self.send_response(step.status)

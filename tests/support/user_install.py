@@ -44,7 +44,10 @@ class UserInstall:
 
 
 def make_user_install(root: Path, extras: str = "cdk,provider") -> UserInstall:
-    """Create ``root`` as a virtualenv and pip-install this checkout into it (a minute or two)."""
+    """Create ``root`` as a virtualenv and pip-install this checkout into it (a minute or two).
+
+    ``extras`` empty: a plain install, without extras.
+    """
     venv.create(root, with_pip=True)
     install = UserInstall(root)
     result = subprocess.run(
@@ -55,7 +58,7 @@ def make_user_install(root: Path, extras: str = "cdk,provider") -> UserInstall:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            f"{ROOT}[{extras}]",
+            f"{ROOT}[{extras}]" if extras else str(ROOT),
         ],
         capture_output=True,
         text=True,

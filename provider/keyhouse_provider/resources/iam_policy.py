@@ -116,14 +116,14 @@ class IamPolicy(KeyhouseResource):
             self.type_name(),
             body,
             lambda key: iam.with_response.create_policy(**body, idempotency_key=key),
-            alive=lambda found: or_none(lambda: iam.get_policy(name=found.name)) is not None,
+            alive=lambda found: or_none(lambda: iam.get_policy(policy=found.name)) is not None,
             identify=lambda found: found.id,
         )
         return _state(policy, planned["policy"])
 
     def read(self, ctx: Context, current: State) -> State | None:
         """``GET /iam/policies/{name}``; the document compared by meaning."""
-        policy = or_none(lambda: self.connection.client.iam.get_policy(name=current["id"]))
+        policy = or_none(lambda: self.connection.client.iam.get_policy(policy=current["id"]))
         return None if policy is None else _state(policy, current["policy"])
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
@@ -135,15 +135,15 @@ class IamPolicy(KeyhouseResource):
             changes["document"] = json.loads(planned["policy"])
         iam = self.connection.client.iam
         policy = (
-            iam.update_policy(name=prior["id"], **changes)
+            iam.update_policy(policy=prior["id"], **changes)
             if changes
-            else iam.get_policy(name=prior["id"])
+            else iam.get_policy(policy=prior["id"])
         )
         return _state(policy, planned["policy"])
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /iam/policies/{name}`` (the service refuses while it is attached)."""
-        gone_ok(lambda: self.connection.client.iam.delete_policy(name=prior["id"]))
+        gone_ok(lambda: self.connection.client.iam.delete_policy(policy=prior["id"]))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
         """Import by the policy's name."""

@@ -91,10 +91,10 @@ class PolicyAttachment(KeyhouseResource):
             ctx.error("Give user or role", "Set exactly one of user and role.", ["role"])
 
     def create(self, ctx: Context, planned: State) -> State:
-        """``POST /iam/policies/{name}/attachments``, once per resource instance."""
+        """``POST /iam/policies/{policy}/attachments``, once per resource instance."""
         iam = self.connection.client.iam
         policy, kind, principal = _parts(planned)
-        body = {"name": policy, "principal_kind": kind, "principal_name": principal}
+        body = {"policy": policy, "principal_kind": kind, "principal_name": principal}
         attachment = self.connection.create_once(
             self.type_name(),
             body,
@@ -114,11 +114,11 @@ class PolicyAttachment(KeyhouseResource):
         raise ProviderError("keyhouse_policy_attachment has no attribute that changes in place")
 
     def delete(self, ctx: Context, prior: State) -> None:
-        """``DELETE /iam/policies/{name}/attachments/{kind}/{name}``."""
+        """``DELETE /iam/policies/{policy}/attachments/{kind}/{name}``."""
         policy, kind, principal = _parts(prior)
         gone_ok(
             lambda: self.connection.client.iam.detach_policy(
-                name=policy, principal_kind=kind, principal_name=principal
+                policy=policy, principal_kind=kind, principal_name=principal
             )
         )
 
@@ -141,7 +141,7 @@ class PolicyAttachment(KeyhouseResource):
 
     def _find(self, policy: str, kind: str, principal: str) -> models.AttachmentPublic | None:
         iam = self.connection.client.iam
-        attachments = or_none(lambda: list(iam.iter_attachments(name=policy, limit=200)))
+        attachments = or_none(lambda: list(iam.iter_attachments(policy=policy, limit=200)))
         for attachment in attachments or ():
             if attachment.principal_kind == kind and attachment.principal_name == principal:
                 return attachment

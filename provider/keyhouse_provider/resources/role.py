@@ -68,26 +68,26 @@ class Role(KeyhouseResource):
             self.type_name(),
             body,
             lambda key: roles.with_response.create(**body, idempotency_key=key),
-            alive=lambda found: or_none(lambda: roles.get(name=found.name)) is not None,
+            alive=lambda found: or_none(lambda: roles.get(role=found.name)) is not None,
             identify=lambda found: found.id,
         )
         return _state(role)
 
     def read(self, ctx: Context, current: State) -> State | None:
         """``GET /roles/{name}``; gone when 404."""
-        role = or_none(lambda: self.connection.client.roles.get(name=current["id"]))
+        role = or_none(lambda: self.connection.client.roles.get(role=current["id"]))
         return None if role is None else _state(role)
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
         """``PATCH /roles/{name}``: the description."""
         role = self.connection.client.roles.update(
-            name=prior["id"], description=planned["description"]
+            role=prior["id"], description=planned["description"]
         )
         return _state(role)
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /roles/{name}``: the role's keys and private secrets go too."""
-        gone_ok(lambda: self.connection.client.roles.delete(name=prior["id"]))
+        gone_ok(lambda: self.connection.client.roles.delete(role=prior["id"]))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
         """Import by the role's name."""

@@ -76,14 +76,14 @@ class User(KeyhouseResource):
             self.type_name(),
             body,
             lambda key: users.with_response.create(**body, idempotency_key=key),
-            alive=lambda found: or_none(lambda: users.get(name=found.name)) is not None,
+            alive=lambda found: or_none(lambda: users.get(user=found.name)) is not None,
             identify=lambda found: found.id,
         )
         return _state(user, planned)
 
     def read(self, ctx: Context, current: State) -> State | None:
         """``GET /users/{name}``; gone when 404."""
-        user = or_none(lambda: self.connection.client.users.get(name=current["id"]))
+        user = or_none(lambda: self.connection.client.users.get(user=current["id"]))
         return None if user is None else _state(user, current)
 
     def update(self, ctx: Context, prior: State, planned: State) -> State:
@@ -93,12 +93,12 @@ class User(KeyhouseResource):
             for field in ("email", "is_admin")
             if prior[field] != planned[field]
         }
-        user = self.connection.client.users.update(name=prior["id"], **changes)
+        user = self.connection.client.users.update(user=prior["id"], **changes)
         return _state(user, planned)
 
     def delete(self, ctx: Context, prior: State) -> None:
         """``DELETE /users/{name}``: the user's keys and private secrets go too."""
-        gone_ok(lambda: self.connection.client.users.delete(name=prior["id"]))
+        gone_ok(lambda: self.connection.client.users.delete(user=prior["id"]))
 
     def import_state(self, ctx: Context, import_id: str) -> State | None:
         """Import by the user's name."""

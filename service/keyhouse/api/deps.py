@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +23,7 @@ from keyhouse.domain.pagination import SESSION_CURSOR_KEY
 from keyhouse.domain.verification import check_presented_key
 from keyhouse.iam.authorizer import SESSION_AUTHORIZER
 from keyhouse.models import utcnow
+from keyhouse.schemas.common import PrincipalKind
 
 log = logging.getLogger("keyhouse")
 
@@ -180,3 +181,7 @@ async def idempotency_key(
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+# Path parameters naming a member or a holder: /<...>/{principal_kind}/{principal_name}.
+PrincipalKindPath = Annotated[PrincipalKind, Path(description="user or role.")]
+PrincipalNamePath = Annotated[str, Path(max_length=64, description="The user's or role's name.")]

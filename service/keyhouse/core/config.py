@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KEYHOUSE_", extra="ignore")
 
+    home: Path | None = Field(
+        default=None,
+        description="A data directory: when set, the database and the master key file default "
+        "to keyhouse.db and master.key inside it.",
+    )
     database_url: str = Field(
         default="sqlite:///./keyhouse.db",
         description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
@@ -101,6 +106,16 @@ class Settings(BaseSettings):
                 "KEYHOUSE_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"
             )
         return value
+
+    @model_validator(mode="after")
+    def _defaults_in_home(self) -> Settings:
+        # Only defaults move into the data directory; an explicit URL or key file stays.
+        if self.home is not None:
+            if "database_url" not in self.model_fields_set:
+                self.database_url = f"sqlite:///{self.home / 'keyhouse.db'}"
+            if "master_key_file" not in self.model_fields_set:
+                self.master_key_file = self.home / "master.key"
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -188,7 +188,8 @@ def refusal(
         role = held.memberships.get(project.name)
         if role is None:
             return Forbidden(
-                f"{caller.principal_ref} is not a collaborator of project '{project.name}'",
+                f"{caller.principal_ref} is not a collaborator of project '{project.name}', "
+                f"and no policy allows it {action} there",
                 audit=audit,
                 **extra,
             )

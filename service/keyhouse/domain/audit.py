@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from keyhouse.domain.auth import Caller
 from keyhouse.models import AuditEvent, utcnow
+from keyhouse.schemas.audit import AuditEventPublic
 
 
 def record(
@@ -30,4 +31,19 @@ def record(
             related=related,
             outcome=outcome,
         )
+    )
+
+
+def event_public(event: AuditEvent) -> AuditEventPublic:
+    """An audit event as the API shows it."""
+    principal = event.principal_name and f"{event.principal_kind}/{event.principal_name}"
+    return AuditEventPublic(
+        id=event.id,
+        at=event.at,
+        principal=principal or None,
+        key_id=event.key_id,
+        action=event.action,
+        target=event.target,
+        related=event.related,
+        outcome=event.outcome,
     )

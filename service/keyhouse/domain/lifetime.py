@@ -10,6 +10,7 @@ from keyhouse.core.db import locked
 from keyhouse.core.problems import StateConflict
 from keyhouse.domain.catalog import DEFAULT_KEY_LIFETIME_DAYS, DEFAULT_MAX_KEY_LIFETIME_DAYS
 from keyhouse.models import ServiceSettings, utcnow
+from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
 
 
 def current_settings(session: Session, *, for_update: bool = False) -> ServiceSettings:
@@ -25,6 +26,35 @@ def current_settings(session: Session, *, for_update: bool = False) -> ServiceSe
         session.add(row)
         session.flush()
     return row
+
+
+def settings_public(row: ServiceSettings) -> SettingsPublic:
+    """The lifetime policy as the API shows it."""
+    return SettingsPublic(
+        default_key_lifetime_days=row.default_key_lifetime_days,
+        max_key_lifetime_days=row.max_key_lifetime_days,
+        updated_at=row.updated_at,
+    )
+
+
+def update_settings(row: ServiceSettings, body: SettingsUpdate) -> None:
+    """A new default or maximum lifetime; the default may not exceed the maximum (409)."""
+    default = body.default_key_lifetime_days or row.default_key_lifetime_days
+    maximum = body.max_key_lifetime_days or row.max_key_lifetime_days
+    if default > maximum:
+        pointer = (
+            "/body/default_key_lifetime_days"
+            if body.default_key_lifetime_days is not None
+            else "/body/max_key_lifetime_days"
+        )
+        raise StateConflict(
+            pointer,
+            f"default_key_lifetime_days ({default}) may not exceed "
+            f"max_key_lifetime_days ({maximum})",
+        )
+    row.default_key_lifetime_days = default
+    row.max_key_lifetime_days = maximum
+    row.updated_at = utcnow()
 
 
 def resolve_expiry(

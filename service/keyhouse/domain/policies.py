@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keyhouse.core.problems import Conflict, NotFound, ProblemError
+from keyhouse.core.problems import Conflict, MissingReference, NotFound, ProblemError
+from keyhouse.domain.principals import find_principal
 from keyhouse.domain.resource_names import policy_rn, principal_rn
+from keyhouse.iam.authorizer import bump_generation
 from keyhouse.iam.document import Report, normalize, validate
-from keyhouse.models import IamPolicy, PolicyAttachment
-from keyhouse.schemas.iam import PolicyPublic
+from keyhouse.models import IamPolicy, PolicyAttachment, utcnow
+from keyhouse.schemas.iam import AttachmentPublic, PolicyCreate, PolicyPublic, PolicyUpdate
 
 
 class InvalidDocument(ProblemError):
@@ -100,6 +102,77 @@ def _public(policy: IamPolicy, attachments: int) -> PolicyPublic:
         created_at=policy.created_at,
         updated_at=policy.updated_at,
     )
+
+
+def attachment_public(attachment: PolicyAttachment) -> AttachmentPublic:
+    """An attachment as the API shows it."""
+    principal = attachment.principal
+    return AttachmentPublic(
+        policy=attachment.policy.name,
+        principal_kind=principal.kind,
+        principal_name=principal.name,
+        principal_arn=principal_rn(principal.kind, principal.name),
+        created_at=attachment.created_at,
+    )
+
+
+def create_policy(session: Session, body: PolicyCreate, document: dict[str, Any]) -> IamPolicy:
+    """A new policy at version 1 holding ``document`` (already checked); 409 on a taken name."""
+    if session.scalar(select(IamPolicy.id).where(IamPolicy.name == body.name)):
+        raise Conflict(f"a policy named '{body.name}' already exists")
+    now = utcnow()
+    policy = IamPolicy(
+        name=body.name,
+        description=body.description,
+        document=document,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(policy)
+    session.flush()
+    return policy
+
+
+def update_policy(session: Session, policy: IamPolicy, body: PolicyUpdate) -> None:
+    """A new description, or a new document: a new version, in force from the next request."""
+    if "description" in body.model_fields_set:
+        policy.description = body.description
+    if body.document is not None:
+        document = checked_document(body.document)
+        if document != policy.document:
+            policy.document = document
+            policy.version += 1
+            bump_generation(session)
+    policy.updated_at = utcnow()
+
+
+def attach(session: Session, policy: IamPolicy, kind: str, name: str) -> PolicyAttachment:
+    """Attach ``policy`` to the user or role ``name``; 404 if there is none, 409 if attached."""
+    try:
+        principal = find_principal(session, kind, name)
+    except NotFound as exc:
+        raise MissingReference("/body/principal_name", exc.detail) from None
+    if session.get(PolicyAttachment, (policy.id, principal.id)) is not None:
+        raise Conflict(f"policy '{policy.name}' is already attached to {principal_rn(kind, name)}")
+    attachment = PolicyAttachment(
+        policy_id=policy.id, principal_id=principal.id, created_at=utcnow()
+    )
+    session.add(attachment)
+    session.flush()
+    session.refresh(attachment)
+    bump_generation(session)
+    return attachment
+
+
+def detach(session: Session, policy: IamPolicy, kind: str, name: str) -> None:
+    """Detach ``policy`` from the user or role ``name``; 404 when it is not attached."""
+    principal = find_principal(session, kind, name)
+    attachment = session.get(PolicyAttachment, (policy.id, principal.id))
+    if attachment is None:
+        raise NotFound(f"policy '{policy.name}' is not attached to {principal_rn(kind, name)}")
+    session.delete(attachment)
+    bump_generation(session)
 
 
 def delete_policy(session: Session, policy: IamPolicy) -> None:

@@ -9,7 +9,10 @@ from sqlalchemy.orm import Session
 
 from keyhouse.core.problems import Conflict, NotFound
 from keyhouse.domain.pagination import paginate
+from keyhouse.domain.resource_names import principal_rn
+from keyhouse.iam.authorizer import bump_generation
 from keyhouse.models import Principal, utcnow
+from keyhouse.schemas.principals import RolePublic, RoleUpdate, UserPublic, UserUpdate
 
 
 def find_principal(session: Session, kind: str, name: str) -> Principal:
@@ -34,6 +37,52 @@ def admin_count(session: Session) -> int:
     )
 
 
+def keep_an_admin(session: Session, user: Principal, doing: str) -> None:
+    """Refuse to demote or delete the last admin (the twin of ``projects.keep_an_owner``)."""
+    if user.is_admin and admin_count(session) <= 1:
+        raise Conflict(f"user '{user.name}' is the last admin and {doing}")
+
+
+def user_public(user: Principal) -> UserPublic:
+    """A user as the API shows it."""
+    return UserPublic(
+        arn=principal_rn("user", user.name),
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        is_admin=user.is_admin,
+        created_at=user.created_at,
+    )
+
+
+def role_public(role: Principal) -> RolePublic:
+    """A role as the API shows it."""
+    return RolePublic(
+        arn=principal_rn("role", role.name),
+        id=role.id,
+        name=role.name,
+        description=role.description,
+        created_at=role.created_at,
+    )
+
+
+def update_user(session: Session, user: Principal, body: UserUpdate) -> None:
+    """Change a user's email or admin flag; the last admin stays an admin."""
+    if "email" in body.model_fields_set:
+        user.email = body.email
+    if body.is_admin is not None and body.is_admin != user.is_admin:
+        if not body.is_admin:
+            keep_an_admin(session, user, "must stay an admin")
+        user.is_admin = body.is_admin
+        bump_generation(session)  # admin rights are a managed policy
+
+
+def update_role(role: Principal, body: RoleUpdate) -> None:
+    """Change a role's description."""
+    if "description" in body.model_fields_set:
+        role.description = body.description
+
+
 def principal_ref(principal: Principal | None) -> str | None:
     """``user/<name>`` or ``role/<name>``."""
     return None if principal is None else f"{principal.kind}/{principal.name}"
@@ -48,8 +97,7 @@ def delete_principal(session: Session, principal: Principal) -> None:
     from keyhouse.domain.secrets import delete_private_secrets
     from keyhouse.models import Project, ProjectMember
 
-    if principal.is_admin and admin_count(session) <= 1:
-        raise Conflict(f"user '{principal.name}' is the last admin and cannot be deleted")
+    keep_an_admin(session, principal, "cannot be deleted")
     owned = select(ProjectMember.project_id).where(
         ProjectMember.principal_id == principal.id, ProjectMember.role == "owner"
     )

@@ -14,7 +14,13 @@ from keyhouse.domain.auth import Caller
 from keyhouse.domain.principals import find_principal
 from keyhouse.domain.resource_names import principal_rn, project_rn
 from keyhouse.models import ApiKey, Project, ProjectMember, Secret
-from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate, ProjectPublic
+from keyhouse.schemas.projects import (
+    MemberCreate,
+    MemberPublic,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+)
 
 
 def to_public(session: Session, caller: Caller, project: Project) -> ProjectPublic:
@@ -151,6 +157,12 @@ def add_member(
     session.flush()
     session.refresh(member)
     return member
+
+
+def update_project(project: Project, body: ProjectUpdate) -> None:
+    """A new description."""
+    if "description" in body.model_fields_set:
+        project.description = body.description
 
 
 def keep_an_owner(

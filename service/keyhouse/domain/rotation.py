@@ -72,7 +72,7 @@ def _secret_holding(
     secret = secrets_domain.accessible(
         session, caller, secret_id, "secrets:PutSecretValue", for_update=True
     )
-    if secret.kind != "text":
+    if secret.type != "text":
         raise StateConflict(
             "/body/store_in_secret_id",
             f"secret '{secret_id}' is a file secret; keys go into text secrets",

@@ -39,6 +39,7 @@ from keyhouse.models import Principal, Project, ProjectMember, Secret, new_id
 from keyhouse.schemas.secrets import (
     SecretCreate,
     SecretPublic,
+    SecretUpdate,
     SecretValue,
     SecretValueUpdate,
     check_file_value,
@@ -61,7 +62,7 @@ def to_public(secret: Secret) -> SecretPublic:
         arn=secret_rn(secret),
         id=secret.id,
         name=secret.name,
-        type=secret.kind,
+        type=secret.type,
         visibility=secret.visibility,
         project=secret.project.name if secret.project else None,
         owner=f"{secret.owner.kind}/{secret.owner.name}" if secret.owner else None,
@@ -180,19 +181,27 @@ def accessible(
     raise refusal(caller, action, arn, secret.project, decision, held)
 
 
-def find_by_name(session: Session, caller: Caller, name: str, project: str | None) -> Secret:
-    """A secret by name: the caller's private one, or a project's."""
+def find_by_name(
+    session: Session,
+    caller: Caller,
+    name: str,
+    project: str | None,
+    action: str = "secrets:GetSecret",
+) -> Secret:
+    """A secret by name (the caller's private one, or a project's) for ``action`` on it.
+
+    Only ``action`` is needed: a role granted ``secrets:GetSecretValue`` on one
+    secret reads it by name without being a member of its project.
+    """
     if project is None:
-        _refuse_restricted_private(caller, "secrets:GetSecret")
-        authorize(session, caller, "secrets:GetSecret", own_secret_rn(caller, name))
+        _refuse_restricted_private(caller, action)
+        authorize(session, caller, action, own_secret_rn(caller, name))
         namespace = private_namespace(caller.principal_id)
         target = f"private secret '{name}'"
     else:
-        require_scope(caller, "secrets:GetSecret", project_secret_rn(project, name))
+        require_scope(caller, action, project_secret_rn(project, name))
         found = find_project(session, project)
-        authorize(
-            session, caller, "secrets:GetSecret", project_secret_rn(project, name), project=found
-        )
+        authorize(session, caller, action, project_secret_rn(project, name), project=found)
         namespace = project_namespace(found.id)
         target = f"secret '{name}' in project '{project}'"
     secret = session.scalar(
@@ -238,7 +247,7 @@ def create_secret(
         name=body.name,
         namespace=namespace,
         visibility=body.visibility,
-        kind=body.type,
+        type=body.type,
         owner_id=caller.principal_id,
         project_id=project.id if project else None,
         description=body.description,
@@ -263,10 +272,17 @@ def read_value(envelope: Envelope, secret: Secret) -> SecretValue:
     return SecretValue(
         id=secret.id,
         name=secret.name,
-        type=secret.kind,
+        type=secret.type,
         version=secret.version,
         value=plaintext.decode(),
     )
+
+
+def update_secret(secret: Secret, body: SecretUpdate, now: datetime) -> None:
+    """A new description (the value changes only through ``put_value``)."""
+    if "description" in body.model_fields_set:
+        secret.description = body.description
+        secret.updated_at = now
 
 
 def expected_version(if_match: str | None, body: SecretValueUpdate) -> int | None:
@@ -319,7 +335,7 @@ def put_value(
             current_version=secret.version,
             headers={"ETag": etag(secret.version)},
         )
-    if body.type is None and secret.kind == "file":
+    if body.type is None and secret.type == "file":
         try:
             check_file_value(body.value)
         except ValueError as exc:
@@ -329,7 +345,7 @@ def put_value(
     secret.wrapped_key = sealed.wrapped_key
     secret.ciphertext = sealed.ciphertext
     secret.key_version = sealed.key_version
-    secret.kind = body.type or secret.kind
+    secret.type = body.type or secret.type
     secret.version += 1
     secret.updated_at = now
 

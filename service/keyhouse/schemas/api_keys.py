@@ -120,8 +120,13 @@ class ApiKeyRoll(KeyExpiry):
 class ApiKeyUpdate(Input):
     """Changes to a key: a new name, a new set of scopes, or both."""
 
-    name: KeyName | None = None
-    scopes: ScopeList | None = None
+    name: KeyName | None = Field(
+        default=None, description="A new name, unique among the owner's keys."
+    )
+    scopes: ScopeList | None = Field(
+        default=None,
+        description="The new set of scopes, replacing the old (only scopes the caller holds).",
+    )
 
 
 class ApiKeyPublic(BaseModel):

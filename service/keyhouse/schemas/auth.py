@@ -43,7 +43,12 @@ class VerifyRequest(Input):
 
     key: Annotated[
         str,
-        Field(min_length=1, max_length=200, json_schema_extra={"writeOnly": True, **SENSITIVE}),
+        Field(
+            min_length=1,
+            max_length=200,
+            description="The API key to check.",
+            json_schema_extra={"writeOnly": True, **SENSITIVE},
+        ),
     ]
     scopes: list[Identifier] = Field(
         default_factory=list, max_length=64, description="Scopes the key must all hold."

@@ -18,8 +18,10 @@ DocumentInput = Annotated[PolicyDocument, WithJsonSchema(document_schema())]
 class PolicyCreate(Input):
     """A new customer policy."""
 
-    name: Identifier
-    description: Description | None = None
+    name: Identifier = Field(
+        description="The policy's name, unique; its arn is khrn:policy:<name>."
+    )
+    description: Description | None = Field(default=None, description="What the policy grants.")
     document: DocumentInput = Field(
         description='The policy: {"Version": "2012-10-17", "Statement": [...]}.'
     )
@@ -28,8 +30,12 @@ class PolicyCreate(Input):
 class PolicyUpdate(Input):
     """Changes to a policy; a new document makes a new version."""
 
-    description: Description | None = None
-    document: DocumentInput | None = None
+    description: Description | None = Field(
+        default=None, description="A new description; null clears it."
+    )
+    document: DocumentInput | None = Field(
+        default=None, description="A new document: a new version, in force from the next request."
+    )
 
 
 class PolicyPublic(BaseModel):
@@ -73,8 +79,8 @@ class ManagedPoliciesPublic(BaseModel):
 class AttachmentCreate(Input):
     """Attach a policy to a user or role."""
 
-    principal_kind: PrincipalKind = "role"
-    principal_name: Identifier
+    principal_kind: PrincipalKind = Field(default="role", description="user or role.")
+    principal_name: Identifier = Field(description="The user's or role's name.")
 
 
 class AttachmentPublic(BaseModel):
@@ -147,8 +153,12 @@ class SimulateRequest(Input):
     policies: list[DocumentInput] = Field(
         default_factory=list, max_length=50, description="Further documents to evaluate."
     )
-    action: str = Field(min_length=1, max_length=128)
-    resource: str = Field(min_length=1, max_length=1024)
+    action: str = Field(
+        min_length=1, max_length=128, description="The action, e.g. secrets:GetSecretValue."
+    )
+    resource: str = Field(
+        min_length=1, max_length=1024, description="The resource's khrn, e.g. khrn:secret:..."
+    )
     context: dict[str, str | list[str]] = Field(
         default_factory=dict, description="Condition keys, e.g. keyhouse:SourceIp."
     )

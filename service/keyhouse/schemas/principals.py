@@ -12,16 +12,18 @@ from keyhouse.schemas.common import Description, Identifier, Input
 class UserCreate(Input):
     """A new user (a person)."""
 
-    name: Identifier
-    email: EmailStr | None = None
-    is_admin: bool = False
+    name: Identifier = Field(description="The user's name, unique among users.")
+    email: EmailStr | None = Field(default=None, description="The user's email address.")
+    is_admin: bool = Field(default=False, description="Whether the user is an admin.")
 
 
 class UserUpdate(Input):
     """Changes to a user."""
 
-    email: EmailStr | None = None
-    is_admin: bool | None = None
+    email: EmailStr | None = Field(default=None, description="A new email address; null clears it.")
+    is_admin: bool | None = Field(
+        default=None, description="Grant or remove admin rights (the last admin stays one)."
+    )
 
 
 class UserPublic(BaseModel):
@@ -45,14 +47,16 @@ class UsersPublic(BaseModel):
 class RoleCreate(Input):
     """A new role: a machine identity such as a compute cluster."""
 
-    name: Identifier
-    description: Description | None = None
+    name: Identifier = Field(description="The role's name, unique among roles.")
+    description: Description | None = Field(default=None, description="What the role is for.")
 
 
 class RoleUpdate(Input):
     """Changes to a role."""
 
-    description: Description | None = None
+    description: Description | None = Field(
+        default=None, description="A new description; null clears it."
+    )
 
 
 class RolePublic(BaseModel):

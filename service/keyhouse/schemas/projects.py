@@ -18,14 +18,16 @@ from keyhouse.schemas.common import (
 class ProjectCreate(Input):
     """A new project; its creator becomes its owner."""
 
-    name: Identifier
-    description: Description | None = None
+    name: Identifier = Field(description="The project's name, unique.")
+    description: Description | None = Field(default=None, description="What the project is for.")
 
 
 class ProjectUpdate(Input):
     """Changes to a project."""
 
-    description: Description | None = None
+    description: Description | None = Field(
+        default=None, description="A new description; null clears it."
+    )
 
 
 class ProjectPublic(BaseModel):
@@ -51,15 +53,15 @@ class ProjectsPublic(BaseModel):
 class MemberCreate(Input):
     """Add a user or a role to a project."""
 
-    principal_kind: PrincipalKind = "user"
-    principal_name: Identifier
-    role: ProjectRole = "member"
+    principal_kind: PrincipalKind = Field(default="user", description="user or role.")
+    principal_name: Identifier = Field(description="The user's or role's name.")
+    role: ProjectRole = Field(default="member", description="owner, member or viewer.")
 
 
 class MemberUpdate(Input):
     """Change a member's project role."""
 
-    role: ProjectRole
+    role: ProjectRole = Field(description="owner, member or viewer.")
 
 
 class MemberPublic(BaseModel):

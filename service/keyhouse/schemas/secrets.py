@@ -46,6 +46,11 @@ def check_file_value(value: str) -> None:
         raise ValueError("value must be base64 when type is 'file'") from None
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    # The default depends on another field: documented in words, not as a value.
+    schema.pop("default", None)
+
+
 def _file_values_are_base64(nullable_type: bool) -> dict[str, Any]:
     """JSON Schema: with type 'file' the value matches BASE64_PATTERN."""
     other = {"enum": ["text", None]} if nullable_type else {"const": "text"}
@@ -106,7 +111,8 @@ class SecretValueUpdate(_ValueBody):
 class SecretCreate(SecretValueInput):
     """A new secret, private to its creator or shared with a project.
 
-    A project secret names its project; a private one names none. A file's value is base64.
+    A project secret names its project (which alone implies visibility 'project'); a private
+    one names none. A file's value is base64.
     """
 
     model_config = ConfigDict(
@@ -120,7 +126,8 @@ class SecretCreate(SecretValueInput):
                                 "visibility": {"const": "project"},
                                 "project": {"type": "string"},
                             },
-                            "required": ["visibility", "project"],
+                            # visibility may be left out: a project implies 'project'.
+                            "required": ["project"],
                         },
                         {
                             "properties": {
@@ -134,12 +141,29 @@ class SecretCreate(SecretValueInput):
         }
     )
 
-    name: SecretName
-    visibility: Visibility = "private"
-    project: Identifier | None = Field(
-        default=None, description="Required when visibility is 'project'."
+    name: SecretName = Field(
+        description="A path-like name, e.g. hopsworks/role/databricks/type/api-key; unique "
+        "among the owner's private secrets, or within the project."
     )
-    description: Description | None = None
+    # Given a project, the secret is shared with it unless told otherwise (as in Terraform).
+    visibility: Visibility = Field(
+        default="private",
+        description="private (only its owner) or project (every member of project). "
+        "Default: project when project is given, else private.",
+        json_schema_extra=_no_default,
+    )
+    project: Identifier | None = Field(
+        default=None,
+        description="The project to share the secret with; implies visibility 'project'.",
+    )
+    description: Description | None = Field(default=None, description="What the secret is for.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _project_implies_visibility(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "visibility" not in data and data.get("project"):
+            return {**data, "visibility": "project"}
+        return data
 
     @model_validator(mode="after")
     def _project_matches_visibility(self) -> SecretCreate:
@@ -153,7 +177,9 @@ class SecretCreate(SecretValueInput):
 class SecretUpdate(Input):
     """Changes to a secret's metadata."""
 
-    description: Description | None = None
+    description: Description | None = Field(
+        default=None, description="A new description; null clears it."
+    )
 
 
 class SecretPublic(BaseModel):

@@ -15,8 +15,18 @@ LifetimeDays = Field(ge=1, le=LIFETIME_LIMIT_DAYS)
 class SettingsUpdate(Input):
     """Changes to the key lifetime policy. The default may not exceed the maximum."""
 
-    default_key_lifetime_days: int | None = Field(default=None, ge=1, le=LIFETIME_LIMIT_DAYS)
-    max_key_lifetime_days: int | None = Field(default=None, ge=1, le=LIFETIME_LIMIT_DAYS)
+    default_key_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=LIFETIME_LIMIT_DAYS,
+        description="Lifetime of a key created without an expiry, in days.",
+    )
+    max_key_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=LIFETIME_LIMIT_DAYS,
+        description="The longest lifetime a key may be given, in days.",
+    )
 
 
 class SettingsPublic(BaseModel):
@@ -30,8 +40,8 @@ class SettingsPublic(BaseModel):
 class ScopeCreate(Input):
     """A custom scope, for downstream services to check."""
 
-    name: Identifier
-    description: Description = ""
+    name: Identifier = Field(description="The scope's name, unique in the catalog.")
+    description: Description = Field(default="", description="What the scope lets a key do.")
 
 
 class ScopePublic(BaseModel):

@@ -252,13 +252,13 @@ def test_every_resource_through_terraform(
     assert nothing_left.returncode == 0, nothing_left.output
     assert workspace.state() == {}
     for gone in (
-        lambda: kh.users.get(name=f"alice-{s}"),
-        lambda: kh.users.get(name=f"alicia-{s}"),
-        lambda: kh.roles.get(name=f"dbx-{s}"),
+        lambda: kh.users.get(user=f"alice-{s}"),
+        lambda: kh.users.get(user=f"alicia-{s}"),
+        lambda: kh.roles.get(role=f"dbx-{s}"),
         lambda: kh.projects.get(project=f"fs-{s}"),
         lambda: kh.secrets.get(secret_id=after["keyhouse_secret.mine"]["id"]),
-        lambda: kh.iam.get_policy(name=f"read-{s}"),
-        lambda: kh.iam.get_policy(name=f"read-token-{s}"),
+        lambda: kh.iam.get_policy(policy=f"read-{s}"),
+        lambda: kh.iam.get_policy(policy=f"read-token-{s}"),
     ):
         with pytest.raises(NotFoundError):
             gone()

@@ -88,7 +88,7 @@ def test_a_lifetime_change_rolls_the_key_under_a_working_consumer(
     assert second["stored_secret_id"] == secret_id
     assert second["stored_secret_arn"] == first["stored_secret_arn"]
     assert second["expires_in_days"] == 120
-    assert kh.iam.get_policy(name=f"read-own-key-{s}").version == policy_version
+    assert kh.iam.get_policy(policy=f"read-own-key-{s}").version == policy_version
     workspace.assert_no_changes()
     # WHEN the overlap is over THEN the old key is refused as expired.
     assert_rolled_then_expired(kh, sqlite_service.url, key, first["id"], second["id"])

@@ -24,7 +24,7 @@ def test_lifecycle_create_import_update_replace_destroy(harness: Harness, kh: Ke
     config = {"name": name, "policy": _document()}
     state = harness.apply(T, config)
     assert (state["id"], state["version"], state["arn"]) == (name, 1, f"khrn:policy:{name}")
-    assert kh.iam.get_policy(name=name).document["Statement"][0]["Action"] == [
+    assert kh.iam.get_policy(policy=name).document["Statement"][0]["Action"] == [
         "secrets:GetSecretValue"
     ]
     assert_no_changes(harness, T, harness.refresh(T, state) or {}, config)
@@ -70,13 +70,13 @@ def test_a_document_changed_outside_terraform_is_set_back(harness: Harness, kh: 
     name = unique("tf-policy")
     config = {"name": name, "policy": _document()}
     state = harness.apply(T, config)
-    kh.iam.update_policy(name=name, document=json.loads(_document("keys:*")))
+    kh.iam.update_policy(policy=name, document=json.loads(_document("keys:*")))
     drifted = harness.refresh(T, state)
     assert drifted is not None
     assert drifted["version"] == 2
     assert changed_attributes(harness.plan(T, drifted, config)) == {"policy", "version"}
     restored = harness.apply(T, config, drifted)
-    assert kh.iam.get_policy(name=name).document["Statement"][0]["Action"] == [
+    assert kh.iam.get_policy(policy=name).document["Statement"][0]["Action"] == [
         "secrets:GetSecretValue"
     ]
     harness.destroy(T, restored)

@@ -30,7 +30,7 @@ def test_attach_import_move_detach(harness: Harness, kh: Keyhouse, policy: str) 
     state = harness.apply(T, config)
     assert state["id"] == f"{policy}/role/{role}"
     assert state["principal_arn"] == f"khrn:role:{role}"
-    assert [a.principal_name for a in kh.iam.iter_attachments(name=policy)] == [role]
+    assert [a.principal_name for a in kh.iam.iter_attachments(policy=policy)] == [role]
     imported = harness.import_(T, state["id"])
     assert imported == state
     assert_no_changes(harness, T, imported, config)
@@ -40,7 +40,7 @@ def test_attach_import_move_detach(harness: Harness, kh: Keyhouse, policy: str) 
     moved = {"policy_arn": f"khrn:policy:{policy}", "user": user}
     assert sorted(harness.plan(T, state, moved).replace) == [("role",), ("user",)]
     state = harness.apply(T, moved, state)
-    assert [a.principal_name for a in kh.iam.iter_attachments(name=policy)] == [user]
+    assert [a.principal_name for a in kh.iam.iter_attachments(policy=policy)] == [user]
 
     imported_policy = harness.import_("keyhouse_iam_policy", policy)
     assert imported_policy is not None
@@ -49,11 +49,11 @@ def test_attach_import_move_detach(harness: Harness, kh: Keyhouse, policy: str) 
         harness.apply_plan("keyhouse_iam_policy", destroy_policy)
     assert "attached" in refused.value.diagnostics[0].detail
 
-    kh.iam.detach_policy(name=policy, principal_kind="user", principal_name=user)
+    kh.iam.detach_policy(policy=policy, principal_kind="user", principal_name=user)
     assert harness.refresh(T, state) is None  # detached outside Terraform: planned anew
     state = harness.apply(T, moved)
     harness.destroy(T, state)
-    assert list(kh.iam.iter_attachments(name=policy)) == []
+    assert list(kh.iam.iter_attachments(policy=policy)) == []
 
 
 def test_local_checks(harness: Harness) -> None:

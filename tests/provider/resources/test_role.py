@@ -22,10 +22,10 @@ def test_lifecycle_create_import_update_replace_destroy(harness: Harness, kh: Ke
     described = {"name": name, "description": "the cluster"}
     assert changed_attributes(harness.plan(T, state, described)) == {"description"}
     state = harness.apply(T, described, state)
-    assert kh.roles.get(name=name).description == "the cluster"
+    assert kh.roles.get(role=name).description == "the cluster"
     cleared = harness.apply(T, {"name": name}, state)
     assert cleared["description"] is None
-    assert kh.roles.get(name=name).description is None
+    assert kh.roles.get(role=name).description is None
 
     other = {"name": unique("tf-role")}
     assert harness.plan(T, cleared, other).replace == [("name",)]
@@ -41,7 +41,7 @@ def test_a_description_changed_outside_terraform_is_set_back(
     name = unique("tf-role")
     config = {"name": name, "description": "ours"}
     state = harness.apply(T, config)
-    kh.roles.update(name=name, description="theirs")
+    kh.roles.update(role=name, description="theirs")
     drifted = harness.refresh(T, state)
     assert drifted is not None
     assert changed_attributes(harness.plan(T, drifted, config)) == {"description"}

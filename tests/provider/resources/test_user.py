@@ -17,7 +17,7 @@ def test_lifecycle_create_import_update_replace_destroy(harness: Harness, kh: Ke
     assert state["id"] == name
     assert state["is_admin"] is False
     assert state["arn"] == f"khrn:user:{name}"
-    assert kh.users.get(name=name).email == "alice@example.com"
+    assert kh.users.get(user=name).email == "alice@example.com"
     refreshed = harness.refresh(T, state)
     assert refreshed is not None
     assert_no_changes(harness, T, refreshed, config)
@@ -31,7 +31,7 @@ def test_lifecycle_create_import_update_replace_destroy(harness: Harness, kh: Ke
     assert not plan.replace
     assert changed_attributes(plan) == {"email", "is_admin"}
     state = harness.apply(T, updated, refreshed)
-    assert kh.users.get(name=name).is_admin is True
+    assert kh.users.get(user=name).is_admin is True
 
     renamed = {"name": unique("tf-user"), "email": "a@example.org"}
     plan = harness.plan(T, state, renamed)
@@ -57,19 +57,19 @@ def test_an_email_changed_outside_terraform_is_set_back(harness: Harness, kh: Ke
     name = unique("tf-user")
     config = {"name": name, "email": "bob@example.com"}
     state = harness.apply(T, config)
-    kh.users.update(name=name, email="mallory@example.com")
+    kh.users.update(user=name, email="mallory@example.com")
     drifted = harness.refresh(T, state)
     assert drifted is not None
     assert drifted["email"] == "mallory@example.com"
     assert changed_attributes(harness.plan(T, drifted, config)) == {"email"}
     restored = harness.apply(T, config, drifted)
-    assert kh.users.get(name=name).email == "bob@example.com"
+    assert kh.users.get(user=name).email == "bob@example.com"
     harness.destroy(T, restored)
 
 
 def test_a_user_deleted_outside_terraform_is_planned_anew(harness: Harness, kh: Keyhouse) -> None:
     name = unique("tf-user")
     state = harness.apply(T, {"name": name})
-    kh.users.delete(name=name)
+    kh.users.delete(user=name)
     assert harness.refresh(T, state) is None
     harness.destroy(T, harness.apply(T, {"name": name}))

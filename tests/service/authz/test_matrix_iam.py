@@ -121,19 +121,19 @@ ADMIN_ROWS = [
     ),
     _admins_only(f"GET {POLICIES}", "every policy", lambda w, c: Call("GET", POLICIES), 200),
     _admins_only(
-        f"GET {POLICIES}/{{name}}",
+        f"GET {POLICIES}/{{policy}}",
         "an attached policy",
         lambda w, c: Call("GET", f"{POLICIES}/{w.policy}"),
         200,
     ),
     _admins_only(
-        f"PATCH {POLICIES}/{{name}}",
+        f"PATCH {POLICIES}/{{policy}}",
         "an attached policy's description",
         lambda w, c: Call("PATCH", f"{POLICIES}/{w.policy}", json={"description": "d"}),
         200,
     ),
     _admins_only(
-        f"PATCH {POLICIES}/{{name}}",
+        f"PATCH {POLICIES}/{{policy}}",
         "a new document for a fresh attached policy",
         lambda w, c: Call(
             "PATCH", f"{POLICIES}/{w.new_policy(attached=True)}", json={"document": NEW_DOCUMENT}
@@ -141,25 +141,25 @@ ADMIN_ROWS = [
         200,
     ),
     _admins_only(
-        f"DELETE {POLICIES}/{{name}}",
+        f"DELETE {POLICIES}/{{policy}}",
         "a fresh policy",
         lambda w, c: Call("DELETE", f"{POLICIES}/{w.new_policy()}"),
         204,
     ),
     _admins_only(
-        f"POST {POLICIES}/{{name}}/attachments",
+        f"POST {POLICIES}/{{policy}}/attachments",
         "a fresh policy to a role",
         _attach_to_subject,
         201,
     ),
     _admins_only(
-        f"GET {POLICIES}/{{name}}/attachments",
+        f"GET {POLICIES}/{{policy}}/attachments",
         "an attached policy's",
         lambda w, c: Call("GET", f"{POLICIES}/{w.policy}/attachments"),
         200,
     ),
     _admins_only(
-        f"DELETE {POLICIES}/{{name}}/attachments/{{principal_kind}}/{{principal_name}}",
+        f"DELETE {POLICIES}/{{policy}}/attachments/{{principal_kind}}/{{principal_name}}",
         "a fresh policy from a role",
         _detach_from_subject,
         204,
@@ -171,12 +171,12 @@ ADMIN_ROWS = [
 ACTIONS = {
     f"POST {POLICIES}": "iam:CreatePolicy",
     f"GET {POLICIES}": "iam:ListPolicies",
-    f"GET {POLICIES}/{{name}}": "iam:GetPolicy",
-    f"PATCH {POLICIES}/{{name}}": "iam:UpdatePolicy",
-    f"DELETE {POLICIES}/{{name}}": "iam:DeletePolicy",
-    f"POST {POLICIES}/{{name}}/attachments": "iam:AttachPolicy",
-    f"GET {POLICIES}/{{name}}/attachments": "iam:ListAttachments",
-    f"DELETE {POLICIES}/{{name}}/attachments/{{principal_kind}}/{{principal_name}}": (
+    f"GET {POLICIES}/{{policy}}": "iam:GetPolicy",
+    f"PATCH {POLICIES}/{{policy}}": "iam:UpdatePolicy",
+    f"DELETE {POLICIES}/{{policy}}": "iam:DeletePolicy",
+    f"POST {POLICIES}/{{policy}}/attachments": "iam:AttachPolicy",
+    f"GET {POLICIES}/{{policy}}/attachments": "iam:ListAttachments",
+    f"DELETE {POLICIES}/{{policy}}/attachments/{{principal_kind}}/{{principal_name}}": (
         "iam:DetachPolicy"
     ),
     "POST /api/v1/iam:simulate": "iam:SimulatePolicy",
@@ -193,7 +193,7 @@ TOOL_ROWS = [
         lambda w, c: Call("GET", "/api/v1/iam/managed-policies"),
     ),
     _any_valid_key(
-        "GET /api/v1/iam/managed-policies/{name}",
+        "GET /api/v1/iam/managed-policies/{policy}",
         "one by its short name",
         lambda w, c: Call("GET", "/api/v1/iam/managed-policies/ProjectViewer"),
     ),

@@ -83,7 +83,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="GET /api/v1/users/{name}",
+        endpoint="GET /api/v1/users/{user}",
         case="a user",
         build=lambda w, c: Call("GET", f"/api/v1/users/{w.subject_user}"),
         scope="iam",
@@ -94,7 +94,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="PATCH /api/v1/users/{name}",
+        endpoint="PATCH /api/v1/users/{user}",
         case="a user's email",
         build=lambda w, c: Call(
             "PATCH",
@@ -109,7 +109,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="DELETE /api/v1/users/{name}",
+        endpoint="DELETE /api/v1/users/{user}",
         case="a fresh user",
         build=lambda w, c: Call("DELETE", f"/api/v1/users/{w.new_user()}"),
         scope="iam",
@@ -142,7 +142,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="GET /api/v1/roles/{name}",
+        endpoint="GET /api/v1/roles/{role}",
         case="a role",
         build=lambda w, c: Call("GET", f"/api/v1/roles/{w.subject_role}"),
         scope="iam",
@@ -153,7 +153,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="PATCH /api/v1/roles/{name}",
+        endpoint="PATCH /api/v1/roles/{role}",
         case="a role's description",
         build=lambda w, c: Call(
             "PATCH", f"/api/v1/roles/{w.subject_role}", json={"description": "d"}
@@ -166,7 +166,7 @@ ROWS = [
         admin=200,
     ),
     Row(
-        endpoint="DELETE /api/v1/roles/{name}",
+        endpoint="DELETE /api/v1/roles/{role}",
         case="a fresh role",
         build=lambda w, c: Call("DELETE", f"/api/v1/roles/{w.new_role()}"),
         scope="iam",

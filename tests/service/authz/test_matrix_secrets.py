@@ -77,13 +77,21 @@ def _create_shared(world: World, caller: Caller) -> Call:
     return Call("POST", SECRETS, json=body, project=world.project)
 
 
-def _by_name_private(world: World, caller: Caller) -> Call:
-    return Call("GET", f"{SECRETS}/by-name", params={"name": world.private_secret.name})
+def _by_name_private(world: World, caller: Caller, route: str = "by-name") -> Call:
+    return Call("GET", f"{SECRETS}/{route}", params={"name": world.private_secret.name})
 
 
-def _by_name_shared(world: World, caller: Caller) -> Call:
+def _by_name_shared(world: World, caller: Caller, route: str = "by-name") -> Call:
     params = {"name": world.project_secret.name, "project": world.project}
-    return Call("GET", f"{SECRETS}/by-name", params=params, project=world.project)
+    return Call("GET", f"{SECRETS}/{route}", params=params, project=world.project)
+
+
+def _value_by_name_private(world: World, caller: Caller) -> Call:
+    return _by_name_private(world, caller, "by-name/value")
+
+
+def _value_by_name_shared(world: World, caller: Caller) -> Call:
+    return _by_name_shared(world, caller, "by-name/value")
 
 
 ROWS = [
@@ -146,6 +154,28 @@ ROWS = [
         endpoint="GET /api/v1/secrets/by-name",
         case="a project secret",
         build=_by_name_shared,
+        scope="secrets",
+        outsider=PROJECT,
+        viewer=200,
+        member=200,
+        owner=200,
+        admin=200,
+    ),
+    Row(
+        endpoint="GET /api/v1/secrets/by-name/value",
+        case="the owner's private secret",
+        build=_value_by_name_private,
+        scope="secrets",
+        outsider=404,
+        viewer=404,
+        member=404,
+        owner=200,
+        admin=404,
+    ),
+    Row(
+        endpoint="GET /api/v1/secrets/by-name/value",
+        case="a project secret",
+        build=_value_by_name_shared,
         scope="secrets",
         outsider=PROJECT,
         viewer=200,

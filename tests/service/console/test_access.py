@@ -51,13 +51,13 @@ def test_a_policy_is_validated_at_the_line_created_attached_and_explained(
     page.get_by_label("Document (JSON)").fill(json.dumps(bad))
     page.get_by_role("button", name="Create policy").click()
     expect(page.get_by_role("status")).to_contain_text(f"Policy “{name}” created")
-    assert admin_kh.iam.get_policy(name=name).version == 1
+    assert admin_kh.iam.get_policy(policy=name).version == 1
 
     # WHEN it is attached to the role THEN the service lists that attachment
     page.get_by_label("Name", exact=True).fill(role)
     page.get_by_role("button", name="Attach").click()
     expect(page.get_by_role("status")).to_contain_text(f"Attached to role/{role}")
-    attached = admin_kh.iam.list_attachments(name=name).data
+    attached = admin_kh.iam.list_attachments(policy=name).data
     assert [(a.principal_kind, a.principal_name) for a in attached] == [("role", role)]
 
     # WHEN the admin asks why the role can read the secret THEN the statement is named
@@ -80,4 +80,4 @@ def test_a_policy_is_validated_at_the_line_created_attached_and_explained(
     page.goto(console.url(f"/access/policies/{name}"))
     page.get_by_role("button", name=f"Detach from role/{role}").click()
     expect(page.get_by_role("status")).to_contain_text("Detached")
-    assert admin_kh.iam.list_attachments(name=name).data == []
+    assert admin_kh.iam.list_attachments(policy=name).data == []

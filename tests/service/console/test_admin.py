@@ -62,8 +62,8 @@ def test_the_admin_sets_lifetimes_adds_users_and_roles_and_reads_the_audit_log(
     page.get_by_role("button", name="Add role").click()
     expect(page.get_by_role("status")).to_contain_text(f"Role “{role}” added")
     expect(page.get_by_text("<b>nightly</b> jobs")).to_be_visible()
-    assert admin_kh.users.get(name=user).is_admin is False
-    assert admin_kh.roles.get(name=role).description == "<b>nightly</b> jobs"
+    assert admin_kh.users.get(user=user).is_admin is False
+    assert admin_kh.roles.get(role=role).description == "<b>nightly</b> jobs"
 
     # The audit log, filtered by action, shows what was just done
     page.get_by_role("link", name="Audit log").click()

@@ -147,9 +147,19 @@ def test_visibility_and_project_must_agree(user: Actor) -> None:
     name = unique("mismatch")
     missing_project = user.post(SECRETS, json={"name": name, "value": "x", "visibility": "project"})
     assert "project" in expect(missing_project, 422)["detail"]
-    stray_project = user.post(SECRETS, json={"name": name, "value": "x", "project": project})
+    body = {"name": name, "value": "x", "project": project, "visibility": "private"}
+    stray_project = user.post(SECRETS, json=body)
     assert "project" in expect(stray_project, 422)["detail"]
     expect(user.get(f"{SECRETS}/by-name", params={"name": name}), 404)
+
+
+def test_a_project_alone_makes_a_project_secret(user: Actor) -> None:
+    # As in Terraform: project implies visibility "project".
+    project = new_project(user)
+    created = expect(
+        user.post(SECRETS, json={"name": unique("s"), "value": "x", "project": project}), 201
+    )
+    assert (created["visibility"], created["project"]) == ("project", project)
 
 
 def test_get_value_returns_the_value(user: Actor) -> None:

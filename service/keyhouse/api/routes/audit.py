@@ -10,10 +10,11 @@ from sqlalchemy import select
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep
 from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
+from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT, decode_int_cursor, encode_cursor
 from keyhouse.models import AuditEvent
-from keyhouse.schemas.audit import AuditEventPublic, AuditEventsPublic
+from keyhouse.schemas.audit import AuditEventsPublic
 from keyhouse.schemas.common import Cursor, Limit
 
 router = APIRouter(
@@ -52,18 +53,5 @@ def list_(
         encode_cursor(session, "audit", [rows[limit - 1].id]) if len(rows) > limit else None
     )
     return AuditEventsPublic(
-        data=[
-            AuditEventPublic(
-                id=e.id,
-                at=e.at,
-                principal=f"{e.principal_kind}/{e.principal_name}" if e.principal_name else None,
-                key_id=e.key_id,
-                action=e.action,
-                target=e.target,
-                related=e.related,
-                outcome=e.outcome,
-            )
-            for e in rows[:limit]
-        ],
-        next_cursor=next_cursor,
+        data=[audit.event_public(e) for e in rows[:limit]], next_cursor=next_cursor
     )

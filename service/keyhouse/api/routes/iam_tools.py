@@ -59,18 +59,20 @@ def list_managed_policies(caller: CurrentCaller) -> ManagedPoliciesPublic:
 
 
 @router.get(
-    "/iam/managed-policies/{name:path}",
+    "/iam/managed-policies/{policy:path}",
     response_model=ManagedPolicyPublic,
     responses=problem_responses(404, 422),
 )
 def get_managed_policy(
-    name: Annotated[str, Path(max_length=64, description="e.g. ProjectViewer")],
+    policy: Annotated[
+        str, Path(max_length=64, description="The managed policy's name, e.g. ProjectViewer.")
+    ],
     caller: CurrentCaller,
 ) -> ManagedPolicyPublic:
     """One managed policy, by its short name (``ProjectViewer``) or full one."""
-    full = name if name.startswith("keyhouse/") else f"keyhouse/{name}"
+    full = policy if policy.startswith("keyhouse/") else f"keyhouse/{policy}"
     if full not in managed.TEMPLATES:
-        raise NotFound(f"managed policy '{name}' does not exist")
+        raise NotFound(f"managed policy '{policy}' does not exist")
     return _managed(full)
 
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from keyhouse.api.deps import (
     CurrentCaller,
     IdempotencyKey,
+    PrincipalKindPath,
+    PrincipalNamePath,
     ReadSessionDep,
     SessionDep,
     StateDep,
@@ -27,7 +29,7 @@ from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import member_rn, project_rn
 from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
 from keyhouse.models import Project, ProjectMember, utcnow
-from keyhouse.schemas.common import Cursor, Limit, PrincipalKind
+from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.projects import (
     MemberCreate,
     MemberPublic,
@@ -46,7 +48,6 @@ router = APIRouter(
     responses=problem_responses(401, 403, 422),
 )
 ProjectName = Annotated[str, Path(max_length=64, description="The project's name.")]
-PrincipalName = Annotated[str, Path(max_length=64, description="The member's name.")]
 
 
 def _project(session: Session, caller: Caller, name: str, action: str) -> Project:
@@ -129,8 +130,7 @@ def update(
     """Change a project's description (owners and admins)."""
     found = _project(session, caller, project, "projects:UpdateProject")
     authorize(session, caller, "projects:UpdateProject", project_rn(project), project=found)
-    if "description" in body.model_fields_set:
-        found.description = body.description
+    projects_domain.update_project(found, body)
     audit.record(session, caller, "projects:UpdateProject", project_rn(project))
     session.commit()
     return projects_domain.to_public(session, caller, found)
@@ -224,8 +224,8 @@ def add_member(
 )
 def update_member(
     project: ProjectName,
-    principal_kind: PrincipalKind,
-    principal_name: PrincipalName,
+    principal_kind: PrincipalKindPath,
+    principal_name: PrincipalNamePath,
     body: MemberUpdate,
     caller: CurrentCaller,
     session: SessionDep,
@@ -252,8 +252,8 @@ def update_member(
 )
 def remove_member(
     project: ProjectName,
-    principal_kind: PrincipalKind,
-    principal_name: PrincipalName,
+    principal_kind: PrincipalKindPath,
+    principal_name: PrincipalNamePath,
     caller: CurrentCaller,
     session: SessionDep,
 ) -> Response:

@@ -20,10 +20,16 @@ from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import DEFAULT_LIMIT
-from keyhouse.domain.principals import create_principal, delete_principal, find_principal, page_of
+from keyhouse.domain.principals import (
+    create_principal,
+    delete_principal,
+    find_principal,
+    page_of,
+    role_public,
+    update_role,
+)
 from keyhouse.domain.resource_names import principal_rn
 from keyhouse.iam.authorizer import bump_generation, serialize_iam_changes
-from keyhouse.models import Principal
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.principals import RoleCreate, RolePublic, RolesPublic, RoleUpdate
 
@@ -34,16 +40,6 @@ router = APIRouter(
     responses=problem_responses(401, 403, 422),
 )
 RoleName = Annotated[str, Path(max_length=64, description="The role's name.")]
-
-
-def _public(role: Principal) -> RolePublic:
-    return RolePublic(
-        arn=principal_rn("role", role.name),
-        id=role.id,
-        name=role.name,
-        description=role.description,
-        created_at=role.created_at,
-    )
 
 
 @router.post("", status_code=201, response_model=RolePublic, responses=problem_responses(400, 409))
@@ -58,8 +54,8 @@ def create(
     authorize(session, caller, "iam:CreateRole", principal_rn("role", body.name))
 
     def produce() -> idempotency.Created:
-        role = create_principal(session, "role", body.name, description=body.description)
-        return idempotency.Created(_public(role), principal_rn("role", body.name))
+        made = create_principal(session, "role", body.name, description=body.description)
+        return idempotency.Created(role_public(made), principal_rn("role", body.name))
 
     return idempotency.run_create(
         state,
@@ -83,41 +79,40 @@ def list_(
     """List roles (admins)."""
     authorize(session, caller, "iam:ListRoles", "khrn:role:*")
     rows, next_cursor = page_of(session, "role", limit, cursor)
-    return RolesPublic(data=[_public(r) for r in rows], next_cursor=next_cursor)
+    return RolesPublic(data=[role_public(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{name}", response_model=RolePublic, responses=problem_responses(404))
-def get(name: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RolePublic:
+@router.get("/{role}", response_model=RolePublic, responses=problem_responses(404))
+def get(role: RoleName, caller: CurrentCaller, session: ReadSessionDep) -> RolePublic:
     """One role (admins)."""
-    authorize(session, caller, "iam:GetRole", principal_rn("role", name))
-    return _public(find_principal(session, "role", name))
+    authorize(session, caller, "iam:GetRole", principal_rn("role", role))
+    return role_public(find_principal(session, "role", role))
 
 
 @router.patch(
-    "/{name}", response_model=RolePublic, responses=problem_responses(404), openapi_extra=IDEMPOTENT
+    "/{role}", response_model=RolePublic, responses=problem_responses(404), openapi_extra=IDEMPOTENT
 )
 def update(
-    name: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep
+    role: RoleName, body: RoleUpdate, caller: CurrentCaller, session: SessionDep
 ) -> RolePublic:
     """Change a role's description (admins)."""
-    authorize(session, caller, "iam:UpdateRole", principal_rn("role", name))
-    role = find_principal(session, "role", name)
-    if "description" in body.model_fields_set:
-        role.description = body.description
-    audit.record(session, caller, "iam:UpdateRole", principal_rn("role", name))
+    authorize(session, caller, "iam:UpdateRole", principal_rn("role", role))
+    found = find_principal(session, "role", role)
+    update_role(found, body)
+    audit.record(session, caller, "iam:UpdateRole", principal_rn("role", role))
     session.commit()
-    return _public(role)
+    return role_public(found)
 
 
 @router.delete(
-    "/{name}", status_code=204, responses=problem_responses(404, 409), openapi_extra=IDEMPOTENT
+    "/{role}", status_code=204, responses=problem_responses(404, 409), openapi_extra=IDEMPOTENT
 )
-def delete(name: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
+def delete(role: RoleName, caller: CurrentCaller, session: SessionDep) -> Response:
     """Delete a role with its keys and private secrets (admins)."""
-    authorize(session, caller, "iam:DeleteRole", principal_rn("role", name))
+    authorize(session, caller, "iam:DeleteRole", principal_rn("role", role))
     serialize_iam_changes(session)  # the last admin and each project's last owner stay
-    delete_principal(session, find_principal(session, "role", name))
-    audit.record(session, caller, "iam:DeleteRole", principal_rn("role", name))
+    delete_principal(session, find_principal(session, "role", role))
+    audit.record(session, caller, "iam:DeleteRole", principal_rn("role", role))
     bump_generation(session)
     session.commit()
     return Response(status_code=204)

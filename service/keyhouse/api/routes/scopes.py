@@ -14,11 +14,12 @@ from keyhouse.api.deps import (
     StateDep,
 )
 from keyhouse.api.json_body import StrictJSONRoute
-from keyhouse.core.problems import Conflict, problem_responses
+from keyhouse.core.problems import problem_responses
 from keyhouse.domain import idempotency
 from keyhouse.domain.access import authorize
 from keyhouse.domain.pagination import MAX_LIMIT, paginate
-from keyhouse.models import Scope, utcnow
+from keyhouse.domain.scopes import create_scope, scope_public
+from keyhouse.models import Scope
 from keyhouse.schemas.common import Cursor, Limit
 from keyhouse.schemas.settings import ScopeCreate, ScopePublic, ScopesPublic
 
@@ -30,10 +31,6 @@ router = APIRouter(
 )
 
 
-def _public(scope: Scope) -> ScopePublic:
-    return ScopePublic(name=scope.name, description=scope.description, builtin=scope.builtin)
-
-
 @router.get("", response_model=ScopesPublic, responses=problem_responses(422))
 def list_(
     caller: CurrentCaller, session: ReadSessionDep, limit: Limit = MAX_LIMIT, cursor: Cursor = None
@@ -42,7 +39,7 @@ def list_(
     rows, next_cursor = paginate(
         session, "scopes", select(Scope), [Scope.name], limit, cursor, lambda s: (s.name,)
     )
-    return ScopesPublic(data=[_public(s) for s in rows], next_cursor=next_cursor)
+    return ScopesPublic(data=[scope_public(s) for s in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -59,14 +56,9 @@ def create(
     authorize(session, caller, "scopes:CreateScope", f"khrn:scope:{body.name}")
 
     def produce() -> idempotency.Created:
-        if session.get(Scope, body.name) is not None:
-            raise Conflict(f"the scope '{body.name}' is already in the catalog")
-        scope = Scope(
-            name=body.name, description=body.description, builtin=False, created_at=utcnow()
+        return idempotency.Created(
+            scope_public(create_scope(session, body)), f"khrn:scope:{body.name}"
         )
-        session.add(scope)
-        session.flush()
-        return idempotency.Created(_public(scope), f"khrn:scope:{body.name}")
 
     return idempotency.run_create(
         state,

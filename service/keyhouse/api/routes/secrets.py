@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from keyhouse.api.deps import (
@@ -18,9 +19,11 @@ from keyhouse.api.deps import (
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.api.json_body import StrictJSONRoute
 from keyhouse.core.problems import problem_responses
+from keyhouse.core.state import AppState
 from keyhouse.domain import audit, idempotency
 from keyhouse.domain import secrets as secrets_domain
 from keyhouse.domain.access import authorize, find_project, require_scope
+from keyhouse.domain.auth import Caller
 from keyhouse.domain.pagination import DEFAULT_LIMIT, paginate
 from keyhouse.domain.resource_names import project_rn, secret_rn
 from keyhouse.models import Secret, utcnow
@@ -57,6 +60,16 @@ class _SecretIdSegment(StringConvertor):
 register_url_convertor("secret_id", _SecretIdSegment())
 BY_ID = "/{secret_id:secret_id}"
 SecretId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The secret's id.")]
+IF_MATCH_PATTERN = r'^[ \t]*(?:\*|"[0-9]*[1-9][0-9]*"|[0-9]*[1-9][0-9]*)[ \t]*$'
+
+
+def _if_match_schema(schema: dict[str, Any]) -> None:
+    # A header is absent or a string: "null" is no If-Match, so null is not published
+    # (a client sending it would get the 400 of a malformed one).
+    schema.pop("anyOf", None)
+    schema.update(type="string", pattern=IF_MATCH_PATTERN)
+
+
 IfMatch = Annotated[
     str | None,
     Header(
@@ -66,9 +79,7 @@ IfMatch = Annotated[
         "'*' asks only that the secret exists. Another form, or a version other than "
         "expected_version when both are sent, is a 400.",
         # Documented here, checked by domain.secrets.expected_version (a 400).
-        json_schema_extra={
-            "pattern": r'^[ \t]*(?:\*|"[0-9]*[1-9][0-9]*"|[0-9]*[1-9][0-9]*)[ \t]*$'
-        },
+        json_schema_extra=_if_match_schema,
     ),
 ]
 
@@ -106,8 +117,12 @@ def list_(
     caller: CurrentCaller,
     session: ReadSessionDep,
     project: Annotated[Identifier | None, Query(description="Only this project's secrets.")] = None,
-    visibility: Annotated[Visibility | None, Query()] = None,
-    name_prefix: Annotated[str | None, Query(max_length=256)] = None,
+    visibility: Annotated[
+        Visibility | None, Query(description="Only private, or only project, secrets.")
+    ] = None,
+    name_prefix: Annotated[
+        str | None, Query(max_length=256, description="Only secrets whose name starts so.")
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> SecretsPublic:
@@ -153,6 +168,26 @@ def get_by_name(
     return secrets_domain.to_public(secrets_domain.find_by_name(session, caller, name, project))
 
 
+@router.get("/by-name/value", response_model=SecretValue, responses=problem_responses(404))
+def get_value_by_name(
+    caller: CurrentCaller,
+    session: SessionDep,
+    state: StateDep,
+    response: Response,
+    name: Annotated[SecretName, Query(description="The secret's name.")],
+    project: Annotated[
+        Identifier | None, Query(description="The project of a shared secret; omit for private.")
+    ] = None,
+) -> SecretValue:
+    """Read a secret's value by name in one call (for files, the base64 string). Audited.
+
+    Needs only secrets:GetSecretValue on the secret, as a policy may grant it to a
+    role that is no member of the project. ``ETag`` carries the version read.
+    """
+    secret = secrets_domain.find_by_name(session, caller, name, project, "secrets:GetSecretValue")
+    return _reveal(session, state, caller, secret, response)
+
+
 @router.get(BY_ID, response_model=SecretPublic, responses=problem_responses(404))
 def get(
     secret_id: SecretId, caller: CurrentCaller, session: ReadSessionDep, response: Response
@@ -174,9 +209,7 @@ def update(
 ) -> SecretPublic:
     """Change a secret's description."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:UpdateSecret")
-    if "description" in body.model_fields_set:
-        secret.description = body.description
-        secret.updated_at = utcnow()
+    secrets_domain.update_secret(secret, body, utcnow())
     audit.record(session, caller, "secrets:UpdateSecret", secret_rn(secret))
     session.commit()
     return secrets_domain.to_public(secret)
@@ -195,6 +228,13 @@ def get_value(
     ``ETag`` carries the version read, for a later ``If-Match``.
     """
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:GetSecretValue")
+    return _reveal(session, state, caller, secret, response)
+
+
+def _reveal(
+    session: Session, state: AppState, caller: Caller, secret: Secret, response: Response
+) -> SecretValue:
+    """Decrypt the value of a secret the caller may read, record that it was read, tag it."""
     value = secrets_domain.read_value(state.envelope, secret)
     audit.record(session, caller, "secrets:GetSecretValue", secret_rn(secret))
     session.commit()

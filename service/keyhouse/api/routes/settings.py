@@ -7,11 +7,10 @@ from fastapi import APIRouter
 from keyhouse.api.deps import CurrentCaller, ReadSessionDep, SessionDep
 from keyhouse.api.docs import IDEMPOTENT
 from keyhouse.api.json_body import StrictJSONRoute
-from keyhouse.core.problems import StateConflict, problem_responses
+from keyhouse.core.problems import problem_responses
 from keyhouse.domain import audit
 from keyhouse.domain.access import authorize
-from keyhouse.domain.lifetime import current_settings
-from keyhouse.models import ServiceSettings, utcnow
+from keyhouse.domain.lifetime import current_settings, settings_public, update_settings
 from keyhouse.schemas.settings import SettingsPublic, SettingsUpdate
 
 router = APIRouter(
@@ -22,18 +21,10 @@ router = APIRouter(
 )
 
 
-def _public(row: ServiceSettings) -> SettingsPublic:
-    return SettingsPublic(
-        default_key_lifetime_days=row.default_key_lifetime_days,
-        max_key_lifetime_days=row.max_key_lifetime_days,
-        updated_at=row.updated_at,
-    )
-
-
 @router.get("", response_model=SettingsPublic)
 def get(caller: CurrentCaller, session: ReadSessionDep) -> SettingsPublic:
     """The key lifetime policy; readable with any valid key (plans check against it)."""
-    return _public(current_settings(session))
+    return settings_public(current_settings(session))
 
 
 @router.patch(
@@ -51,22 +42,7 @@ def update(body: SettingsUpdate, caller: CurrentCaller, session: SessionDep) -> 
     authorize(session, caller, "settings:UpdateSettings", "khrn:settings")
     # Locked: a change of one field keeps the other as committed by a concurrent change.
     row = current_settings(session, for_update=True)
-    default = body.default_key_lifetime_days or row.default_key_lifetime_days
-    maximum = body.max_key_lifetime_days or row.max_key_lifetime_days
-    if default > maximum:
-        pointer = (
-            "/body/default_key_lifetime_days"
-            if body.default_key_lifetime_days is not None
-            else "/body/max_key_lifetime_days"
-        )
-        raise StateConflict(
-            pointer,
-            f"default_key_lifetime_days ({default}) may not exceed "
-            f"max_key_lifetime_days ({maximum})",
-        )
-    row.default_key_lifetime_days = default
-    row.max_key_lifetime_days = maximum
-    row.updated_at = utcnow()
+    update_settings(row, body)
     audit.record(session, caller, "settings:UpdateSettings", "khrn:settings")
     session.commit()
-    return _public(row)
+    return settings_public(row)

@@ -1,23 +1,30 @@
-"""Every operation of the sync client (``Keyhouse``) against the live service.
+"""Every operation of both clients (``Keyhouse``, ``AsyncKeyhouse``) against the live service.
 
-Each operation: a success with its typed model checked field by field, and
-each error status its OpenAPI entry documents (``ERROR_CASES``) raised as the
-right ``KeyhouseError`` subclass. Then the ``with_response`` variants, the
-iterators walking every page, and NOT_GIVEN (leave out) versus None (clear).
+Each test runs once per flavour (``flavour``: the async client behind
+``Blocking``, see conftest). Each operation: a success with its typed model
+checked field by field, and each error status its OpenAPI entry documents
+(``ERROR_CASES``) raised as the right ``KeyhouseError`` subclass. Then the
+``with_response`` variants, the iterators walking every page, and NOT_GIVEN
+(leave out) versus None (clear).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from keyhouse_client import (
     APIError,
+    AsyncKeyhouse,
     AuthenticationError,
     ConflictError,
+    FileTooLargeError,
     Keyhouse,
     NotFoundError,
     PermissionDeniedError,
@@ -27,12 +34,13 @@ from tests.client.conftest import (
     ERROR_CASES,
     MANAGED_POLICIES,
     POLICY_DOCUMENT,
+    AsyncRunner,
     Caller,
     Case,
     Credentials,
     World,
+    open_client,
     policy_document,
-    recording,
     same_secret,
     stored_document,
 )
@@ -48,26 +56,42 @@ MANY = 5
 # Documented errors.
 
 
+Callers = Callable[[Caller], Keyhouse]
+
+
 @pytest.fixture(scope="module")
-def callers(world: World) -> Iterator[dict[Caller, Keyhouse]]:
-    """A client for each caller of the error cases."""
-    clients = {
-        caller: recording(Keyhouse(base_url=world.url, api_key=world.key(caller)), __name__)
-        for caller in Caller
-    }
-    yield clients
-    for kh in clients.values():
-        kh.close()
+def opened(world: World) -> Iterator[Callable[[str, Caller], Keyhouse]]:
+    """Clients for the error cases' callers, each opened once per flavour, when first asked."""
+    with ExitStack() as stack:
+        clients: dict[tuple[str, Caller], Keyhouse] = {}
+
+        def client(flavour: str, caller: Caller) -> Keyhouse:
+            if (flavour, caller) not in clients:
+                clients[(flavour, caller)] = stack.enter_context(
+                    open_client(flavour, world.url, world.key(caller), __name__)
+                )
+            return clients[(flavour, caller)]
+
+        yield client
+
+
+@pytest.fixture
+def callers(opened: Callable[[str, Caller], Keyhouse], flavour: str) -> Callers:
+    """The client of each caller, of this test's flavour."""
+    return lambda caller: opened(flavour, caller)
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=lambda case: case.id)
-def test_documented_error(case: Case, world: World, callers: dict[Caller, Keyhouse]) -> None:
-    operation = getattr(getattr(callers[case.caller], case.resource), case.operation)
+def test_documented_error(case: Case, world: World, callers: Callers) -> None:
+    operation = getattr(getattr(callers(case.caller), case.resource), case.operation)
     with case.arranged(world), pytest.raises(APIError) as caught:
         operation(**case.kwargs(world))
     case.check(caught.value, world)
 
 
+# Sync only: the service answers 413 before reading the body and closes the connection,
+# which the async transport may see as a ReadError while it is still sending (left to issue 9).
+@pytest.mark.parametrize("flavour", ["sync"], indirect=True)
 def test_a_body_over_the_size_limit_is_an_api_error_and_not_retried(kh: Keyhouse) -> None:
     # 1 MiB is the service's default limit; a 413 is the request's fault: no retry.
     with pytest.raises(APIError) as caught:
@@ -77,9 +101,9 @@ def test_a_body_over_the_size_limit_is_an_api_error_and_not_retried(kh: Keyhouse
     assert "kkkk" not in str(caught.value)
 
 
-def test_iterators_raise_typed_errors(callers: dict[Caller, Keyhouse]) -> None:
+def test_iterators_raise_typed_errors(callers: Callers) -> None:
     with pytest.raises(AuthenticationError) as caught:
-        next(callers[Caller.REVOKED].projects.iter(limit=PAGE))
+        next(callers(Caller.REVOKED).projects.iter(limit=PAGE))
     assert caught.value.status == 401
     assert caught.value.reason == "revoked"
 
@@ -89,7 +113,7 @@ def test_a_path_parameter_stays_one_segment(kh: Keyhouse, name: str) -> None:
     # /users/{name} with the name "." or "..": the request must still ask for that
     # user, not be resolved to /users (the list) or /api/v1 on the way out.
     with pytest.raises(NotFoundError) as caught:
-        kh.users.get(name=name)
+        kh.users.get(user=name)
     assert caught.value.detail == f"user '{name}' does not exist"
 
 
@@ -307,6 +331,53 @@ def test_secrets_shared_with_a_project(user_kh: Keyhouse) -> None:
     user_kh.projects.delete(project=project.name)
 
 
+def test_secrets_read_by_name_in_one_call(user_kh: Keyhouse, user: Credentials) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    name = unique("client/token")
+    user_kh.secrets.create(name=name, value="private value")
+    user_kh.secrets.create(name=name, value="shared value", project=project.name)
+
+    value = user_kh.secrets.get_value_by_name(name=name, project=project.name)
+    assert isinstance(value, models.SecretValue)
+    assert (value.name, value.type, value.version) == (name, "text", 1)
+    assert "shared value" not in repr(value), "the value read by name shows in its repr"
+    same_secret(value.value.get_secret_value(), "shared value", "the value read by name")
+    same_secret(user_kh.secrets.read(name), "private value", "the private value")
+    same_secret(user_kh.secrets.read(name, project=project.name), "shared value", "read")
+    shared = user_kh.secrets.read_bytes(name, project=project.name)
+    assert shared == b"shared value"
+
+
+def test_secrets_files_go_in_and_out_as_bytes(user_kh: Keyhouse, tmp_path: Path) -> None:
+    project = user_kh.projects.create(name=unique("proj"))
+    data = bytes(range(256)) * 26  # 6,656 bytes: within the 6,750 a file secret holds
+    (tmp_path / "id_ed25519").write_bytes(data)
+    name = unique("client/key")
+    created = user_kh.secrets.create_from_file(name, tmp_path / "id_ed25519", project=project.name)
+    assert (created.type, created.visibility, created.project) == ("file", "project", project.name)
+    assert user_kh.secrets.read_bytes(name, project=project.name) == data
+    raw = user_kh.secrets.read(name, project=project.name)
+    assert base64.b64decode(raw) == data  # reads return the base64, as stored
+
+    (tmp_path / "rotated").write_bytes(b"\x00rotated\xff")
+    replaced = user_kh.secrets.put_file(secret_id=created.id, path=tmp_path / "rotated")
+    assert (replaced.version, replaced.type) == (2, "file")
+    assert user_kh.secrets.read_bytes(name, project=project.name) == b"\x00rotated\xff"
+
+    (tmp_path / "big").write_bytes(b"x" * 6751)
+    attempts: list[Callable[[], object]] = [
+        lambda: user_kh.secrets.create_from_file(unique("client/big"), tmp_path / "big"),
+        lambda: user_kh.secrets.put_file(secret_id=created.id, path=tmp_path / "big"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(FileTooLargeError) as caught:
+            attempt()
+        assert (caught.value.size, caught.value.limit) == (6751, 6750)
+        assert "6,750 bytes" in str(caught.value)
+        assert "9,000 characters" in str(caught.value)
+    assert user_kh.secrets.get(secret_id=created.id).version == 2  # nothing was sent
+
+
 # Projects.
 
 
@@ -317,7 +388,7 @@ def test_projects_lifecycle(kh: Keyhouse, user_kh: Keyhouse, user: Credentials) 
     policy = kh.iam.create_policy(
         name=unique("pass"), document=passing_document(colleague.arn, role.arn)
     )
-    kh.iam.attach_policy(name=policy.name, principal_kind="user", principal_name=user.name)
+    kh.iam.attach_policy(policy=policy.name, principal_kind="user", principal_name=user.name)
     name = unique("proj")
     created = user_kh.projects.create(name=name, description="first")
     assert isinstance(created, models.ProjectPublic)
@@ -383,13 +454,13 @@ def test_users_lifecycle(kh: Keyhouse) -> None:
             f"{name}@example.com",
             False,
         )
-        assert kh.users.get(name=name) == created
+        assert kh.users.get(user=name) == created
 
-        moved = kh.users.update(name=name, email="moved@example.com")
+        moved = kh.users.update(user=name, email="moved@example.com")
         assert isinstance(moved, models.UserPublic)
         assert (moved.email, moved.is_admin) == ("moved@example.com", False)
-        assert kh.users.update(name=name, is_admin=True).is_admin is True
-        assert kh.users.update(name=name, is_admin=False).is_admin is False
+        assert kh.users.update(user=name, is_admin=True).is_admin is True
+        assert kh.users.update(user=name, is_admin=False).is_admin is False
 
         page = kh.users.list(limit=1)
         assert isinstance(page, models.UsersPublic)
@@ -397,9 +468,9 @@ def test_users_lifecycle(kh: Keyhouse) -> None:
         assert isinstance(page.data[0], models.UserPublic)
         assert page.next_cursor is not None  # the admin and this user at least
     finally:
-        kh.users.delete(name=name)
+        kh.users.delete(user=name)
     with pytest.raises(NotFoundError):
-        kh.users.get(name=name)
+        kh.users.get(user=name)
 
 
 def test_roles_lifecycle(kh: Keyhouse) -> None:
@@ -407,9 +478,9 @@ def test_roles_lifecycle(kh: Keyhouse) -> None:
     created = kh.roles.create(name=name, description="a cluster")
     assert isinstance(created, models.RolePublic)
     assert (created.name, created.description) == (name, "a cluster")
-    assert kh.roles.get(name=name) == created
+    assert kh.roles.get(role=name) == created
 
-    updated = kh.roles.update(name=name, description="another cluster")
+    updated = kh.roles.update(role=name, description="another cluster")
     assert isinstance(updated, models.RolePublic)
     assert (updated.id, updated.description) == (created.id, "another cluster")
 
@@ -418,9 +489,9 @@ def test_roles_lifecycle(kh: Keyhouse) -> None:
     assert len(page.data) == 1
     assert isinstance(page.data[0], models.RolePublic)
 
-    kh.roles.delete(name=name)
+    kh.roles.delete(role=name)
     with pytest.raises(NotFoundError):
-        kh.roles.get(name=name)
+        kh.roles.get(role=name)
 
 
 def test_settings(kh: Keyhouse, user_kh: Keyhouse) -> None:
@@ -502,23 +573,23 @@ def test_iam_policies_lifecycle(kh: Keyhouse) -> None:
         "Allow", "secrets:GetSecretValue", "khrn:secret:project/ml/*", sid="Read"
     )
     assert created.updated_at == created.created_at
-    assert kh.iam.get_policy(name=name) == created
+    assert kh.iam.get_policy(policy=name) == created
 
-    described = kh.iam.update_policy(name=name, description="ml team tokens")
+    described = kh.iam.update_policy(policy=name, description="ml team tokens")
     assert isinstance(described, models.PolicyPublic)
     assert (described.description, described.version) == ("ml team tokens", 1)
-    same = kh.iam.update_policy(name=name, document=read)  # the same document: no new version
+    same = kh.iam.update_policy(policy=name, document=read)  # the same document: no new version
     assert (same.version, same.document) == (1, created.document)
 
     write = policy_document("Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*")
-    updated = kh.iam.update_policy(name=name, document=write)
+    updated = kh.iam.update_policy(policy=name, document=write)
     assert (updated.id, updated.version, updated.description) == (created.id, 2, "ml team tokens")
     assert updated.document == stored_document(
         "Allow", "secrets:PutSecretValue", "khrn:secret:project/ml/*"
     )
     assert updated.updated_at > created.updated_at
-    assert kh.iam.get_policy(name=name) == updated
-    cleared = kh.iam.update_policy(name=name, description=None)
+    assert kh.iam.get_policy(policy=name) == updated
+    cleared = kh.iam.update_policy(policy=name, description=None)
     assert (cleared.description, cleared.version) == (None, 2)
 
     page = kh.iam.list_policies(limit=1)
@@ -528,9 +599,9 @@ def test_iam_policies_lifecycle(kh: Keyhouse) -> None:
     assert page.next_cursor is not None  # the world's policies and this one at least
     assert name in {policy.name for policy in kh.iam.iter_policies()}
 
-    kh.iam.delete_policy(name=name)
+    kh.iam.delete_policy(policy=name)
     with pytest.raises(NotFoundError) as caught:
-        kh.iam.get_policy(name=name)
+        kh.iam.get_policy(policy=name)
     assert caught.value.detail == f"policy '{name}' does not exist"
 
 
@@ -538,45 +609,45 @@ def test_iam_attachments(kh: Keyhouse, user: Credentials) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     role = kh.roles.create(name=unique("role")).name
 
-    to_role = kh.iam.attach_policy(name=name, principal_name=role)  # a role unless told
+    to_role = kh.iam.attach_policy(policy=name, principal_name=role)  # a role unless told
     assert isinstance(to_role, models.AttachmentPublic)
     assert (to_role.policy, to_role.principal_kind, to_role.principal_name) == (name, "role", role)
     assert to_role.principal_arn == f"khrn:role:{role}"
-    to_user = kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    to_user = kh.iam.attach_policy(policy=name, principal_kind="user", principal_name=user.name)
     assert (to_user.principal_kind, to_user.principal_arn) == ("user", f"khrn:user:{user.name}")
 
-    listed = kh.iam.list_attachments(name=name)
+    listed = kh.iam.list_attachments(policy=name)
     assert isinstance(listed, models.AttachmentsPublic)
     assert listed.data == [to_role, to_user]  # in the order they were made
     assert listed.next_cursor is None
-    assert kh.iam.get_policy(name=name).attachments == 2
+    assert kh.iam.get_policy(policy=name).attachments == 2
 
     with pytest.raises(ConflictError) as caught:
-        kh.iam.delete_policy(name=name)
+        kh.iam.delete_policy(policy=name)
     assert caught.value.status == 409
     detail = str(caught.value.detail)
     assert f"khrn:role:{role}" in detail
     assert f"khrn:user:{user.name}" in detail
-    assert kh.iam.get_policy(name=name).attachments == 2  # the refusal changed nothing
+    assert kh.iam.get_policy(policy=name).attachments == 2  # the refusal changed nothing
 
-    kh.iam.detach_policy(name=name, principal_kind="role", principal_name=role)
-    assert kh.iam.list_attachments(name=name).data == [to_user]
-    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
-    assert kh.iam.list_attachments(name=name).data == []
-    assert kh.iam.get_policy(name=name).attachments == 0
-    kh.iam.delete_policy(name=name)
+    kh.iam.detach_policy(policy=name, principal_kind="role", principal_name=role)
+    assert kh.iam.list_attachments(policy=name).data == [to_user]
+    kh.iam.detach_policy(policy=name, principal_kind="user", principal_name=user.name)
+    assert kh.iam.list_attachments(policy=name).data == []
+    assert kh.iam.get_policy(policy=name).attachments == 0
+    kh.iam.delete_policy(policy=name)
 
 
 def test_iam_deleting_a_principal_drops_its_attachments(kh: Keyhouse) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     role = kh.roles.create(name=unique("role")).name
-    kh.iam.attach_policy(name=name, principal_name=role)
+    kh.iam.attach_policy(policy=name, principal_name=role)
     with pytest.raises(ConflictError):
-        kh.iam.delete_policy(name=name)
-    kh.roles.delete(name=role)
-    assert kh.iam.list_attachments(name=name).data == []
-    assert kh.iam.get_policy(name=name).attachments == 0
-    kh.iam.delete_policy(name=name)
+        kh.iam.delete_policy(policy=name)
+    kh.roles.delete(role=role)
+    assert kh.iam.list_attachments(policy=name).data == []
+    assert kh.iam.get_policy(policy=name).attachments == 0
+    kh.iam.delete_policy(policy=name)
 
 
 def test_iam_attached_policies_are_in_force_at_once(
@@ -590,12 +661,12 @@ def test_iam_attached_policies_are_in_force_at_once(
     name = unique("policy")
     allow = policy_document("Allow", "projects:GetProject", f"khrn:project:{project}")
     kh.iam.create_policy(name=name, document=allow)
-    kh.iam.attach_policy(name=name, principal_kind="user", principal_name=user.name)
+    kh.iam.attach_policy(policy=name, principal_kind="user", principal_name=user.name)
     seen = user_kh.projects.get(project=project)
     assert (seen.name, seen.my_role) == (project, None)
 
     deny = policy_document("Deny", "projects:GetProject", f"khrn:project:{project}", sid="Hidden")
-    assert kh.iam.update_policy(name=name, document=deny).version == 2
+    assert kh.iam.update_policy(policy=name, document=deny).version == 2
     with pytest.raises(PermissionDeniedError) as denied:
         user_kh.projects.get(project=project)
     assert denied.value.detail == (
@@ -603,9 +674,9 @@ def test_iam_attached_policies_are_in_force_at_once(
         f"'{name}' (statement 'Hidden')"
     )
 
-    kh.iam.update_policy(name=name, document=allow)
+    kh.iam.update_policy(policy=name, document=allow)
     assert user_kh.projects.get(project=project).name == project
-    kh.iam.detach_policy(name=name, principal_kind="user", principal_name=user.name)
+    kh.iam.detach_policy(policy=name, principal_kind="user", principal_name=user.name)
     with pytest.raises(PermissionDeniedError):
         user_kh.projects.get(project=project)
 
@@ -651,14 +722,14 @@ def test_iam_managed_policies(user_kh: Keyhouse) -> None:
         "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
 
-    viewer = user_kh.iam.get_managed_policy(name="ProjectViewer")
+    viewer = user_kh.iam.get_managed_policy(policy="ProjectViewer")
     assert isinstance(viewer, models.ManagedPolicyPublic)
     assert viewer == by_name["keyhouse/ProjectViewer"]
     sids = [statement["Sid"] for statement in viewer.document["Statement"]]
     assert sids == ["ReadProject", "ReadSecrets", "Leave"]
     assert "${project}" in viewer.document["Statement"][0]["Resource"]
     # A project viewer may not write: that is the member's policy.
-    member = user_kh.iam.get_managed_policy(name="ProjectMember")
+    member = user_kh.iam.get_managed_policy(policy="ProjectMember")
     assert "WriteSecrets" in {statement["Sid"] for statement in member.document["Statement"]}
     assert "WriteSecrets" not in sids
 
@@ -668,7 +739,7 @@ def test_iam_get_managed_policy_by_its_full_name(user_kh: Keyhouse) -> None:
     # the one list_managed_policies gives, and it holds a slash.
     listed = {policy.name: policy for policy in user_kh.iam.list_managed_policies().data}
     for name in MANAGED_POLICIES:
-        assert user_kh.iam.get_managed_policy(name=name) == listed[name]
+        assert user_kh.iam.get_managed_policy(policy=name) == listed[name]
 
 
 def test_iam_validate_policy(user_kh: Keyhouse) -> None:
@@ -744,7 +815,7 @@ def test_iam_simulate(kh: Keyhouse) -> None:
             "Deny", "secrets:GetSecretValue", f"khrn:secret:project/{project}/*", sid="NoProject"
         ),
     )
-    kh.iam.attach_policy(name=name, principal_name=role)
+    kh.iam.attach_policy(policy=name, principal_name=role)
     self_service = f"keyhouse/SelfService(kind=role, name={role})"
     principal = models.PrincipalRef(kind="role", name=role)
 
@@ -858,7 +929,7 @@ def test_with_response_on_a_create_and_a_delete(kh: Keyhouse) -> None:
     assert created.attempts == 1
     assert "idempotent-replayed" not in created.headers
 
-    deleted = kh.roles.with_response.delete(name=created.parsed.name)
+    deleted = kh.roles.with_response.delete(role=created.parsed.name)
     assert deleted.status_code == 204
     assert deleted.parsed is None
     assert deleted.request_id == deleted.headers["x-request-id"]
@@ -892,15 +963,15 @@ def test_iam_creates_replay_with_their_idempotency_key(kh: Keyhouse) -> None:
 
     role, attach_token = kh.roles.create(name=unique("role")).name, unique("idem")
     attached = kh.iam.with_response.attach_policy(
-        name=name, principal_name=role, idempotency_key=attach_token
+        policy=name, principal_name=role, idempotency_key=attach_token
     )
     replayed = kh.iam.with_response.attach_policy(
-        name=name, principal_name=role, idempotency_key=attach_token
+        policy=name, principal_name=role, idempotency_key=attach_token
     )
     assert (attached.status_code, replayed.status_code) == (201, 201)  # not a 409
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.parsed == attached.parsed
-    assert kh.iam.get_policy(name=name).attachments == 1
+    assert kh.iam.get_policy(policy=name).attachments == 1
 
 
 def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
@@ -910,6 +981,17 @@ def test_with_response_on_an_update(user_kh: Keyhouse) -> None:
     assert isinstance(response.parsed, models.ProjectPublic)
     assert response.parsed.description == "d"
     assert response.request_id == response.headers["x-request-id"]
+
+
+def test_concurrent_calls_share_one_client(akh: AsyncRunner) -> None:
+    async def body(kh: AsyncKeyhouse) -> None:
+        names = [unique("role") for _ in range(MANY)]
+        created = await asyncio.gather(*(kh.roles.create(name=name) for name in names))
+        assert [role.name for role in created] == names
+        fetched = await asyncio.gather(*(kh.roles.get(role=name) for name in names))
+        assert [role.id for role in fetched] == [role.id for role in created]
+
+    akh(body)
 
 
 # Iterators walk every page.
@@ -994,8 +1076,8 @@ def test_iam_iter_attachments(kh: Keyhouse) -> None:
     name = kh.iam.create_policy(name=unique("policy"), document=POLICY_DOCUMENT).name
     made = [kh.roles.create(name=unique("role")).name for _ in range(MANY)]
     for role in made:
-        kh.iam.attach_policy(name=name, principal_name=role)
-    items = list(kh.iam.iter_attachments(name=name, limit=PAGE))
+        kh.iam.attach_policy(policy=name, principal_name=role)
+    items = list(kh.iam.iter_attachments(policy=name, limit=PAGE))
     assert all(isinstance(item, models.AttachmentPublic) for item in items)
     assert [item.principal_name for item in items] == made  # oldest first, none twice
     assert {item.policy for item in items} == {name}
@@ -1026,9 +1108,9 @@ def test_project_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
 def test_role_description_left_out_or_cleared(kh: Keyhouse) -> None:
     name = unique("role")
     kh.roles.create(name=name, description="kept")
-    assert kh.roles.update(name=name).description == "kept"
-    assert kh.roles.update(name=name, description=None).description is None
-    assert kh.roles.get(name=name).description is None
+    assert kh.roles.update(role=name).description == "kept"
+    assert kh.roles.update(role=name, description=None).description is None
+    assert kh.roles.get(role=name).description is None
 
 
 def test_secret_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
@@ -1041,9 +1123,9 @@ def test_secret_description_left_out_or_cleared(user_kh: Keyhouse) -> None:
 def test_user_email_left_out_or_cleared(kh: Keyhouse) -> None:
     name = unique("user")
     kh.users.create(name=name, email="kept@example.com")
-    assert kh.users.update(name=name, is_admin=False).email == "kept@example.com"
-    assert kh.users.update(name=name, email=None).email is None
-    assert kh.users.get(name=name).email is None
+    assert kh.users.update(user=name, is_admin=False).email == "kept@example.com"
+    assert kh.users.update(user=name, email=None).email is None
+    assert kh.users.get(user=name).email is None
 
 
 def test_api_key_fields_left_out_are_kept(user_kh: Keyhouse) -> None:
