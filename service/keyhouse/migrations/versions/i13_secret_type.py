@@ -1,7 +1,7 @@
 """secrets.kind is secrets.type, as the API has always called it
 
 Revision ID: i13_secret_type
-Revises: i12_key_rotation
+Revises: i14_key_list_index
 Create Date: 2026-12-01 23:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i13_secret_type"
-down_revision: str | None = "i12_key_rotation"
+down_revision: str | None = "i14_key_list_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
