@@ -25,7 +25,7 @@ import pytest
 from keyhouse_client import Keyhouse
 from tests.support.keyhouse_server import KeyhouseServer, sqlite_service
 from tests.support.readme import readme_block
-from tests.support.user_install import ROOT, UserInstall, run_as_user, user_shell
+from tests.support.user_install import UserInstall, npx, run_as_user, terrain_app, terrain_shell
 
 SECTION = "**Values kept out of the state.**"
 PROJECT = "featurestore"
@@ -52,36 +52,23 @@ def test_an_ephemeral_value_is_written_write_only_and_kept_nowhere(
             name=UPSTREAM, value=upstream_value, project=PROJECT, visibility="project"
         )
     # AND a new repository with the README's cdktf.json and app for CDK Terrain
-    app = tmp_path / "handover-repo"
-    app.mkdir()
-    (app / ".venv").symlink_to(terrain_install.root, target_is_directory=True)
-    (app / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    app = terrain_app(tmp_path / "handover-repo", terrain_install)
     (app / "cdktf.json").write_text(readme_block("json", SECTION))
     (app / "main.py").write_text(readme_block("python", SECTION))
-    env = user_shell(
-        terrain_install,
-        tmp_path / "home",
-        service.url,
-        service.admin_key,
-        npm_config_update_notifier="false",
-    )
+    env = terrain_shell(terrain_install, tmp_path / "home", service.url, service.admin_key)
     folder = app / "cdktf.out" / "stacks" / "handover"
 
     def terraform(*args: str) -> str:
         return run_as_user(["terraform", f"-chdir={folder}", *args], app, env)
 
     # WHEN it is synthesized, planned into a saved plan, and deployed
-    outputs = [run_as_user(["npx", "--no-install", "cdktn", "synth"], app, env)]
+    outputs = [npx(app, env, "cdktn", "synth")]
     configuration = (folder / "cdk.tf.json").read_bytes()
     terraform("init", "-input=false")
     terraform("plan", "-input=false", "-out=saved.tfplan")
     plan = (folder / "saved.tfplan").read_bytes()
     shown = terraform("show", "-json", "saved.tfplan").encode()
-    outputs.append(
-        run_as_user(
-            ["npx", "--no-install", "cdktn", "deploy", "handover", "--auto-approve"], app, env
-        )
-    )
+    outputs.append(npx(app, env, "cdktn", "deploy", "handover", "--auto-approve"))
     (state_file,) = [
         path
         for path in (app / "terraform.handover.tfstate", folder / "terraform.handover.tfstate")
