@@ -33,11 +33,12 @@ Visibility = Literal["private", "project"]
 
 @dataclass(frozen=True)
 class SecretValue:
-    """A literal secret value, opted into by name.
+    """A literal secret value, opted into by name, for ``value`` or ``value_wo``.
 
-    A literal is written into ``cdk.tf.json`` (and, as with any value, the state):
+    A literal is written into ``cdk.tf.json`` (and, given as ``value``, the state):
     fine for a test, not for a real secret. Pass a sensitive ``TerraformVariable``'s
-    ``string_value`` or ``Secret.from_file`` instead.
+    ``string_value``, an ``EphemeralSecretValue``'s ``value`` (as ``value_wo``), or use
+    ``Secret.from_file`` instead.
     """
 
     text: str
