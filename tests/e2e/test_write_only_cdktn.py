@@ -5,10 +5,11 @@ The app copies that secret, read for the run by ``EphemeralSecretValue``, into a
 of its own through ``value_wo``, and writes a release label through a second provider
 configuration acting with an ``EphemeralApiKey``. After ``cdktn synth``, a saved plan
 (``terraform plan -out``, as a pipeline keeps one) and ``cdktn deploy``, the client reads
-the copy, and the copied value is in neither ``cdk.tf.json``, the plan (the file and
-``terraform show -json``) nor the state; nor is any API key. The release label, a plain
-value, is the control: the same scans find it where it is. Values are compared to a bool
-before any assertion, so that none reaches a failure message.
+the copy, and the copied value is in none of ``cdk.tf.json``, the plan (the files in it
+and ``terraform show -json``), the state and the commands' output; nor is any API key.
+The release label, a plain value, is the control: the same scans find it where it is.
+Values are compared to a bool before any assertion, so that none reaches a failure
+message.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hmac
 import json
 import re
 import secrets
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,7 +68,8 @@ def test_an_ephemeral_value_is_written_write_only_and_kept_nowhere(
     configuration = (folder / "cdk.tf.json").read_bytes()
     terraform("init", "-input=false")
     terraform("plan", "-input=false", "-out=saved.tfplan")
-    plan = (folder / "saved.tfplan").read_bytes()
+    with zipfile.ZipFile(folder / "saved.tfplan") as saved:  # a zip: read what it holds
+        plan = b"".join(saved.read(member) for member in saved.namelist())
     shown = terraform("show", "-json", "saved.tfplan").encode()
     outputs.append(npx(app, env, "cdktn", "deploy", "handover", "--auto-approve"))
     (state_file,) = [
@@ -86,19 +89,24 @@ def test_an_ephemeral_value_is_written_write_only_and_kept_nowhere(
         run_keys = [k for k in kh.api_keys.iter() if k.name.startswith("terraform-ephemeral-")]
         assert len(run_keys) >= 2  # one per phase: plan, apply
         assert {k.status for k in run_keys} == {"revoked"}
-    # AND the copied value is in none of the configuration, the plan (file, shown), the state
-    where = {"cdk.tf.json": configuration, "plan": plan, "shown plan": shown, "state": state}
+    # AND the copied value is in none of the configuration, the plan (its files, and shown),
+    # the state or the commands' output
+    where = {
+        "cdk.tf.json": configuration,
+        "plan": plan,
+        "shown plan": shown,
+        "state": state,
+        "output": "\n".join(outputs).encode(),
+    }
     kept = [name for name, data in where.items() if upstream_value.encode() in data]
     assert kept == []
     # AND no API key is either (the run's key configured a provider: in no file)
     keys = [name for name, data in where.items() if API_KEY.search(data)]
     assert keys == []
-    # AND the scans find what is there: the plain label in the configuration and the state,
-    # and the admin's key in the shape searched for
-    assert [name for name in ("cdk.tf.json", "state") if b"v1.4.2" in where[name]] == [
-        "cdk.tf.json",
-        "state",
-    ]
+    # AND the scans find what is there: the plain label in every file, and the admin's key
+    # in the shape searched for
+    labelled = [name for name, data in where.items() if b"v1.4.2" in data]
+    assert labelled[:4] == ["cdk.tf.json", "plan", "shown plan", "state"]
     assert API_KEY.search(service.admin_key.encode())
     copy_state = next(
         r
