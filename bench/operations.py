@@ -14,12 +14,17 @@ no dropped connection during the restart.
 
     .venv/bin/python bench/operations.py                  # both backends, 10 s runs
     .venv/bin/python bench/operations.py --backend sqlite --seconds 5
+    .venv/bin/python bench/operations.py --backend sqlite --sqlite-synchronous normal
+
+The machine's load average is printed beside each figure: on a shared
+machine a busy neighbour moves every latency, so compare runs at like loads.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -60,6 +65,11 @@ def _requests(server: KeyhouseServer) -> list[list[tuple[str, bytes]]]:
     return per_connection
 
 
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
 def _report(backend: str, scenario: str, mixed: Mixed, floor_rate: float) -> None:
     write_p50 = mixed.percentile(0.5, "write")
     write_p99 = mixed.percentile(0.99, "write")
@@ -69,18 +79,26 @@ def _report(backend: str, scenario: str, mixed: Mixed, floor_rate: float) -> Non
         f"  p50 {mixed.percentile(0.5):6.1f} ms  p99 {mixed.percentile(0.99):7.1f} ms"
         f"  | writes p50 {write_p50:6.1f} p99 {write_p99:7.1f} ms"
         f" (p99/p50 {write_p99 / write_p50 if write_p50 else 0:5.1f}x, goal <= {WRITE_GOAL:.0f}x)"
-        f"  | not 2xx: {errors or 'none'}; dropped connections: {mixed.dropped}",
+        f"  | not 2xx: {errors or 'none'}; dropped connections: {mixed.dropped}  | {_load()}",
         flush=True,
     )
 
 
-def bench(backend: str, seconds: float, postgres: PostgresServer | None, directory: Path) -> None:
+def bench(
+    backend: str,
+    seconds: float,
+    postgres: PostgresServer | None,
+    directory: Path,
+    synchronous: str,
+) -> None:
     if backend == "sqlite":
         url = f"sqlite:///{directory / 'keyhouse.db'}"
     else:
         assert postgres is not None
         url = postgres.create_database("bench_operations")
-    server = start_server(backend, url, directory / "service")
+    server = start_server(
+        backend, url, directory / "service", KEYHOUSE_SQLITE_SYNCHRONOUS=synchronous
+    )
     try:
         per_connection = _requests(server)
         floor = run(
@@ -92,7 +110,7 @@ def bench(backend: str, seconds: float, postgres: PostgresServer | None, directo
         )
         print(
             f"{backend:9} {'floor /healthz':16} {floor.rate:8.0f} req/s"
-            f"  p50 {floor.p50:6.1f} ms  p99 {floor.p99:7.1f} ms",
+            f"  p50 {floor.p50:6.1f} ms  p99 {floor.p99:7.1f} ms  | {_load()}",
             flush=True,
         )
         _report(
@@ -114,14 +132,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=["full", "normal"],
+        default="full",
+        help="KEYHOUSE_SQLITE_SYNCHRONOUS of the SQLite run (default: the service's, full)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    print(f"{CONNECTIONS} connections, {args.seconds:.0f} s per run", flush=True)
+    print(
+        f"{CONNECTIONS} connections, {args.seconds:.0f} s per run;"
+        f" SQLite synchronous={args.sqlite_synchronous}",
+        flush=True,
+    )
     for backend in backends:
         with tempfile.TemporaryDirectory(prefix=f"kh-bench-ops-{backend}-") as scratch:
             postgres = start_postgres() if backend == "postgres" else None
             try:
-                bench(backend, args.seconds, postgres, Path(scratch))
+                bench(backend, args.seconds, postgres, Path(scratch), args.sqlite_synchronous)
             finally:
                 if postgres is not None:
                     postgres.stop()

@@ -147,13 +147,17 @@ class ApiKey(Base):
             sqlite_where=text("replaced_by IS NULL"),
             postgresql_where=text("replaced_by IS NULL"),
         ),
+        # Lists walk these in their order (created_at, id), one per way a caller
+        # sees a key (domain/api_keys.ways_to_see), instead of sorting every key.
+        Index("ix_api_keys_owner_list", "owner_id", "created_at", "id"),
+        Index("ix_api_keys_created_by_list", "created_by_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
     created_by_id: Mapped[str | None] = mapped_column(
-        ForeignKey("principals.id", ondelete="SET NULL"), index=True
+        ForeignKey("principals.id", ondelete="SET NULL")
     )
     # RESTRICT: dropping the project must never turn a restricted key into an unrestricted one.
     project_id: Mapped[str | None] = mapped_column(
@@ -181,7 +185,13 @@ class Secret(Base):
     """A secret value, encrypted at rest (envelope encryption bound to ``id``)."""
 
     __tablename__ = "secrets"
-    __table_args__ = (UniqueConstraint("namespace", "name", name="uq_secrets_namespace_name"),)
+    __table_args__ = (
+        UniqueConstraint("namespace", "name", name="uq_secrets_namespace_name"),
+        # Lists walk these in their order (created_at, id), one per way a caller
+        # sees a secret (domain/secrets.ways_to_see): private, shared.
+        Index("ix_secrets_namespace_list", "namespace", "created_at", "id"),
+        Index("ix_secrets_list", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(256))

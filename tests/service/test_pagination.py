@@ -6,7 +6,15 @@ from typing import Any
 
 import httpx
 
-from tests.support.actors import Actor, add_member, expect, make_user, unique
+from tests.support.actors import (
+    Actor,
+    add_member,
+    allow_passing,
+    expect,
+    make_role,
+    make_user,
+    unique,
+)
 from tests.support.keyhouse_server import KeyhouseServer
 
 
@@ -37,12 +45,64 @@ def test_api_keys_page_through_every_key(user: Actor) -> None:
     assert created | {user.key_id} == set(ids)
 
 
+def test_api_keys_owned_and_created_merge_into_one_order(
+    service: KeyhouseServer, admin: httpx.Client, user: Actor
+) -> None:
+    # The user sees keys it owns (one made by the admin for it) and keys it
+    # made for a role: each page is read off both and merged.
+    role = make_role(admin, service.url, scopes=["job"])
+    allow_passing(admin, user, "role", role.name)
+    expected = {user.key_id}
+    for turn in range(6):
+        body: dict[str, Any] = {"name": unique("m"), "scopes": ["job"]}
+        if turn % 2:
+            body["owner_role"] = role.name
+        expected.add(expect(user.post("/api/v1/api-keys", json=body), 201)["id"])
+    for_user = {"name": unique("a"), "scopes": ["job"], "owner_user": user.name}
+    expected.add(expect(admin.post("/api/v1/api-keys", json=for_user), 201)["id"])
+    for limit in (1, 2, 3, 50):
+        listed = [k for page in walk(user.http, "/api/v1/api-keys", limit=limit) for k in page]
+        assert [k["id"] for k in listed] == [
+            k["id"] for k in sorted(listed, key=lambda k: (k["created_at"], k["id"]))
+        ]
+        assert sorted(k["id"] for k in listed) == sorted(expected)
+    revoked = sorted(expected - {user.key_id})[:2]
+    for key_id in revoked:
+        expect(user.post(f"/api/v1/api-keys/{key_id}/revoke"), 200)
+    pages = walk(user.http, "/api/v1/api-keys", limit=1, status="revoked")
+    assert sorted(k["id"] for page in pages for k in page) == revoked
+
+
 def test_secrets_page_in_creation_order(user: Actor) -> None:
     names = [unique("page") for _ in range(5)]
     for name in names:
         expect(user.post("/api/v1/secrets", json={"name": name, "value": "v"}), 201)
     pages = walk(user.http, "/api/v1/secrets", limit=2)
     assert [s["name"] for page in pages for s in page] == names
+
+
+def test_private_and_shared_secrets_merge_into_one_order(
+    admin: httpx.Client, user: Actor, other_user: Actor
+) -> None:
+    # Private secrets and the project's shared ones are read off two indexes
+    # and merged; another user's private secret stays out.
+    project = unique("sp")
+    expect(user.post("/api/v1/projects", json={"name": project}), 201)
+    names = []
+    for turn in range(6):
+        body: dict[str, Any] = {"name": unique("mix"), "value": "v"}
+        if turn % 2:
+            body |= {"visibility": "project", "project": project}
+        expect(user.post("/api/v1/secrets", json=body), 201)
+        names.append(body["name"])
+        if turn == 2:
+            hidden = {"name": unique("theirs"), "value": "v"}
+            expect(other_user.post("/api/v1/secrets", json=hidden), 201)
+    for limit in (1, 2, 4, 50):
+        pages = walk(user.http, "/api/v1/secrets", limit=limit)
+        assert [s["name"] for page in pages for s in page] == names
+    shared = walk(user.http, "/api/v1/secrets", limit=1, visibility="project")
+    assert [s["name"] for page in shared for s in page] == names[1::2]
 
 
 def test_projects_and_members_page(

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -70,15 +71,36 @@ def _parse_time(value: Any) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+# One environment for the process: each template is compiled once and kept
+# (the templates ship with the package, so no per-render check of their files).
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"], default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,
 )
 environment.filters["when"] = when
 environment.filters["ago"] = _ago
 environment.filters["iso"] = _iso
+
+
+def rows(items: list[Any]) -> list[Any]:
+    """A list's JSON objects as attribute records, for the rows of a page.
+
+    Jinja reads ``row.name`` as an attribute first and as a key second: on a
+    dict every field costs a failed attribute look-up, which on a page of 50
+    rows was half its rendering time.
+    """
+    return [_record(item) for item in items]
+
+
+def _record(value: Any) -> Any:
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: _record(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_record(v) for v in value]
+    return value
 
 
 def state_of(request: Request) -> AppState:

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
         default="sqlite:///./keyhouse.db",
         description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
     )
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        default="full",
+        description="SQLite only: full syncs the write-ahead log to disk in every commit, so an "
+        "acknowledged write survives a power loss or an OS crash; normal syncs only at "
+        "checkpoints (faster commits; a crash of the process loses nothing, a crash of the "
+        "machine may undo the last writes acknowledged before it).",
+    )
     master_key: str | None = Field(
         default=None,
         repr=False,

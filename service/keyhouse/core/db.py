@@ -21,8 +21,14 @@ from keyhouse.core.writer_queue import queue_writers
 _Row = TypeVar("_Row")
 
 
-def make_engine(url: str, *, writer: bool = True) -> Engine:
+def make_engine(url: str, *, writer: bool = True, synchronous: str = "full") -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    ``synchronous`` is SQLite's: ``full`` (the default) syncs the log in every
+    commit, so that an acknowledged write is durable as on PostgreSQL (whose
+    commits are synced too); ``normal`` leaves the syncs to checkpoints, and a
+    machine crash may then undo the last commits (a revoked key working again,
+    a secret back at its previous version), which is the operator's call to make.
 
     On SQLite, a ``writer`` engine queues its transactions in the process
     (core/writer_queue.py) and opens each with ``BEGIN IMMEDIATE``: a
@@ -32,6 +38,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     Read-only work uses a deferred engine so that readers never queue behind writers.
     """
     if url.startswith("sqlite"):
+        level = {"full": "FULL", "normal": "NORMAL"}[synchronous]
         _create_private(make_url(url).database)
         engine = create_engine(
             url,
@@ -39,7 +46,6 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             pool_size=8,
             max_overflow=16,
         )
-        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,16 +54,17 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={level}")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql(begin)
-
         if writer:
-            queue_writers(engine)
+            queue_writers(engine, "BEGIN IMMEDIATE")
+        else:
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN")
 
         install_fault_handling(engine)
         return engine

@@ -51,10 +51,13 @@ class AppState:
             load_keyring(settings.master_key, settings.master_key_file),
             reload=lambda: load_keyring(settings.master_key, settings.master_key_file),
         )
-        engine = make_engine(settings.database_url)
+        synchronous = settings.sqlite_synchronous
+        engine = make_engine(settings.database_url, synchronous=synchronous)
         # SQLite: readers get their own engine whose transactions do not take the write lock.
         read_engine = (
-            make_engine(settings.database_url, writer=False) if settings.is_sqlite else engine
+            make_engine(settings.database_url, writer=False, synchronous=synchronous)
+            if settings.is_sqlite
+            else engine
         )
         sessions = make_sessionmaker(engine)
         return cls(

@@ -51,30 +51,34 @@ class FifoLock:
                 self._held = False
 
 
-def queue_writers(engine: Engine, timeout_seconds: float = 30.0) -> None:
-    """Make every transaction on ``engine`` wait its turn in one FIFO queue.
+def queue_writers(engine: Engine, begin_sql: str, timeout_seconds: float = 30.0) -> FifoLock:
+    """Each transaction on ``engine`` waits its turn in one FIFO queue, then sends ``begin_sql``.
 
-    The turn is taken when a transaction begins and given back when its
-    connection returns to the pool, which a session does right after its
-    commit or rollback has completed (SQLAlchemy's own "commit" event comes
-    before the commit, when the next writer would still meet SQLite's lock).
+    Taking the turn and sending ``BEGIN IMMEDIATE`` are one hook, in that
+    order: SQLAlchemy calls an engine's "begin" listeners in the order they
+    were registered (``insert=True`` is not honoured there), and a turn taken
+    after the BEGIN would leave the waiting to SQLite's busy handler again.
+    The turn is given back when the connection returns to the pool, which a
+    session does right after its commit or rollback has completed
+    (SQLAlchemy's own "commit" event comes before the commit, when the next
+    writer would still meet SQLite's lock). Returns the queue's lock.
     """
     lock = FifoLock()
     holder = "keyhouse_writer_turn"
 
-    def _take(connection: Any) -> None:
-        if connection.info.get(holder):
-            return  # a second transaction on the same checkout: it has the turn
-        if not lock.acquire(timeout_seconds):
-            raise sa_exc.TimeoutError(
-                f"no turn to write within {timeout_seconds:.0f} s: the database is busy"
-            )
-        connection.info[holder] = True
-
-    # Inserted first, so the turn is taken before the "begin" hook sends BEGIN IMMEDIATE.
-    event.listen(engine, "begin", _take, insert=True)
+    @event.listens_for(engine, "begin")
+    def _take_turn_then_begin(connection: Any) -> None:
+        if not connection.info.get(holder):  # else a second transaction on the same checkout
+            if not lock.acquire(timeout_seconds):
+                raise sa_exc.TimeoutError(
+                    f"no turn to write within {timeout_seconds:.0f} s: the database is busy"
+                )
+            connection.info[holder] = True
+        connection.exec_driver_sql(begin_sql)
 
     @event.listens_for(engine, "checkin")
     def _returned(dbapi_connection: Any, record: Any) -> None:
         if record.info.pop(holder, False):
             lock.release()
+
+    return lock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.keys import KeyDigester, NewKey, generate_key
@@ -63,12 +63,20 @@ def visible_to(caller: Caller) -> Select[ApiKey]:
     A key restricted to a project only sees keys restricted to that project,
     so it cannot reshape keys that reach further than itself.
     """
-    statement = select(ApiKey).where(
-        or_(ApiKey.owner_id == caller.principal_id, ApiKey.created_by_id == caller.principal_id)
-    )
+    statement = select(ApiKey).where(or_(*ways_to_see(caller)))
     if caller.project_id is not None:
         statement = statement.where(ApiKey.project_id == caller.project_id)
     return statement
+
+
+def ways_to_see(caller: Caller) -> list[ColumnElement[bool]]:
+    """The branches of ``visible_to``'s OR: owned, created.
+
+    Each has an index in list order (owner or creator, created_at, id), so a
+    page of a list read branch by branch (``paginate(branches=...)``) reads
+    ``limit + 1`` rows per branch instead of sorting all the caller's keys.
+    """
+    return [ApiKey.owner_id == caller.principal_id, ApiKey.created_by_id == caller.principal_id]
 
 
 def get_visible(

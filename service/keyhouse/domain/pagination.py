@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from keyhouse.core.problems import Unprocessable
@@ -105,10 +105,21 @@ def paginate(
     limit: int,
     cursor: str | None,
     sort_values: Callable[[T], Sequence[Any]],
+    *,
+    branches: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[T], str | None]:
     """One page of ``statement`` in ascending ``order``, and the cursor of the next page.
 
     ``listing`` names the list (``"users"``): its cursors only work on it.
+
+    ``branches`` splits a statement whose WHERE holds an OR (keys a caller owns
+    OR created): the sort values of a page are read once per branch, each
+    ``statement AND branch``, merged, and the page's rows loaded by the last
+    (unique) one. One OR makes the database gather and sort every matching
+    row; each branch alone walks an index in ``order`` and stops after
+    ``limit + 1`` rows, and the first ``limit + 1`` rows of the union are among
+    theirs. A branch only narrows ``statement``, so it can never show more.
+    ``order`` must end in a unique column (rows seen twice are dropped by it).
     """
     if cursor is not None:
         after = [
@@ -118,6 +129,8 @@ def paginate(
             )
         ]
         statement = statement.where(_after(order, after))
+    if branches:
+        return _paginate_branches(session, listing, statement, order, limit, branches)
     rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
@@ -125,10 +138,40 @@ def paginate(
     return rows, encode_cursor(session, listing, sort_values(rows[-1]))
 
 
+def _paginate_branches(
+    session: Session,
+    listing: str,
+    statement: Select[T],
+    order: Sequence[InstrumentedAttribute[Any]],
+    limit: int,
+    branches: Sequence[ColumnElement[bool]],
+) -> tuple[list[T], str | None]:
+    # The branches read only the sort values (no rows built, no joins); the
+    # page's rows are then loaded by their unique last sort value.
+    sort_only = statement.with_only_columns(*order).order_by(*order).limit(limit + 1)
+    found: set[tuple[Any, ...]] = set()
+    for branch in branches:
+        found.update(tuple(values) for values in session.execute(sort_only.where(branch)))
+    chosen = sorted(found)[: limit + 1]
+    page = chosen[:limit]
+    # By the unique value alone: the rows were chosen under every condition of
+    # ``statement`` in this transaction, and its OR would lead the planner back
+    # to gathering every row it matches.
+    entity = statement.column_descriptions[0]["entity"]
+    by_unique = select(entity).where(order[-1].in_([values[-1] for values in page]))
+    rows = list(session.scalars(by_unique.order_by(*order)))
+    if len(chosen) <= limit:
+        return rows, None
+    # From the sort values, not the loaded row: a row deleted meanwhile moves no cursor.
+    return rows, encode_cursor(session, listing, page[-1])
+
+
 def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:
-    # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), portable across SQLite and PostgreSQL.
-    clauses = []
-    for index, column in enumerate(order):
-        equal = [order[i] == values[i] for i in range(index)]
-        clauses.append(and_(*equal, column > values[index]))
-    return or_(*clauses)
+    # (a, b) > (x, y) as  a >= x AND (a > x OR b > y): the same rows as the plain OR
+    # of the row comparison, but the leading ``a >= x`` lets an index on the
+    # order start at the cursor instead of scanning every earlier row.
+    # Portable across SQLite and PostgreSQL (no row values needed).
+    clause = order[-1] > values[-1]
+    for column, value in zip(reversed(order[:-1]), reversed(values[:-1]), strict=True):
+        clause = and_(column >= value, or_(column > value, clause))
+    return clause

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -18,13 +19,29 @@ from keyhouse.schemas.projects import MemberCreate, MemberPublic, ProjectCreate,
 
 def to_public(session: Session, caller: Caller, project: Project) -> ProjectPublic:
     """A project, with the caller's role in it."""
+    return _public(project, project_role(session, caller, project.id))
+
+
+def to_public_page(
+    session: Session, caller: Caller, projects: Sequence[Project]
+) -> list[ProjectPublic]:
+    """Projects with the caller's role in each: one query for the page, not one per project."""
+    mine = select(ProjectMember.project_id, ProjectMember.role).where(
+        ProjectMember.principal_id == caller.principal_id,
+        ProjectMember.project_id.in_([p.id for p in projects]),
+    )
+    roles = {project_id: role for project_id, role in session.execute(mine)}
+    return [_public(p, roles.get(p.id)) for p in projects]
+
+
+def _public(project: Project, role: str | None) -> ProjectPublic:
     return ProjectPublic(
         arn=project_rn(project.name),
         id=project.id,
         name=project.name,
         description=project.description,
         created_at=project.created_at,
-        my_role=project_role(session, caller, project.id),
+        my_role=role,
     )
 
 

@@ -7,9 +7,10 @@ a project the caller does not collaborate on get a 403 naming the project.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from keyhouse.core.crypto import Envelope, Sealed
@@ -100,27 +101,32 @@ def _granted_ids(session: Session, caller: Caller, held: PrincipalPolicies) -> l
     ]
 
 
-def visible_to(session: Session, caller: Caller) -> Select[Secret]:
-    """Secrets the caller may list: its private ones, its projects', and those its policies grant.
+def ways_to_see(session: Session, caller: Caller) -> list[ColumnElement[bool]]:
+    """How the caller sees secrets: its private ones; its projects' and those its policies grant.
 
+    Listed as the branches of one OR so that a list reads a page off each on
+    its own index (``paginate(branches=...)``): the private ones walk
+    (namespace, created_at, id), the shared ones (created_at, id).
     Membership is read on every request: it can end after a key is made.
     """
     held = held_policies(session, caller)
     member_of = select(ProjectMember.project_id).where(
         ProjectMember.principal_id == caller.principal_id
     )
+    granted = [] if caller.is_admin else _granted_ids(session, caller, held)
     shared = (
         Secret.project_id.is_not(None)
         if caller.is_admin
-        else or_(
-            Secret.project_id.in_(member_of), Secret.id.in_(_granted_ids(session, caller, held))
-        )
+        else or_(Secret.project_id.in_(member_of), *([Secret.id.in_(granted)] if granted else []))
     )
     if caller.project_id is not None:
-        return select(Secret).where(Secret.project_id == caller.project_id, shared)
-    return select(Secret).where(
-        or_(Secret.namespace == private_namespace(caller.principal_id), shared)
-    )
+        return [and_(Secret.project_id == caller.project_id, shared)]
+    return [Secret.namespace == private_namespace(caller.principal_id), shared]
+
+
+def visible_to(ways: Sequence[ColumnElement[bool]]) -> Select[Secret]:
+    """Secrets seen in any of ``ways`` (``ways_to_see``)."""
+    return select(Secret).where(or_(*ways))
 
 
 def readable(session: Session, caller: Caller, secrets: list[Secret]) -> list[Secret]:

@@ -15,8 +15,35 @@ class _Built(Exception):
     pass
 
 
-def test_serve_gives_tf_our_servicer_and_pool_size(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_builds_a_server_of_workers_threads_without_interceptors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import grpc  # type: ignore[import-untyped]
+
+    built: dict[str, Any] = {}
+
+    def server(*, thread_pool: Any, **options: Any) -> Any:
+        built["workers"] = thread_pool._max_workers
+        built["options"] = options
+        thread_pool.shutdown()
+        raise _Built
+
+    class Servicer:
+        def __init__(self, app: object) -> None:
+            built["app"] = app
+
+    monkeypatch.setattr(grpc, "server", server)
+    provider = object()
+    with pytest.raises(_Built):
+        serve(provider, Servicer, ["provider"], workers=37)
+    # No interceptor: tf's two cost a good share of every call.
+    assert built == {"app": provider, "workers": 37, "options": {}}
+
+
+def test_dev_mode_gives_tf_our_servicer_pool_size_and_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import grpc
     import tf.provider  # type: ignore[import-untyped]
     import tf.runner  # type: ignore[import-untyped]
 
@@ -39,13 +66,69 @@ def test_serve_gives_tf_our_servicer_and_pool_size(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(tf.runner, "_self_signed_cert", tf.runner._self_signed_cert)
     provider = object()
     with pytest.raises(_Built):
-        serve(provider, Servicer, ["provider"], workers=37)
+        serve(provider, Servicer, ["provider", "--dev"], workers=37)
     assert built == {
         "app": provider,
         "workers": 37,
         "servicer": Servicer,
         "certificate": certificate,
     }
+
+
+def test_interrupted_the_provider_serves_on_and_leaves_after_answering_shutdown(
+    tmp_path: Path,
+) -> None:
+    """Interrupted (Ctrl-C reaches the provider's process too), Terraform sends
+    StopProvider and still waits for the calls under way; it ends each provider process
+    with GRPCController.Shutdown and waits for it to be gone: the call is answered, then
+    the process exits by itself."""
+    import base64
+    import os
+    import signal
+    import ssl
+    import subprocess
+    import sys
+
+    import grpc
+    from tf.gen import grpc_controller_pb2 as controller_pb  # type: ignore[import-untyped]
+    from tf.gen import grpc_controller_pb2_grpc as controller_rpc
+    from tf.gen import tfplugin_pb2_grpc as rpc
+
+    from keyhouse_provider.framework.tfcompat import pb
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "keyhouse_provider"],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    try:
+        assert process.stdout is not None
+        handshake = process.stdout.readline().decode().strip().split("|")
+        assert handshake[:3] == ["1", "6", "unix"], handshake
+        assert handshake[4] == "grpc", handshake
+        chain = base64.b64decode(handshake[5] + "=" * (-len(handshake[5]) % 4))
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=ssl.DER_cert_to_PEM_cert(chain).encode()
+        )
+        with grpc.secure_channel(
+            f"unix://{handshake[3]}",
+            credentials,
+            options=[("grpc.ssl_target_name_override", "localhost")],
+        ) as channel:
+            provider = rpc.ProviderStub(channel)
+            process.send_signal(signal.SIGINT)
+            provider.StopProvider(pb.StopProvider.Request(), timeout=30)
+            schema = provider.GetProviderSchema(pb.GetProviderSchema.Request(), timeout=30)
+            assert "keyhouse_secret" in schema.resource_schemas
+            assert process.poll() is None
+            answer = controller_rpc.GRPCControllerStub(channel).Shutdown(
+                controller_pb.Empty(), timeout=30
+            )
+            assert isinstance(answer, controller_pb.Empty)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.parametrize(

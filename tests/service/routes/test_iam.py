@@ -189,6 +189,24 @@ def test_a_policy_is_not_deleted_while_attached(
     expect(admin.get(f"{POLICIES}/{policy}"), 404)
 
 
+def test_the_policy_list_counts_each_policys_attachments(
+    service: KeyhouseServer, admin: httpx.Client
+) -> None:
+    statement = {"Effect": "Allow", "Action": "keys:ListKeys", "Resource": "*"}
+    twice, never = new_policy(admin, statement), new_policy(admin, statement)
+    for _ in range(2):
+        attach(admin, twice, make_role(admin, service.url))
+    listed: dict[str, Any] = {}
+    params: dict[str, Any] = {"limit": 200}
+    while True:
+        page = expect(admin.get(POLICIES, params=params), 200)
+        listed |= {p["name"]: p for p in page["data"]}
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert (listed[twice]["attachments"], listed[never]["attachments"]) == (2, 0)
+
+
 def test_invalid_documents_are_refused_with_pointers(admin: httpx.Client) -> None:
     bad = document({"Effect": "Allow", "Action": "secrets:GetSecretValu", "Resource": "khrn:x"})
     problem = expect(admin.post(POLICIES, json={"name": unique("bad"), "document": bad}), 422)

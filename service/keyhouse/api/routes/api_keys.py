@@ -130,6 +130,7 @@ def list_(
         limit,
         cursor,
         lambda k: (k.created_at, k.id),
+        branches=keys.ways_to_see(caller),
     )
     return ApiKeysPublic(data=[keys.to_public(k, now) for k in rows], next_cursor=next_cursor)
 

@@ -118,7 +118,7 @@ def list_policies(
         lambda p: (p.name,),
     )
     return PoliciesPublic(
-        data=[policies_domain.to_public(session, p) for p in rows], next_cursor=next_cursor
+        data=policies_domain.to_public_page(session, rows), next_cursor=next_cursor
     )
 
 

@@ -105,7 +105,7 @@ def list_(
         lambda p: (p.name,),
     )
     return ProjectsPublic(
-        data=[projects_domain.to_public(session, caller, p) for p in rows], next_cursor=next_cursor
+        data=projects_domain.to_public_page(session, caller, rows), next_cursor=next_cursor
     )
 
 

@@ -118,7 +118,8 @@ def list_(
         authorize(session, caller, "secrets:ListSecrets", project_rn(project), project=found)
     else:
         authorize(session, caller, "secrets:ListSecrets", "khrn:secret:*")
-    statement = secrets_domain.visible_to(session, caller)
+    ways = secrets_domain.ways_to_see(session, caller)
+    statement = secrets_domain.visible_to(ways)
     if project is not None:
         statement = statement.where(Secret.project_id == found.id)
     if visibility is not None:
@@ -133,6 +134,7 @@ def list_(
         limit,
         cursor,
         lambda s: (s.created_at, s.id),
+        branches=ways,
     )
     shown = secrets_domain.readable(session, caller, rows)
     return SecretsPublic(data=[secrets_domain.to_public(s) for s in shown], next_cursor=next_cursor)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from keyhouse.console.api import ApiError
-from keyhouse.console.web import Console, ConsoleDep
+from keyhouse.console.web import Console, ConsoleDep, rows
 
 router = APIRouter()
 
@@ -107,7 +107,7 @@ async def audit_log(
         return console.page("refused.html", exc.status, message=exc.detail)
     return console.page(
         "admin/audit.html",
-        events=events["data"],
+        events=rows(events["data"]),
         next_cursor=events["next_cursor"],
         first_page=not cursor,
         filters=filters,

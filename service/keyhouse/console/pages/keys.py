@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from keyhouse.console.api import ApiError, ConsoleApi
-from keyhouse.console.web import Console, ConsoleDep, Form
+from keyhouse.console.web import Console, ConsoleDep, Form, rows
 from keyhouse.core.keys import KEY_ID_PATTERN
 
 router = APIRouter()
@@ -50,7 +50,7 @@ async def list_keys(
     return console.page(
         "keys/list.html",
         400 if error else 200,
-        keys=listing["data"],
+        keys=rows(listing["data"]),
         next_cursor=listing["next_cursor"],
         first_page=not cursor,
         filters=filters,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from keyhouse.console.api import ApiError
-from keyhouse.console.web import Console, ConsoleDep, Form
+from keyhouse.console.web import Console, ConsoleDep, Form, rows
 from keyhouse.schemas.secrets import MAX_VALUE_CHARS
 
 router = APIRouter()
@@ -52,7 +52,7 @@ async def _list_page(
     return console.page(
         "secrets/list.html",
         status,
-        secrets=listing["data"],
+        secrets=rows(listing["data"]),
         next_cursor=listing["next_cursor"],
         first_page=not cursor,
         projects=await _projects(console),
