@@ -9,6 +9,9 @@ from stacks.cluster_access import ClusterAccessStack
 from stacks.model_keys import ModelKeysStack
 from stacks.project_secrets import ProjectSecretsStack
 
+TARGET_VERSIONS = {"terraform": ">=1.11.0"}
+"""The Terraform versions the app targets: write-only arguments need 1.11."""
+
 
 def build(app: cdk.App) -> list[KeyhouseStack]:
     """Every stack of the app, in seed order."""
@@ -22,7 +25,10 @@ def build(app: cdk.App) -> list[KeyhouseStack]:
 
 def main() -> None:
     """Build the app and write ``cdk.out``."""
-    app = cdk.App()
+    # CDK Terrain checks write-only arguments (the break-glass token's) against the Terraform
+    # versions the project targets (cdktf.json's targetVersions, which the cdktn CLI passes
+    # as this context); they need 1.11. CDKTF ignores it.
+    app = cdk.App(context={"targetVersions": TARGET_VERSIONS})
     build(app)
     app.synth()
 

@@ -10,6 +10,7 @@ and nothing else.
 Values never appear in the synthesized configuration: they come from Terraform
 variables (``TF_VAR_db_password``, ``TF_VAR_break_glass_token``, sensitive) and,
 for the file, from the path in ``TF_VAR_deploy_key_file``, read when Terraform plans.
+The break-glass token is write-only (``value_wo``): it is not in the state either.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ class ProjectSecretsStack(KeyhouseStack):
             project=project.name,
             description="SSH key for deployments",
         )
+        # Write-only: the service keeps the token, Terraform's state only its version.
         self.private = Secret(
             self,
             "BreakGlass",
             name="admin/break-glass-token",
-            value=break_glass.string_value,
+            value_wo=break_glass.string_value,
+            value_wo_version=1,
             visibility="private",
             description="Only its owner can see it",
         )

@@ -121,9 +121,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         whole = next((top for top in _WHOLE_FOLDERS if path.startswith(top)), None)
-        item.add_marker(pytest.mark.xdist_group(path if path in _OWN_INSTALL else whole or path))
+        own = _OWN_INSTALL if path in _OWN_INSTALL_FILES else None
+        item.add_marker(pytest.mark.xdist_group(own or whole or path))
 
 
 _WHOLE_FOLDERS = ("tests/e2e/", "tests/client/")
-# End-to-end files with a pip install of their own (keyhouse[cdktn]): another worker's.
-_OWN_INSTALL = ("tests/e2e/test_own_app_cdktn.py",)
+# End-to-end files with a pip install of their own (keyhouse[cdktn]): another worker's, which
+# they share.
+_OWN_INSTALL_FILES = ("tests/e2e/test_own_app_cdktn.py", "tests/e2e/test_write_only_cdktn.py")
+_OWN_INSTALL = "tests/e2e/cdktn"

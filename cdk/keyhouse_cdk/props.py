@@ -108,10 +108,21 @@ def check_scopes(
 
 def check_lifetime(where: str, prop: str, days: float | None) -> None:
     """A whole number of days, at least 1 (None: the admin's default)."""
-    if days is None or is_token(days):
+    check_whole(where, prop, days, "days")
+
+
+def check_whole(where: str, prop: str, value: object, unit: str | None = None) -> None:
+    """A whole number (of ``unit``), at least 1; None and tokens are left to the provider."""
+    if value is None or is_token(value):
         return
-    if days <= 0 or not float(days).is_integer():
-        raise PropError(where, prop, f"must be a whole number of days, at least 1 (got {days})")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value < 1
+        or not float(value).is_integer()
+    ):
+        of = f" of {unit}" if unit else ""
+        raise PropError(where, prop, f"must be a whole number{of}, at least 1 (got {value!r})")
 
 
 def check_visibility(where: str, prop: str, visibility: str | None, project: str | None) -> None:

@@ -13,10 +13,18 @@ import constructs
 import jsii
 
 from keyhouse_cdk import l1
+from keyhouse_cdk.ephemeral import is_ephemeral
 from keyhouse_cdk.grants import SECRET_READ_ACTIONS, SECRET_WRITE_ACTIONS, Grant
 from keyhouse_cdk.l1._support import cdktf, keep_signature
 from keyhouse_cdk.principals import Grantee, Principal, principal_of
-from keyhouse_cdk.props import PropError, check_identifier, check_visibility, is_token, path_of
+from keyhouse_cdk.props import (
+    PropError,
+    check_identifier,
+    check_visibility,
+    check_whole,
+    is_token,
+    path_of,
+)
 from keyhouse_cdk.refs import ProjectRef, depend_on_named, literal_name, name_of
 
 SecretType = Literal["text", "file"]
@@ -25,11 +33,12 @@ Visibility = Literal["private", "project"]
 
 @dataclass(frozen=True)
 class SecretValue:
-    """A literal secret value, opted into by name.
+    """A literal secret value, opted into by name, for ``value`` or ``value_wo``.
 
-    A literal is written into ``cdk.tf.json`` (and, as with any value, the state):
+    A literal is written into ``cdk.tf.json`` (and, given as ``value``, the state):
     fine for a test, not for a real secret. Pass a sensitive ``TerraformVariable``'s
-    ``string_value`` or ``Secret.from_file`` instead.
+    ``string_value``, an ``EphemeralSecretValue``'s ``value`` (as ``value_wo``), or use
+    ``Secret.from_file`` instead.
     """
 
     text: str
@@ -105,7 +114,9 @@ class Secret(SecretBase):
         id_: str,
         *,
         name: str,
-        value: str | SecretValue,
+        value: str | SecretValue | None = None,
+        value_wo: str | SecretValue | None = None,
+        value_wo_version: int | None = None,
         project: ProjectRef | None = None,
         visibility: Visibility | None = None,
         type: SecretType | None = None,
@@ -120,9 +131,17 @@ class Secret(SecretBase):
             id_: Its id within ``scope``.
             name: The path-like name, e.g. ``hopsworks/role/<role>/type/api-key``.
             value: A reference: a sensitive ``TerraformVariable``'s ``string_value``, or
-                another construct's attribute. A literal is refused, because it would be
-                written into ``cdk.tf.json``; opt in with ``SecretValue.unsafe_plain_text``.
-                For ``type="file"``, the base64 of the bytes (see ``Secret.from_file``).
+                another construct's attribute. Kept in the state (sensitive). A literal is
+                refused, because it would be written into ``cdk.tf.json``; opt in with
+                ``SecretValue.unsafe_plain_text``. For ``type="file"``, the base64 of the
+                bytes (see ``Secret.from_file``). Give ``value`` or ``value_wo``.
+            value_wo: The value, write-only (Terraform 1.11 and later): sent to the service,
+                never kept in the plan or the state. A reference as for ``value``, and also
+                an ephemeral one (``EphemeralSecretValue(...).value``, CDK Terrain). A
+                literal is refused as for ``value``. Default: none.
+            value_wo_version: Required with ``value_wo``, a whole number: Terraform cannot
+                see a write-only value change, so ``value_wo`` is written on create and
+                whenever this changes (increase it to write a new value). Default: none.
             project: The project the secret is shared with: a ``Project`` construct or its
                 name. Default: none (private).
             visibility: ``private`` or ``project``. Default: ``project`` with a project,
@@ -134,18 +153,7 @@ class Secret(SecretBase):
                 stack's only one.
         """
         where = path_of(scope, id_)
-        if isinstance(value, SecretValue):
-            configured = value.text
-        elif isinstance(value, str) and is_token(value):
-            configured = value
-        else:
-            raise PropError(
-                where,
-                "value",
-                "a literal value would be written into cdk.tf.json and the state: pass a "
-                "sensitive TerraformVariable's string_value, use Secret.from_file(...), or "
-                "opt in with SecretValue.unsafe_plain_text(...)",
-            )
+        configured, write_only = _values(where, value, value_wo, value_wo_version)
         if type is not None and not is_token(type) and type not in ("text", "file"):
             raise PropError(where, "type", f"must be 'text' or 'file' (got {type!r})")
         project_name = None if project is None else name_of(project)
@@ -159,6 +167,8 @@ class Secret(SecretBase):
             "Default",
             name=name,
             value=configured,
+            value_wo=write_only,
+            value_wo_version=value_wo_version,
             project=project_name,
             visibility=visibility,
             type=type,
@@ -179,6 +189,7 @@ class Secret(SecretBase):
         project: ProjectRef | None = None,
         visibility: Visibility | None = None,
         description: str | None = None,
+        value_wo_version: int | None = None,
     ) -> Secret:
         """A ``file`` secret holding the bytes of the file at ``path``.
 
@@ -189,16 +200,24 @@ class Secret(SecretBase):
         ``cdktf.out``, so the checkout can move. An absolute path is kept as it is.
         ``path`` may also be a variable, whose value Terraform reads from the stack's
         folder (give an absolute path).
+
+        The bytes are kept in the state (sensitive), as any ``value``; with
+        ``value_wo_version`` they go to ``value_wo`` instead and are never in the state
+        (Terraform 1.11 and later), written on create and whenever the version changes.
         """
         where = path_of(scope, id_)
         text = os.fspath(path)
         if not is_token(text):
             text = _from_stack_folder(scope, where, Path(text))
+        content = cdktf.Fn.filebase64(text)
+        write_only = value_wo_version is not None
         return cls(
             scope,
             id_,
             name=name,
-            value=cdktf.Fn.filebase64(text),
+            value=None if write_only else content,
+            value_wo=content if write_only else None,
+            value_wo_version=value_wo_version,
             project=project,
             visibility=visibility,
             type="file",
@@ -250,6 +269,76 @@ class Secret(SecretBase):
     def fqn(self) -> str:
         """The resource's address, so that a ``Secret`` can be given to ``depends_on``."""
         return self.resource.fqn
+
+
+def _values(
+    where: str,
+    value: str | SecretValue | None,
+    value_wo: str | SecretValue | None,
+    version: int | None,
+) -> tuple[str | None, str | None]:
+    """What to configure as ``value`` and as ``value_wo``: exactly one of them."""
+    if value is not None and value_wo is not None:
+        raise PropError(
+            where,
+            "value_wo",
+            "give value or value_wo, not both (value is kept in the state, value_wo never is)",
+        )
+    if value_wo is None:
+        if value is None:
+            raise PropError(
+                where,
+                "value",
+                "give value, or value_wo with value_wo_version (write-only: never in the state)",
+            )
+        if version is not None:
+            raise PropError(
+                where, "value_wo_version", "versions value_wo; with value, leave it out"
+            )
+        if is_ephemeral(value):
+            raise PropError(
+                where,
+                "value",
+                "an ephemeral value cannot be kept in the state: pass it as value_wo (with "
+                "value_wo_version)",
+            )
+        return _reference(where, "value", value), None
+    _check_version(where, version)
+    return None, _reference(where, "value_wo", value_wo)
+
+
+def _reference(where: str, prop: str, given: object) -> str:
+    """``given`` if it is a reference or an opted-in literal; a ``PropError`` otherwise."""
+    if isinstance(given, SecretValue):
+        return given.text
+    if isinstance(given, str) and is_token(given):
+        return given
+    if prop == "value":
+        problem = (
+            "a literal value would be written into cdk.tf.json and the state: pass value_wo "
+            "(write-only, never in the state) with value_wo_version, a sensitive "
+            "TerraformVariable's string_value, or use Secret.from_file(...); or opt in with "
+            "SecretValue.unsafe_plain_text(...)"
+        )
+    else:
+        problem = (
+            "a literal value would be written into cdk.tf.json: pass a reference (a sensitive "
+            "TerraformVariable's string_value, or on CDK Terrain an EphemeralSecretValue's "
+            "value); or opt in with SecretValue.unsafe_plain_text(...)"
+        )
+    raise PropError(where, prop, problem)
+
+
+def _check_version(where: str, version: object) -> None:
+    """``value_wo_version``: given, and a whole number of at least 1 (or a token)."""
+    if version is None:
+        raise PropError(
+            where,
+            "value_wo_version",
+            "required with value_wo: Terraform cannot see a write-only value change, so "
+            "give a whole number and change it to write value_wo again",
+        )
+    check_whole(where, "value_wo_version", version)
 
 
 def _from_stack_folder(scope: constructs.IConstruct, where: str, path: Path) -> str:

@@ -247,6 +247,23 @@ def test_project_secrets_are_readable_by_exactly_the_intended_principals(
         kh.secrets.get_value(secret_id=private.id).value.get_secret_value(),
         deployment.break_glass_token,
     )
+    # The break-glass token is write-only (value_wo, which cdktf writes as any argument and
+    # Terraform 1.11 sends and forgets): the state keeps its version, not the token; the
+    # password, a plain value, is there (so the scan finds a value that is present).
+    state = (deployment.cdktf.state_dir / "terraform.project-secrets.tfstate").read_text()
+    token_kept, password_kept = (
+        v in state for v in (deployment.break_glass_token, deployment.db_password)
+    )
+    assert not token_kept
+    assert password_kept
+    assert state_value(deployment, "project-secrets", "keyhouse_secret.BreakGlass", "value") is None
+    assert (
+        state_value(deployment, "project-secrets", "keyhouse_secret.BreakGlass", "value_wo") is None
+    )
+    assert (
+        state_value(deployment, "project-secrets", "keyhouse_secret.BreakGlass", "value_wo_version")
+        == 1
+    )
     url = sqlite_service.url
     # erin, a member, reads what the project shares, and not the admin's private secret.
     with Keyhouse(base_url=url, api_key=key_for(["secrets", "project"], owner_user="erin")) as erin:

@@ -9,7 +9,14 @@ import sys
 
 import pytest
 
-from keyhouse_cdk import ApiKey, ClusterApiKey, Grant, Secret
+from keyhouse_cdk import (
+    ApiKey,
+    ClusterApiKey,
+    EphemeralApiKey,
+    EphemeralSecretValue,
+    Grant,
+    Secret,
+)
 from keyhouse_cdk.l1 import KeyhouseProvider, Project
 
 
@@ -17,7 +24,12 @@ from keyhouse_cdk.l1 import KeyhouseProvider, Project
     ("construct", "expected"),
     [
         (ClusterApiKey, ["scope", "id_", "role", "project", "scopes", "expires_in_days"]),
-        (Secret, ["scope", "id_", "name", "value", "project", "visibility"]),
+        (
+            Secret,
+            ["scope", "id_", "name", "value", "value_wo", "value_wo_version", "project"],
+        ),
+        (EphemeralSecretValue, ["scope", "id_", "name", "project", "secret_id"]),
+        (EphemeralApiKey, ["scope", "id_", "scopes", "lifetime_minutes", "project"]),
         (ApiKey, ["scope", "id_", "name", "scopes", "owner_user", "owner_role"]),
         (Grant, ["scope", "id_", "grantee", "actions", "resources"]),
         (Project, ["scope", "id_", "name", "description"]),

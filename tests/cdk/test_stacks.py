@@ -162,7 +162,10 @@ def test_project_secrets_share_text_and_file_and_keep_one_private() -> None:
     assert secrets["DbPassword"]["value"] == "${var.db_password}"
     assert secrets["DeployKey"]["value"] == "${filebase64(var.deploy_key_file)}"
     assert secrets["DeployKey"]["type"] == "file"
-    assert secrets["BreakGlass"]["value"] == "${var.break_glass_token}"
+    # AND the break-glass token is write-only: written to the service, not kept in the state
+    assert secrets["BreakGlass"]["value_wo"] == "${var.break_glass_token}"
+    assert secrets["BreakGlass"]["value_wo_version"] == 1
+    assert "value" not in secrets["BreakGlass"]
     assert document["variable"]["db_password"]["sensitive"] is True
     assert document["variable"]["break_glass_token"]["sensitive"] is True
     # Two shared with the project, one private.

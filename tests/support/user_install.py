@@ -20,7 +20,10 @@ __all__ = [
     "ROOT",
     "UserInstall",
     "make_user_install",
+    "npx",
     "run_as_user",
+    "terrain_app",
+    "terrain_shell",
     "user_environment",
     "user_shell",
 ]
@@ -116,3 +119,24 @@ def run_as_user(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
     output = _ANSI.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, f"{' '.join(argv)} failed:\n{output[-5000:]}"
     return output
+
+
+def terrain_app(folder: Path, install: UserInstall) -> Path:
+    """A new app folder for CDK Terrain: ``install`` as its ``.venv``, and this checkout's
+    ``node_modules`` (the cdktn CLI and Node 22, installed from ``package-lock.json``:
+    installing them again would download the Node binary while the test runs)."""
+    folder.mkdir()
+    (folder / ".venv").symlink_to(install.root, target_is_directory=True)
+    (folder / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    return folder
+
+
+def terrain_shell(install: UserInstall, home: Path, url: str, api_key: str) -> dict[str, str]:
+    """``user_shell`` for npm: npm itself, in a HOME it has not seen, would ask the registry
+    for a newer npm."""
+    return user_shell(install, home, url, api_key, npm_config_update_notifier="false")
+
+
+def npx(app: Path, env: dict[str, str], *args: str) -> str:
+    """``npx --no-install <args>`` in ``app``: ``node_modules/.bin`` first on ``PATH``."""
+    return run_as_user(["npx", "--no-install", *args], app, env)
