@@ -38,7 +38,12 @@ def assert_rolled_then_expired(
     """The old key lists as rolled into ``new_id``; once its overlap is over, it is 401
     expired (this waits for that)."""
     old = kh.api_keys.get(key_id=old_id)
-    assert (old.status, old.replaced_by) == ("rolled", new_id)
+    answered = time.time()
+    assert old.replaced_by == new_id
+    if answered < old.expires_at.timestamp():
+        assert old.status == "rolled"
+    else:  # a loaded machine got here after the overlap: the answer may be either
+        assert old.status in ("rolled", "expired")
     time.sleep(max(0.0, old.expires_at.timestamp() - time.time()) + 0.5)
     with (
         Keyhouse(base_url=url, api_key=old_key) as stale,
