@@ -16,8 +16,8 @@ import constructs
 
 from keyhouse_cdk import l1
 from keyhouse_cdk.l1._support import EPHEMERAL_RESOURCES, cdktf, keep_signature
-from keyhouse_cdk.props import PropError, check_identifier, check_scopes, check_whole, path_of
-from keyhouse_cdk.refs import ProjectRef, depend_on_named, literal_name, name_of
+from keyhouse_cdk.props import PropError, check_scopes, check_whole, path_of
+from keyhouse_cdk.refs import ProjectRef, check_ref, depend_on_named, name_of
 
 # Every attribute of an ephemeral resource is ephemeral: the tokens these constructs hand
 # out, so that a Secret can refuse one as a value it would keep in the state.
@@ -102,9 +102,7 @@ class EphemeralSecretValue(constructs.Construct):
             raise PropError(where, "name", "give the secret's name or its secret_id (one of them)")
         if project is not None and name is None:
             raise PropError(where, "project", "goes with name; a secret_id needs no project")
-        literal = None if project is None else literal_name(project)
-        if literal is not None:
-            check_identifier(where, "project", literal)
+        check_ref(where, "project", project)
         super().__init__(scope, id_)
         self.resource = l1.EphemeralKeyhouseSecret(
             self,
@@ -167,9 +165,7 @@ class EphemeralApiKey(constructs.Construct):
         _need_terrain(where)
         check_scopes(scope, where, "scopes", scopes, admin_only_allowed=True)
         check_whole(where, "lifetime_minutes", lifetime_minutes, "minutes")
-        literal = None if project is None else literal_name(project)
-        if literal is not None:
-            check_identifier(where, "project", literal)
+        check_ref(where, "project", project)
         super().__init__(scope, id_)
         self.resource = l1.EphemeralKeyhouseApiKey(
             self,

@@ -16,6 +16,7 @@ import jsii
 
 from keyhouse_cdk import l1
 from keyhouse_cdk.l1._support import cdktf, given
+from keyhouse_cdk.props import check_identifier
 
 ProjectRef = str | l1.Project
 """A project: its ``Project`` construct, or its name."""
@@ -38,6 +39,13 @@ def literal_name(value: ProjectRef | RoleRef | UserRef) -> str | None:
         return None if "${" in value else value
     found = given(value, "name")
     return found if isinstance(found, str) and "${" not in found else None
+
+
+def check_ref(where: str, prop: str, value: ProjectRef | RoleRef | UserRef | None) -> None:
+    """Check a name given as a construct or a string, where it is known at synth time."""
+    literal = None if value is None else literal_name(value)
+    if literal is not None:
+        check_identifier(where, prop, literal)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,12 @@ from keyhouse_cdk.l1._support import cdktf, keep_signature
 from keyhouse_cdk.principals import Grantee, Principal, principal_of
 from keyhouse_cdk.props import (
     PropError,
-    check_identifier,
     check_visibility,
     check_whole,
     is_token,
     path_of,
 )
-from keyhouse_cdk.refs import ProjectRef, depend_on_named, literal_name, name_of
+from keyhouse_cdk.refs import ProjectRef, check_ref, depend_on_named, name_of
 
 SecretType = Literal["text", "file"]
 Visibility = Literal["private", "project"]
@@ -157,9 +156,7 @@ class Secret(SecretBase):
         if type is not None and not is_token(type) and type not in ("text", "file"):
             raise PropError(where, "type", f"must be 'text' or 'file' (got {type!r})")
         project_name = None if project is None else name_of(project)
-        literal = None if project is None else literal_name(project)
-        if literal is not None:
-            check_identifier(where, "project", literal)
+        check_ref(where, "project", project)
         check_visibility(where, "visibility", visibility, project_name)
         super().__init__(scope, id_)
         self.resource = l1.Secret(
