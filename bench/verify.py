@@ -35,7 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, create_engine, insert, select, text
 
@@ -230,15 +229,7 @@ def compare_in_process(
     engine = create_engine(url)
     cache = None
     if engine.dialect.name == "postgresql" and cache_seconds:
-
-        def connect() -> Any:
-            pooled = engine.raw_connection()
-            pooled.detach()
-            connection = pooled.dbapi_connection
-            connection.autocommit = True  # type: ignore[union-attr]
-            return connection
-
-        cache = KeyCache(connect, ttl_seconds=cache_seconds)
+        cache = KeyCache.on_engine(engine, ttl_seconds=cache_seconds)
         cache.start()
         while not cache.active:
             time.sleep(0.01)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,12 +114,4 @@ def _key_cache(settings: Settings, engine: Engine) -> KeyCache | None:
     """A key cache for PostgreSQL (see domain/key_cache.py); none for SQLite or when disabled."""
     if settings.is_sqlite or settings.key_cache_seconds <= 0:
         return None
-
-    def connect() -> Any:
-        pooled = engine.raw_connection()
-        pooled.detach()  # the listener keeps it for as long as it listens
-        connection = pooled.dbapi_connection
-        connection.autocommit = True  # type: ignore[union-attr]
-        return connection
-
-    return KeyCache(connect, ttl_seconds=settings.key_cache_seconds)
+    return KeyCache.on_engine(engine, ttl_seconds=settings.key_cache_seconds)

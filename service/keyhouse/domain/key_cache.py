@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,19 @@ class KeyCache:
         self._listening = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def on_engine(cls, engine: Engine, *, ttl_seconds: float) -> KeyCache:
+        """A cache whose listener takes its own autocommit connection from ``engine``."""
+
+        def connect() -> Any:
+            pooled = engine.raw_connection()
+            pooled.detach()  # the listener keeps it for as long as it listens
+            connection = pooled.dbapi_connection
+            connection.autocommit = True  # type: ignore[union-attr]
+            return connection
+
+        return cls(connect, ttl_seconds=ttl_seconds)
 
     @property
     def active(self) -> bool:

@@ -459,15 +459,7 @@ def test_a_cached_key_with_a_wrong_secret_does_the_unknown_keys_work(
 ) -> None:
     """On PostgreSQL the cache holds recently used keys: a wrong secret is still a miss."""
     engine = create_engine(postgres.create_database(f"keys_{new_key_id()}"))
-
-    def connect() -> Any:
-        pooled = engine.raw_connection()
-        pooled.detach()
-        connection = pooled.dbapi_connection
-        connection.autocommit = True  # type: ignore[union-attr]
-        return connection
-
-    cache = KeyCache(connect, ttl_seconds=60)
+    cache = KeyCache.on_engine(engine, ttl_seconds=60)
     lookup = KeyLookup(engine, cache)
     try:
         upgrade_schema(engine)
