@@ -130,17 +130,24 @@ def _example(path: Path, language: str) -> str:
     return _code(language, path.read_text())
 
 
+def _page_head(type_name: str, kind: str, schema: Schema, example: Path) -> list[str]:
+    """A page's title, description, example and schema, for every kind of page."""
+    return [
+        _front_matter(f"{type_name} {kind} - keyhouse", schema.description),
+        f"# {type_name} ({kind})\n",
+        f"{schema.description}\n",
+        "## Example Usage\n",
+        _example(example, "terraform"),
+        schema_markdown(schema),
+    ]
+
+
 def resource_page(klass: type[Resource[Any]], examples: Path) -> str:
     """``docs/resources/<name>.md``."""
     type_name = klass.type_name()
     directory = examples / "resources" / type_name
     page = [
-        _front_matter(f"{type_name} Resource - keyhouse", klass.schema.description),
-        f"# {type_name} (Resource)\n",
-        f"{klass.schema.description}\n",
-        "## Example Usage\n",
-        _example(directory / "resource.tf", "terraform"),
-        schema_markdown(klass.schema),
+        *_page_head(type_name, "Resource", klass.schema, directory / "resource.tf"),
         "## Import\n",
         "Import is supported using the following syntax:\n",
         _example(directory / "import.sh", "shell"),
@@ -153,30 +160,15 @@ def resource_page(klass: type[Resource[Any]], examples: Path) -> str:
 def data_source_page(klass: type[DataSource[Any]], examples: Path) -> str:
     """``docs/data-sources/<name>.md``."""
     type_name = klass.type_name()
-    page = [
-        _front_matter(f"{type_name} Data Source - keyhouse", klass.schema.description),
-        f"# {type_name} (Data Source)\n",
-        f"{klass.schema.description}\n",
-        "## Example Usage\n",
-        _example(examples / "data-sources" / type_name / "data-source.tf", "terraform"),
-        schema_markdown(klass.schema),
-    ]
-    return "\n".join(page)
+    example = examples / "data-sources" / type_name / "data-source.tf"
+    return "\n".join(_page_head(type_name, "Data Source", klass.schema, example))
 
 
 def ephemeral_page(klass: type[EphemeralResource[Any]], examples: Path) -> str:
     """``docs/ephemeral-resources/<name>.md``."""
     type_name = klass.type_name()
-    directory = examples / "ephemeral-resources" / type_name
-    page = [
-        _front_matter(f"{type_name} Ephemeral Resource - keyhouse", klass.schema.description),
-        f"# {type_name} (Ephemeral Resource)\n",
-        f"{klass.schema.description}\n",
-        "## Example Usage\n",
-        _example(directory / "ephemeral-resource.tf", "terraform"),
-        schema_markdown(klass.schema),
-    ]
-    return "\n".join(page)
+    example = examples / "ephemeral-resources" / type_name / "ephemeral-resource.tf"
+    return "\n".join(_page_head(type_name, "Ephemeral Resource", klass.schema, example))
 
 
 INSTALLATION = """## Installation
