@@ -11,8 +11,9 @@ filesystem mirror, and in one run, for N = 100 and N = 1000:
   is the cost of the plugin protocol itself (gRPC over TLS to a Python process).
 
 Prints wall seconds (and the CPU seconds of terraform and its provider
-processes, steadier on a busy machine), the ratios, and the provider's start-up
-time, from launch to the handshake line Terraform waits for.
+processes, steadier on a busy machine, split into Terraform's own and the
+provider's), the ratios, and the provider's start-up time, from launch to the
+handshake line Terraform waits for (wall, and CPU).
 Goals at N = 1000: plan with refresh <= 1.5x the built-in (2x is the bar), apply
 <= 1.5x; start-up <= 120 ms.
 
@@ -29,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,25 +64,71 @@ resource "terraform_data" "d" {{
 
 @dataclass
 class Timing:
-    """Wall and CPU seconds of one terraform command (CPU: terraform and its providers)."""
+    """Wall and CPU seconds of one terraform command (CPU: terraform and its providers),
+    and the CPU seconds of the provider processes among them."""
 
     wall: float
     cpu: float
+    providers: float = 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu(parent: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds so far of each process whose parent is ``parent``."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == parent:  # fields from the state on: state, ppid, ...
+            cpu = (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+            seen[int(entry)] = max(cpu, seen.get(int(entry), 0.0))
 
 
 def _timed(workspace: Workspace, *args: str) -> Timing:
+    """Run terraform; its CPU seconds with its providers', and the providers' alone.
+
+    The providers' share is sampled from /proc every 10 ms while they run, so each
+    process's last few milliseconds may be missed (3 or 4 processes per command).
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    workspace.run(*args).check()
+    process = subprocess.Popen(
+        [TERRAFORM, *args],
+        cwd=workspace.directory,
+        env=workspace.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    seen: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            _children_cpu(process.pid, seen)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate(timeout=900)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    assert process.returncode == 0, output.decode(errors="replace")[-4000:]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Timing(wall, cpu)
+    return Timing(wall, cpu, sum(seen.values()))
 
 
 def _median(timings: list[Timing]) -> Timing:
     return Timing(
-        statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings)
+        statistics.median(t.wall for t in timings),
+        statistics.median(t.cpu for t in timings),
+        statistics.median(t.providers for t in timings),
     )
 
 
@@ -98,20 +146,24 @@ _INTERPRETER = (sys.executable, "-c", "print('1|6|unix|', flush=True)")
 """The floor for start-up: the same interpreter, started to print one line."""
 
 
-def _startup(launcher: Path | tuple[str, ...], starts: int) -> list[float]:
-    """Seconds from launch to the handshake line, ``starts`` times."""
+def _startup(launcher: Path | tuple[str, ...], starts: int) -> tuple[list[float], list[float]]:
+    """Wall seconds from launch to the handshake line, ``starts`` times, and the CPU
+    seconds the process had used by then (steadier on a busy machine)."""
     command = [str(launcher)] if isinstance(launcher, Path) else list(launcher)
-    times = []
+    times, cpu = [], []
     for _ in range(starts):
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert process.stdout is not None
         line = process.stdout.readline()
         times.append(time.perf_counter() - started)
+        with open(f"/proc/{process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        cpu.append((int(fields[11]) + int(fields[12])) / _TICKS)
         process.kill()
         process.wait()
         assert line.startswith(b"1|6|unix|"), line
-    return times
+    return times, cpu
 
 
 def _load() -> str:
@@ -128,6 +180,16 @@ def _row(name: str, ours: Timing, floor: Timing, goal: float | None) -> str:
         f"  {name:<20}{ours.wall:9.2f}{floor.wall:10.2f}{ratio:8.2f}x"
         f"{ours.cpu:10.2f}{floor.cpu:10.2f}{ours.cpu / floor.cpu:8.2f}x"
         f"   {verdict}"
+    )
+
+
+def _split(ours: Timing, floor: Timing) -> str:
+    """Where the CPU went: Terraform itself, and the provider processes."""
+    own, floor_own = ours.cpu - ours.providers, floor.cpu - floor.providers
+    return (
+        f"  {'':<20}CPU of terraform itself {own:.2f} against {floor_own:.2f} "
+        f"({own / floor_own:.2f}x); keyhouse provider processes {ours.providers:.2f} "
+        f"({floor.providers:.2f} beside the built-in: its one start for the schema)"
     )
 
 
@@ -160,12 +222,17 @@ def main() -> None:
             builtin = _measure(floor, BUILTIN.format(count=count), args.plans)
             print(f"N = {count}: wall seconds, then CPU seconds (terraform and providers)")
             print(_row("apply", kh[0], builtin[0], 1.5))
+            print(_split(kh[0], builtin[0]))
             print(_row("plan", kh[1], builtin[1], 1.5) + _bar(kh[1], builtin[1], 2))
+            print(_split(kh[1], builtin[1]))
             # Without refresh no call reaches the service: what is left is the plugin
             # protocol itself (gRPC over TLS to a Python process), for comparison.
             print(_row("plan -refresh=false", kh[2], builtin[2], None))
-        startups = sorted(_startup(launcher, args.starts))
-        interpreter = statistics.median(_startup(_INTERPRETER, args.starts)) * 1000
+            print(_split(kh[2], builtin[2]))
+        walls, cpus = _startup(launcher, args.starts)
+        startups = sorted(walls)
+        bare_walls, bare_cpus = _startup(_INTERPRETER, args.starts)
+        interpreter = statistics.median(bare_walls) * 1000
         median = statistics.median(startups) * 1000
         p90 = startups[int(len(startups) * 0.9) - 1] * 1000
         verdict = "met" if median <= 120 else "NOT met"
@@ -173,6 +240,11 @@ def main() -> None:
             f"provider start-up to handshake: median {median:.0f} ms, p90 {p90:.0f} ms "
             f"over {len(startups)} starts (goal <= 120 ms: {verdict}); the same Python "
             f"printing one line: {interpreter:.0f} ms ({median / interpreter:.1f}x)"
+        )
+        print(
+            f"  CPU to the handshake: median {statistics.median(cpus) * 1000:.0f} ms; "
+            f"the same Python printing one line: {statistics.median(bare_cpus) * 1000:.0f} ms "
+            f"(clock ticks of {1000 / _TICKS:.0f} ms)"
         )
         print(f"load average (1, 5, 15 min) at the end: {_load()}")
     finally:

@@ -18,6 +18,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 RENDERED = {
     "__init__.py": "__init__.py.jinja",
     "_types.py": "_types.py.jinja",
+    "_base.py": "_base.py.jinja",
     "_errors.py": "_errors.py.jinja",
     "_transport.py": "_transport.py.jinja",
     "client.py": "client.py.jinja",
@@ -36,6 +37,9 @@ MODEL_OPTIONS = [
     "pydantic_v2.BaseModel",
     "--target-python-version",
     "3.11",
+    "--base-class",
+    "keyhouse_client._base.Model",
+    "--disable-future-imports",
     "--use-annotated",
     "--field-constraints",
     "--use-standard-collections",

@@ -6,11 +6,17 @@ rest of the package is checked strictly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
-from tf import runner as _runner  # type: ignore[import-untyped]
-from tf import types as _types
+from .deferred import deferring
+
+# gRPC's asyncio half is never used by the threaded server here (see .deferred).
+with deferring("asyncio", "grpc.aio"):
+    import grpc  # type: ignore[import-untyped]  # noqa: F401
+
+from tf import types as _types  # type: ignore[import-untyped]
 from tf import utils as _utils
 from tf.gen import tfplugin_pb2 as pb  # type: ignore[import-untyped]
 
@@ -90,10 +96,9 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
     import base64
     import concurrent.futures
     import signal
-    import tempfile
     import threading
 
-    import grpc  # type: ignore[import-untyped]
+    import grpc
     from tf.gen import grpc_controller_pb2 as controller_pb
     from tf.gen import grpc_controller_pb2_grpc as controller_rpc
     from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
@@ -120,7 +125,7 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
     rpc.add_ProviderServicer_to_server(provider_servicer, server)
     controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
-    with tempfile.TemporaryDirectory() as directory:
+    with _socket_directory() as directory:
         socket = f"{directory}/py-tf-plugin.sock"
         chain, credentials = certificate()
         server.add_secure_port(f"unix://{socket}", credentials)
@@ -132,6 +137,28 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
         stopping.wait()
         # The Shutdown call is still answering: it may finish.
         server.stop(grace=1).wait()
+
+
+@contextmanager
+def _socket_directory() -> Iterator[str]:
+    """A new private directory for the socket, removed after.
+
+    ``tempfile.TemporaryDirectory`` as ``tf`` uses it, without importing ``tempfile``
+    and ``shutil`` at every start: the directory only ever holds the socket.
+    """
+    import os
+
+    # A fresh random name made with mkdir, which fails on anything already there: no
+    # one can have prepared it (what tempfile.mkdtemp does).
+    base = os.environ.get("TMPDIR") or "/tmp"  # noqa: S108
+    directory = os.path.join(base, f"tf-provider-{os.getpid()}-{os.urandom(6).hex()}")
+    os.mkdir(directory, 0o700)
+    try:
+        yield directory
+    finally:
+        for name in os.listdir(directory):
+            os.unlink(os.path.join(directory, name))
+        os.rmdir(directory)
 
 
 def _serve_with_tf(
@@ -157,6 +184,9 @@ def _serve_with_tf(
 
     tf.provider.ProviderServicer = servicer
     tf.runner.futures = _Futures
+    global _tf_certificate
+    if _tf_certificate is None:
+        _tf_certificate = tf.runner._self_signed_cert
     tf.runner._self_signed_cert = certificate
     tf.runner.run_provider(provider, argv)
 
@@ -181,7 +211,7 @@ def certificate() -> tuple[bytes, Any]:
 
     import grpc
 
-    cache = _runner._get_cert_cache_path()
+    cache = _certificate_cache()
     expiry = cache.with_name(cache.name + ".expires")
     try:
         cached = json.loads(cache.read_text())
@@ -198,13 +228,35 @@ def certificate() -> tuple[bytes, Any]:
             return base64.b64decode(cached["cert_chain"]), credentials
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    chain, credentials = _tf_certificate()
+    chain, credentials = _tf_made_certificate()
     _remember_expiry(cache, expiry)
     return chain, credentials
 
 
-_tf_certificate: Callable[[], tuple[bytes, Any]] = _runner._self_signed_cert
-"""``tf``'s own ``_self_signed_cert`` (kept before ``serve`` replaces it)."""
+def _certificate_cache() -> Any:
+    """Where ``tf`` caches its certificate (``tf.runner._get_cert_cache_path``).
+
+    Computed here: importing ``tf.runner`` costs a start a tenth of its imports, for a
+    path. ``tests/provider/framework/test_tfcompat.py`` fails when the two differ.
+    """
+    from pathlib import Path
+
+    return Path.home() / ".cache" / "tf-python-provider" / "ssl_cert.json"
+
+
+_tf_certificate: Callable[[], tuple[bytes, Any]] | None = None
+"""``tf``'s own ``_self_signed_cert``, once ``tf.runner`` was imported (``serve`` in
+``--dev`` mode replaces it with ``certificate``)."""
+
+
+def _tf_made_certificate() -> tuple[bytes, Any]:
+    """``tf`` loads its cached certificate, or makes and caches a new one."""
+    global _tf_certificate
+    if _tf_certificate is None:
+        import tf.runner
+
+        _tf_certificate = tf.runner._self_signed_cert
+    return _tf_certificate()
 
 
 def _remember_expiry(cache: Any, expiry: Any) -> None:

@@ -197,3 +197,14 @@ def test_a_cached_certificate_is_loaded_without_cryptography(tmp_path: Path) -> 
     assert third["chain"] != first["chain"]
     assert third["cryptography"] is True
     assert _start(tmp_path) == {"chain": third["chain"], "cryptography": False}
+
+
+def test_the_certificate_cache_is_where_tf_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tf.runner
+
+    from keyhouse_provider.framework.tfcompat import _certificate_cache
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _certificate_cache() == tf.runner._get_cert_cache_path()
