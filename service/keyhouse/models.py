@@ -280,8 +280,9 @@ class IdempotencyRecord(Base):
     principal_id: Mapped[str] = mapped_column(String(32))
     api_key_id: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(255))
-    # What the create made (a khrn), for the audit event of each replay.
-    target: Mapped[str | None] = mapped_column(String(400))
+    # What the create made (a khrn), for the audit event of each replay; deleting that
+    # object deletes the record (idempotency.forget).
+    target: Mapped[str | None] = mapped_column(String(400), index=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -205,3 +205,78 @@ def test_records_are_purged_after_the_window(short_window_service: KeyhouseServe
         )
         assert expect(second, 201)["id"] != first["id"]
     engine.dispose()
+
+
+_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "secrets:GetSecret", "Resource": "*"}],
+}
+
+
+def _cases(admin: httpx.Client) -> list[tuple[str, dict[str, object], object]]:
+    """(create path, body, how to delete what it answered) for every create with a delete."""
+    role = unique("idem-role")
+    expect(admin.post("/api/v1/roles", json={"name": role}), 201)
+    project = unique("idem-project")
+    expect(admin.post("/api/v1/projects", json={"name": project}), 201)
+    policy = unique("idem-policy")
+    expect(admin.post("/api/v1/iam/policies", json={"name": policy, "document": _POLICY}), 201)
+    return [
+        ("/api/v1/users", {"name": unique("u")}, lambda made: f"/api/v1/users/{made['name']}"),
+        ("/api/v1/roles", {"name": unique("r")}, lambda made: f"/api/v1/roles/{made['name']}"),
+        (
+            "/api/v1/projects",
+            {"name": unique("p")},
+            lambda made: f"/api/v1/projects/{made['name']}",
+        ),
+        (
+            "/api/v1/secrets",
+            {"name": unique("s"), "value": "v"},
+            lambda made: f"/api/v1/secrets/{made['id']}",
+        ),
+        ("/api/v1/api-keys", _key_body(unique("k")), lambda made: f"/api/v1/api-keys/{made['id']}"),
+        (
+            "/api/v1/iam/policies",
+            {"name": unique("pol"), "document": _POLICY},
+            lambda made: f"/api/v1/iam/policies/{made['name']}",
+        ),
+        (
+            f"/api/v1/iam/policies/{policy}/attachments",
+            {"principal_kind": "role", "principal_name": role},
+            lambda made: f"/api/v1/iam/policies/{policy}/attachments/role/{role}",
+        ),
+        (
+            f"/api/v1/projects/{project}/members",
+            {"principal_kind": "role", "principal_name": role, "role": "viewer"},
+            lambda made: f"/api/v1/projects/{project}/members/role/{role}",
+        ),
+    ]
+
+
+def test_a_create_repeated_after_its_object_was_deleted_creates_anew(
+    admin: httpx.Client,
+) -> None:
+    # Terraform's provider derives the key from the resource and its body: applying,
+    # destroying and applying one configuration sends the same key each time.
+    for path, body, delete_path in _cases(admin):
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        for round_ in range(3):
+            made = admin.post(path, json=body, headers=headers)
+            assert made.status_code == 201, (path, round_, made.text)
+            assert "Idempotent-Replayed" not in made.headers, (path, round_)
+            again = admin.post(path, json=body, headers=headers)  # still a replay while it lives
+            assert again.headers.get("Idempotent-Replayed") == "true", (path, round_)
+            expect(admin.delete(delete_path(made.json())), 204)  # type: ignore[operator]
+
+
+def test_a_create_repeated_after_its_key_was_revoked_is_decided_anew(user: Actor) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    body = _key_body(unique("revoked"))
+    first = expect(user.post("/api/v1/api-keys", json=body, headers=headers), 201)
+    expect(user.post(f"/api/v1/api-keys/{first['id']}/revoke"), 200)
+    # Not the revoked key's plaintext again: the revoked key keeps its name, so a new
+    # key by that name is refused, naming why.
+    again = user.post("/api/v1/api-keys", json=body, headers=headers)
+    assert "already has an API key named" in expect(again, 409)["detail"]
+    assert "Idempotent-Replayed" not in again.headers
+    assert first["key"] not in again.text

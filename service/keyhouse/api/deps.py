@@ -165,7 +165,8 @@ async def idempotency_key(
             alias="Idempotency-Key",
             description="Makes a retried create return the first response instead of "
             "creating again: the same key and body, sent with the same API key within the "
-            "window, replay the first response; another body is a 409. 1 to 255 printable "
+            "window, replay the first response until what it created is deleted (or, for an "
+            "API key, revoked), then create anew; another body is a 409. 1 to 255 printable "
             "ASCII characters, or a 400.",
             # Documented here, checked by check_header (a 400, not FastAPI's 422).
             json_schema_extra={

@@ -7,9 +7,10 @@ never sees the first response. Every create and every replay is audited with
 the key id.
 
 The stored response is sealed like a secret value (it may hold a new API key)
-and purged once the window has passed. The record is written in the same
-transaction as the thing it creates, so either both exist or neither does; two
-concurrent requests with one key cannot both create.
+and purged once the window has passed, or when the object it created is deleted
+or revoked. The record is written in the same transaction as the thing it
+creates, so either both exist or neither does; two concurrent requests with one
+key cannot both create.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def purge_expired(session: Session, now: datetime) -> int:
     """Delete records whose window has passed; the number removed."""
     result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget(session: Session, target: str) -> None:
+    """Drop the records of the creates that made ``target``, which is being deleted.
+
+    The same key and body then create anew instead of replaying an answer about an
+    object that is gone: a client that creates, deletes and creates the same thing
+    again (a Terraform configuration applied, destroyed and applied) derives the same
+    key each time, and a replay would hand it the deleted object.
+    """
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.target == target))
 
 
 @dataclass(frozen=True)

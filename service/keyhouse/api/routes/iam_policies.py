@@ -136,6 +136,7 @@ def delete_policy(policy: PolicyName, caller: CurrentCaller, session: SessionDep
     authorize(session, caller, "iam:DeletePolicy", policy_rn(policy))
     policies_domain.delete_policy(session, policies_domain.find_policy(session, policy))
     audit.record(session, caller, "iam:DeletePolicy", policy_rn(policy))
+    idempotency.forget(session, policy_rn(policy))
     session.commit()
     return Response(status_code=204)
 
@@ -225,5 +226,6 @@ def detach_policy(
     found = policies_domain.find_policy(session, policy)
     policies_domain.detach(session, found, principal_kind, principal_name)
     audit.record(session, caller, "iam:DetachPolicy", f"{policy_rn(policy)} -> {target}")
+    idempotency.forget(session, f"{policy_rn(policy)} -> {target}")
     session.commit()
     return Response(status_code=204)

@@ -113,6 +113,7 @@ def delete(role: RoleName, caller: CurrentCaller, session: SessionDep) -> Respon
     serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "role", role))
     audit.record(session, caller, "iam:DeleteRole", principal_rn("role", role))
+    idempotency.forget(session, principal_rn("role", role))
     bump_generation(session)
     session.commit()
     return Response(status_code=204)

@@ -284,6 +284,7 @@ def delete(secret_id: SecretId, caller: CurrentCaller, session: SessionDep) -> R
     """Delete a secret and its value."""
     secret = secrets_domain.accessible(session, caller, secret_id, "secrets:DeleteSecret")
     audit.record(session, caller, "secrets:DeleteSecret", secret_rn(secret))
+    idempotency.forget(session, secret_rn(secret))
     session.delete(secret)
     session.commit()
     return Response(status_code=204)

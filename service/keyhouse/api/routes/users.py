@@ -119,6 +119,7 @@ def delete(user: UserName, caller: CurrentCaller, session: SessionDep) -> Respon
     serialize_iam_changes(session)  # the last admin and each project's last owner stay
     delete_principal(session, find_principal(session, "user", user))
     audit.record(session, caller, "iam:DeleteUser", principal_rn("user", user))
+    idempotency.forget(session, principal_rn("user", user))
     bump_generation(session)
     session.commit()
     return Response(status_code=204)
