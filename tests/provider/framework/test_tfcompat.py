@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,18 @@ from keyhouse_provider.framework.tfcompat import certificate, serve
 
 class _Built(Exception):
     pass
+
+
+@pytest.fixture(autouse=True)
+def _sigint_restored() -> Iterator[None]:
+    """``serve`` ignores SIGINT, as a provider process must; in the test's own process
+    that would outlive the test, and every process it starts would inherit it (Ctrl-C
+    tests of the command line then see their SIGINT ignored)."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 def test_serve_builds_a_server_of_workers_threads_without_interceptors(
