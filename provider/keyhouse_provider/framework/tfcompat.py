@@ -14,7 +14,7 @@ from .deferred import deferring
 
 # gRPC's asyncio half is never used by the threaded server here (see .deferred).
 with deferring("asyncio", "grpc.aio"):
-    import grpc  # type: ignore[import-untyped]  # noqa: F401
+    import grpc  # type: ignore[import-untyped]
 
 from tf import types as _types  # type: ignore[import-untyped]
 from tf import utils as _utils
@@ -98,7 +98,6 @@ def serve(provider: Any, servicer: Callable[[Any], Any], argv: list[str], *, wor
     import signal
     import threading
 
-    import grpc
     from tf.gen import grpc_controller_pb2 as controller_pb
     from tf.gen import grpc_controller_pb2_grpc as controller_rpc
     from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
@@ -208,8 +207,6 @@ def certificate() -> tuple[bytes, Any]:
     import hashlib
     import json
     import time
-
-    import grpc
 
     cache = _certificate_cache()
     expiry = cache.with_name(cache.name + ".expires")
