@@ -75,18 +75,23 @@ class Timing:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _process_cpu(pid: int) -> tuple[int, float]:
+    """A process's parent and the CPU seconds it has used so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # from the state on: state, ppid, ...
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
 def _children_cpu(parent: int, seen: dict[int, float]) -> None:
     """Record the CPU seconds so far of each process whose parent is ``parent``."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            ppid, cpu = _process_cpu(int(entry))
         except OSError:
             continue  # gone meanwhile
-        if int(fields[1]) == parent:  # fields from the state on: state, ppid, ...
-            cpu = (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+        if ppid == parent:
             seen[int(entry)] = max(cpu, seen.get(int(entry), 0.0))
 
 
@@ -157,9 +162,7 @@ def _startup(launcher: Path | tuple[str, ...], starts: int) -> tuple[list[float]
         assert process.stdout is not None
         line = process.stdout.readline()
         times.append(time.perf_counter() - started)
-        with open(f"/proc/{process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        cpu.append((int(fields[11]) + int(fields[12])) / _TICKS)
+        cpu.append(_process_cpu(process.pid)[1])
         process.kill()
         process.wait()
         assert line.startswith(b"1|6|unix|"), line
