@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -213,7 +214,9 @@ _POLICY = {
 }
 
 
-def _cases(admin: httpx.Client) -> list[tuple[str, dict[str, object], object]]:
+def _cases(
+    admin: httpx.Client,
+) -> list[tuple[str, dict[str, object], Callable[[dict[str, Any]], str]]]:
     """(create path, body, how to delete what it answered) for every create with a delete."""
     role = unique("idem-role")
     expect(admin.post("/api/v1/roles", json={"name": role}), 201)
@@ -266,7 +269,7 @@ def test_a_create_repeated_after_its_object_was_deleted_creates_anew(
             assert "Idempotent-Replayed" not in made.headers, (path, round_)
             again = admin.post(path, json=body, headers=headers)  # still a replay while it lives
             assert again.headers.get("Idempotent-Replayed") == "true", (path, round_)
-            expect(admin.delete(delete_path(made.json())), 204)  # type: ignore[operator]
+            expect(admin.delete(delete_path(made.json())), 204)
 
 
 def test_a_create_repeated_after_its_key_was_revoked_is_decided_anew(user: Actor) -> None:
