@@ -124,11 +124,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(directory: Path) -> Path:
     filler = directory / "filler"
-    with filler.open("wb") as handle:
+    # Unbuffered: a buffered file would try its last block again on close, and that
+    # ENOSPC escaped the loop's except (seen once in CI).
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
     return filler
